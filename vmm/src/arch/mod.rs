@@ -1,0 +1,3 @@
+//! Architecture specifics. Only x86-64 exists today.
+
+pub mod x86_64;

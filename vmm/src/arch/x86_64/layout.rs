@@ -1,0 +1,48 @@
+//! Where things live in guest physical and guest virtual memory.
+//!
+//! The low guest-physical pages hold the structures the CPU itself needs (GDT, TSS,
+//! IDT, the stub, the exception stack); everything above `FRAME_POOL_START` is handed
+//! out page by page by the frame allocator (page tables and program memory alike).
+//! The kernel structures are mapped into every address space at `KERNEL_VIRT_BASE`
+//! (the last PML4 slot), so user space keeps the whole lower half.
+
+/// Guest physical address of the GDT (the TSS follows it in the same page).
+pub const GDT_PHYS: u64 = 0x1000;
+/// Guest physical address of the 64-bit TSS.
+pub const TSS_PHYS: u64 = 0x1800;
+/// Guest physical address of the IDT (256 gates of 16 bytes: one page).
+pub const IDT_PHYS: u64 = 0x2000;
+/// Supervisor stub page: exception entries and the `iretq` trampoline.
+pub const KERNEL_STUB_PHYS: u64 = 0x3000;
+/// User-accessible stub page holding the `syscall` entry (on PVM it runs at CPL3).
+pub const SYSCALL_STUB_PHYS: u64 = 0x4000;
+/// Exception stack (`TSS.rsp0`): four pages, growing down from `EXCEPTION_STACK_TOP_PHYS`.
+pub const EXCEPTION_STACK_PHYS: u64 = 0x5000;
+/// One past the exception stack's last byte.
+pub const EXCEPTION_STACK_TOP_PHYS: u64 = 0x9000;
+/// Page-table pages that map the kernel structures (PDPT, PD, PT) at `KERNEL_VIRT_BASE`.
+pub const KERNEL_PDPT_PHYS: u64 = 0xa000;
+/// See `KERNEL_PDPT_PHYS`.
+pub const KERNEL_PD_PHYS: u64 = 0xb000;
+/// See `KERNEL_PDPT_PHYS`.
+pub const KERNEL_PT_PHYS: u64 = 0xc000;
+/// First guest physical address the frame allocator may hand out.
+pub const FRAME_POOL_START: u64 = 0x10000;
+
+/// Guest virtual address at which guest physical 0 is mapped for the kernel structures.
+pub const KERNEL_VIRT_BASE: u64 = 0xffff_ff80_0000_0000;
+/// PML4 slot of `KERNEL_VIRT_BASE`.
+pub const KERNEL_PML4_INDEX: usize = 511;
+
+/// Guest virtual address of a kernel structure at guest physical `phys`.
+pub const fn kernel_virt(phys: u64) -> u64 {
+    KERNEL_VIRT_BASE + phys
+}
+
+/// One past the highest user virtual address (47-bit canonical lower half).
+pub const USER_VIRT_END: u64 = 0x0000_8000_0000_0000;
+
+/// I/O port the syscall entry writes to: "a syscall is waiting".
+pub const SYSCALL_PORT: u16 = 0x10;
+/// I/O port the exception entries write to: "an exception frame is on the stack".
+pub const EXCEPTION_PORT: u16 = 0x11;

@@ -1,0 +1,284 @@
+//! Guest physical memory: one anonymous host mapping registered as a KVM memory slot,
+//! carved into 4 KiB frames by a simple allocator. This module also owns the host-side
+//! operations that invalidate stale guest translations (see `zap` and `free`).
+//!
+//! Why invalidation lives here: on PVM (shadow paging) a rewritten or cleared present
+//! guest PTE stays cached in KVM's shadow tables; only a change to the host mapping of
+//! the *old data frame* fires KVM's MMU notifier and drops every translation to it.
+//! The same notifier flushes EPT/NPT on ordinary KVM, so one rule serves both.
+
+use std::sync::Mutex;
+
+use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
+
+/// Size of a guest page and frame.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// A 4 KiB guest physical frame, identified by its (page-aligned) guest physical address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Frame(u64);
+
+impl Frame {
+    /// The frame holding guest physical address `addr` (rounded down).
+    pub const fn containing(addr: u64) -> Frame {
+        Frame(addr & !(PAGE_SIZE - 1))
+    }
+
+    /// Guest physical address of the frame's first byte.
+    pub const fn addr(self) -> u64 {
+        self.0
+    }
+}
+
+/// A frame whose last translation was just removed or changed: it must go through
+/// [`GuestRam::zap`] (contents kept) or [`GuestRam::free`] before anything else can
+/// rely on the guest no longer reaching it through the old translation.
+#[must_use = "a stale frame must be zapped or freed, or the guest keeps a stale translation"]
+#[derive(Debug, PartialEq, Eq)]
+pub struct StaleFrame(pub(crate) Frame);
+
+impl StaleFrame {
+    /// The frame, for callers that only inspect it before zapping or freeing it.
+    pub fn frame(&self) -> Frame {
+        self.0
+    }
+}
+
+/// Errors from guest memory management.
+#[derive(Debug, thiserror::Error)]
+pub enum MemoryError {
+    #[error("guest memory size {0} is not a positive multiple of 2 MiB")]
+    BadSize(u64),
+    #[error("cannot map {size} bytes of guest memory: {source}")]
+    Mmap {
+        size: u64,
+        source: vm_memory::mmap::FromRangesError,
+    },
+    #[error("guest memory exhausted")]
+    OutOfFrames,
+    #[error("guest physical address {0:#x} is outside guest memory")]
+    OutOfRange(u64),
+}
+
+struct FrameAllocator {
+    next_unused: u64,
+    end: u64,
+    free: Vec<Frame>,
+    in_use: u64,
+}
+
+/// Guest physical memory and its frame allocator.
+pub struct GuestRam {
+    memory: GuestMemoryMmap,
+    size: u64,
+    host_base: usize,
+    frames: Mutex<FrameAllocator>,
+}
+
+impl GuestRam {
+    /// Reserves `size` bytes of guest memory (host pages are only allocated when touched).
+    /// Frames below `pool_start` are left to the caller (kernel structures).
+    pub fn new(size: u64, pool_start: u64) -> Result<GuestRam, MemoryError> {
+        if size == 0 || size % (2 << 20) != 0 || size <= pool_start {
+            return Err(MemoryError::BadSize(size));
+        }
+        let len = usize::try_from(size).map_err(|_| MemoryError::BadSize(size))?;
+        let memory = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), len)])
+            .map_err(|source| MemoryError::Mmap { size, source })?;
+        let host_base = memory
+            .get_host_address(GuestAddress(0))
+            .map_err(|_| MemoryError::OutOfRange(0))? as usize;
+        Ok(GuestRam {
+            memory,
+            size,
+            host_base,
+            frames: Mutex::new(FrameAllocator {
+                next_unused: pool_start,
+                end: size,
+                free: Vec::new(),
+                in_use: 0,
+            }),
+        })
+    }
+
+    /// The vm-memory view, for registering the KVM memory slot.
+    pub fn memory(&self) -> &GuestMemoryMmap {
+        &self.memory
+    }
+
+    /// Total guest memory in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Host virtual address of guest physical 0.
+    pub fn host_base(&self) -> usize {
+        self.host_base
+    }
+
+    /// Frames currently handed out.
+    pub fn frames_in_use(&self) -> u64 {
+        self.allocator().in_use
+    }
+
+    /// Frames that can still be handed out.
+    pub fn frames_available(&self) -> u64 {
+        let a = self.allocator();
+        (a.end - a.next_unused) / PAGE_SIZE + a.free.len() as u64
+    }
+
+    fn allocator(&self) -> std::sync::MutexGuard<'_, FrameAllocator> {
+        // A poisoned lock only means another thread panicked mid-update of plain counters.
+        self.frames.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A zero-filled frame.
+    pub fn alloc(&self) -> Result<Frame, MemoryError> {
+        let mut a = self.allocator();
+        let frame = if let Some(frame) = a.free.pop() {
+            frame
+        } else if a.next_unused < a.end {
+            let frame = Frame(a.next_unused);
+            a.next_unused += PAGE_SIZE;
+            frame
+        } else {
+            return Err(MemoryError::OutOfFrames);
+        };
+        a.in_use += 1;
+        Ok(frame)
+    }
+
+    /// Returns frames to the allocator. Their host pages are discarded, which zeroes
+    /// them for the next user and drops every guest translation that still maps them.
+    pub fn free(&self, frames: Vec<StaleFrame>) {
+        let mut frames: Vec<Frame> = frames.into_iter().map(|s| s.0).collect();
+        for_each_run(&mut frames, |start, len| self.discard(start, len));
+        let mut a = self.allocator();
+        a.in_use -= frames.len() as u64;
+        a.free.extend(frames);
+    }
+
+    /// Drops every guest translation of these frames while keeping their contents.
+    pub fn zap(&self, frames: Vec<StaleFrame>) -> Vec<Frame> {
+        let mut frames: Vec<Frame> = frames.into_iter().map(|s| s.0).collect();
+        for_each_run(&mut frames, |start, len| self.toggle_protection(start, len));
+        frames
+    }
+
+    fn host_range(&self, start: Frame, len: u64) -> (*mut libc::c_void, usize) {
+        assert!(start.0 + len <= self.size, "frame outside guest memory");
+        ((self.host_base + start.0 as usize) as *mut libc::c_void, len as usize)
+    }
+
+    fn discard(&self, start: Frame, len: u64) {
+        let (addr, len) = self.host_range(start, len);
+        // SAFETY: the range lies inside our own anonymous mapping of guest memory (checked
+        // by host_range); nobody holds Rust references into guest memory, and the guest
+        // may legitimately see these pages become zero.
+        let rc = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
+        if rc != 0 {
+            log::error!("madvise(DONTNEED) of guest frames failed: {}", std::io::Error::last_os_error());
+        }
+    }
+
+    fn toggle_protection(&self, start: Frame, len: u64) {
+        let (addr, len) = self.host_range(start, len);
+        // SAFETY: as in `discard`; the protection is restored at once and no other thread
+        // of ours touches these frames in between (the caller owns them).
+        let rc = unsafe {
+            libc::mprotect(addr, len, libc::PROT_READ)
+                | libc::mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE)
+        };
+        if rc != 0 {
+            log::error!("mprotect toggle of guest frames failed: {}", std::io::Error::last_os_error());
+        }
+    }
+
+    /// Copies guest physical memory at `addr` into `buf`.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        self.memory
+            .read_slice(buf, GuestAddress(addr))
+            .map_err(|_| MemoryError::OutOfRange(addr))
+    }
+
+    /// Copies `buf` into guest physical memory at `addr`.
+    pub fn write(&self, addr: u64, buf: &[u8]) -> Result<(), MemoryError> {
+        self.memory
+            .write_slice(buf, GuestAddress(addr))
+            .map_err(|_| MemoryError::OutOfRange(addr))
+    }
+
+    /// Reads a little-endian u64 at guest physical `addr`.
+    pub fn read_u64(&self, addr: u64) -> Result<u64, MemoryError> {
+        self.memory
+            .read_obj::<u64>(GuestAddress(addr))
+            .map_err(|_| MemoryError::OutOfRange(addr))
+    }
+
+    /// Writes a little-endian u64 at guest physical `addr`.
+    pub fn write_u64(&self, addr: u64, value: u64) -> Result<(), MemoryError> {
+        self.memory
+            .write_obj(value, GuestAddress(addr))
+            .map_err(|_| MemoryError::OutOfRange(addr))
+    }
+
+    /// Fills `len` bytes at guest physical `addr` with zeros.
+    pub fn zero(&self, addr: u64, len: usize) -> Result<(), MemoryError> {
+        const ZEROS: [u8; PAGE_SIZE as usize] = [0; PAGE_SIZE as usize];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(ZEROS.len());
+            self.write(addr + done as u64, &ZEROS[..n])?;
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+/// Sorts `frames` and calls `f(start, bytes)` once per run of physically contiguous frames,
+/// so that one host syscall covers each run.
+fn for_each_run(frames: &mut [Frame], mut f: impl FnMut(Frame, u64)) {
+    frames.sort_unstable();
+    let mut i = 0;
+    while i < frames.len() {
+        let start = frames[i];
+        let mut j = i + 1;
+        while j < frames.len() && frames[j].0 == start.0 + (j - i) as u64 * PAGE_SIZE {
+            j += 1;
+        }
+        f(start, (j - i) as u64 * PAGE_SIZE);
+        i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_coalesced() {
+        let mut frames = vec![Frame(0x3000), Frame(0x1000), Frame(0x2000), Frame(0x8000)];
+        let mut runs = Vec::new();
+        for_each_run(&mut frames, |s, l| runs.push((s.0, l)));
+        assert_eq!(runs, vec![(0x1000, 0x3000), (0x8000, 0x1000)]);
+    }
+
+    #[test]
+    fn allocator_reuses_and_zeroes() {
+        let ram = GuestRam::new(4 << 20, 0x10000).unwrap();
+        let f = ram.alloc().unwrap();
+        ram.write_u64(f.addr(), 0xdead).unwrap();
+        ram.free(vec![StaleFrame(f)]);
+        let g = ram.alloc().unwrap();
+        assert_eq!(g, f);
+        assert_eq!(ram.read_u64(g.addr()).unwrap(), 0);
+        assert_eq!(ram.frames_in_use(), 1);
+    }
+
+    #[test]
+    fn exhaustion_is_an_error() {
+        let ram = GuestRam::new(2 << 20, (2 << 20) - PAGE_SIZE).unwrap();
+        assert!(ram.alloc().is_ok());
+        assert!(matches!(ram.alloc(), Err(MemoryError::OutOfFrames)));
+    }
+}

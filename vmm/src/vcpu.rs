@@ -1,0 +1,325 @@
+//! A virtual CPU running user code: `run` enters the guest and comes back with the
+//! next syscall or exception, decoded into the user's register state; the next `run`
+//! resumes with whatever the sentry left in `regs()`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kvm_bindings::{kvm_regs, kvm_sregs};
+use kvm_ioctls::{VcpuExit, VcpuFd};
+
+use crate::arch::x86_64::gdt::{USER_CS, USER_DS};
+use crate::arch::x86_64::layout::*;
+use crate::arch::x86_64::stub::IRET_TRAMPOLINE_OFFSET;
+use crate::memory::GuestRam;
+use crate::platform::SyscallReturn;
+
+/// The user-visible general purpose registers, RIP and RFLAGS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserRegs {
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rbp: u64,
+    pub rsp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub rip: u64,
+    pub rflags: u64,
+}
+
+impl UserRegs {
+    fn from_kvm(r: &kvm_regs) -> Self {
+        UserRegs {
+            rax: r.rax,
+            rbx: r.rbx,
+            rcx: r.rcx,
+            rdx: r.rdx,
+            rsi: r.rsi,
+            rdi: r.rdi,
+            rbp: r.rbp,
+            rsp: r.rsp,
+            r8: r.r8,
+            r9: r.r9,
+            r10: r.r10,
+            r11: r.r11,
+            r12: r.r12,
+            r13: r.r13,
+            r14: r.r14,
+            r15: r.r15,
+            rip: r.rip,
+            rflags: r.rflags,
+        }
+    }
+
+    fn to_kvm(self) -> kvm_regs {
+        kvm_regs {
+            rax: self.rax,
+            rbx: self.rbx,
+            rcx: self.rcx,
+            rdx: self.rdx,
+            rsi: self.rsi,
+            rdi: self.rdi,
+            rbp: self.rbp,
+            rsp: self.rsp,
+            r8: self.r8,
+            r9: self.r9,
+            r10: self.r10,
+            r11: self.r11,
+            r12: self.r12,
+            r13: self.r13,
+            r14: self.r14,
+            r15: self.r15,
+            rip: self.rip,
+            rflags: self.rflags,
+        }
+    }
+}
+
+/// Why the guest stopped running user code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The program executed `syscall`; `regs().rax` is the number, `regs().rip` the return address.
+    Syscall,
+    /// A CPU exception in user mode; `regs()` is the state at the faulting instruction.
+    Exception {
+        vector: u8,
+        error_code: u64,
+        /// CR2 for a page fault, 0 otherwise.
+        fault_addr: u64,
+    },
+    /// `KVM_RUN` was interrupted by a host signal (a kick); nothing happened in the guest.
+    Interrupted,
+}
+
+/// Errors that end the vCPU: the VM is unusable afterwards.
+#[derive(Debug, thiserror::Error)]
+pub enum VcpuError {
+    #[error("KVM ioctl {what} failed: {source}")]
+    Ioctl {
+        what: &'static str,
+        source: kvm_ioctls::Error,
+    },
+    #[error("the guest stopped unexpectedly: {0}")]
+    Unexpected(String),
+    #[error("guest memory: {0}")]
+    Memory(#[from] crate::memory::MemoryError),
+}
+
+fn ioctl<T>(what: &'static str, r: Result<T, kvm_ioctls::Error>) -> Result<T, VcpuError> {
+    r.map_err(|source| VcpuError::Ioctl { what, source })
+}
+
+/// How the registers in `regs` get back into the CPU at the next `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resume {
+    /// The CPU is at CPL3 (initial state, or a PVM syscall stub): load the registers.
+    LoadRegisters,
+    /// The CPU is at CPL0 in the stub: build an `iretq` frame and go through the trampoline.
+    Iret,
+    /// Nothing was taken out of the CPU (an interrupted `KVM_RUN`).
+    Untouched,
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VcpuStats {
+    pub syscall_exits: u64,
+    pub exception_exits: u64,
+    pub interrupted_exits: u64,
+    /// Wall time spent inside `KVM_RUN` (guest code plus exit overhead).
+    pub time_in_guest: Duration,
+}
+
+/// Number of 8-byte slots the exception entry leaves on the stack:
+/// vector, error code, rip, cs, rflags, rsp, ss.
+const EXCEPTION_FRAME_SLOTS: u64 = 7;
+const IRET_FRAME_SLOTS: u64 = 5;
+
+/// One vCPU of the VM.
+pub struct Vcpu {
+    fd: VcpuFd,
+    ram: Arc<GuestRam>,
+    regs: UserRegs,
+    resume: Resume,
+    syscall_return: Option<SyscallReturn>,
+    stats: VcpuStats,
+}
+
+impl Vcpu {
+    pub(crate) fn new(fd: VcpuFd, ram: Arc<GuestRam>, regs: UserRegs) -> Self {
+        Vcpu {
+            fd,
+            ram,
+            regs,
+            resume: Resume::LoadRegisters,
+            syscall_return: None,
+            stats: VcpuStats::default(),
+        }
+    }
+
+    /// The user register state as of the last exit; changes are applied at the next `run`.
+    pub fn regs(&self) -> &UserRegs {
+        &self.regs
+    }
+
+    /// Mutable user register state (syscall results, signal frames, exec).
+    pub fn regs_mut(&mut self) -> &mut UserRegs {
+        if self.resume == Resume::Untouched {
+            self.resume = Resume::LoadRegisters;
+        }
+        &mut self.regs
+    }
+
+    /// Exit counters and time inside the guest.
+    pub fn stats(&self) -> VcpuStats {
+        self.stats
+    }
+
+    /// The syscall return path once detected (after the first syscall exit).
+    pub fn syscall_return(&self) -> Option<SyscallReturn> {
+        self.syscall_return
+    }
+
+    fn update_sregs(&self, f: impl FnOnce(&mut kvm_sregs)) -> Result<(), VcpuError> {
+        let mut sregs = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+        f(&mut sregs);
+        ioctl("KVM_SET_SREGS", self.fd.set_sregs(&sregs))
+    }
+
+    /// Sets the FS segment base (the thread pointer, `arch_prctl(ARCH_SET_FS)`).
+    pub fn set_fs_base(&mut self, base: u64) -> Result<(), VcpuError> {
+        self.update_sregs(|s| s.fs.base = base)
+    }
+
+    /// Sets the GS segment base (`arch_prctl(ARCH_SET_GS)`).
+    pub fn set_gs_base(&mut self, base: u64) -> Result<(), VcpuError> {
+        self.update_sregs(|s| s.gs.base = base)
+    }
+
+    /// The FS and GS segment bases.
+    pub fn segment_bases(&self) -> Result<(u64, u64), VcpuError> {
+        let s = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+        Ok((s.fs.base, s.gs.base))
+    }
+
+    /// Switches the vCPU to the page table rooted at `cr3`.
+    pub fn set_address_space(&mut self, cr3: u64) -> Result<(), VcpuError> {
+        self.update_sregs(|s| s.cr3 = cr3)
+    }
+
+    fn load_for_resume(&mut self) -> Result<(), VcpuError> {
+        match self.resume {
+            Resume::Untouched => Ok(()),
+            Resume::LoadRegisters => ioctl("KVM_SET_REGS", self.fd.set_regs(&self.regs.to_kvm())),
+            Resume::Iret => {
+                let frame_phys = EXCEPTION_STACK_TOP_PHYS - IRET_FRAME_SLOTS * 8;
+                let frame = [
+                    self.regs.rip,
+                    u64::from(USER_CS),
+                    self.regs.rflags,
+                    self.regs.rsp,
+                    u64::from(USER_DS),
+                ];
+                for (i, v) in frame.iter().enumerate() {
+                    self.ram.write_u64(frame_phys + i as u64 * 8, *v)?;
+                }
+                let mut k = self.regs.to_kvm();
+                k.rsp = kernel_virt(frame_phys);
+                k.rip = kernel_virt(KERNEL_STUB_PHYS) + IRET_TRAMPOLINE_OFFSET;
+                k.rflags = 0x2;
+                ioctl("KVM_SET_REGS", self.fd.set_regs(&k))
+            }
+        }
+    }
+
+    /// Runs user code until the next syscall or exception.
+    pub fn run(&mut self) -> Result<Exit, VcpuError> {
+        self.load_for_resume()?;
+        let started = Instant::now();
+        let exit = self.fd.run();
+        self.stats.time_in_guest += started.elapsed();
+        let port = match exit {
+            Ok(VcpuExit::IoOut(port, _)) => port,
+            Ok(other) => return Err(VcpuError::Unexpected(format!("{other:?}"))),
+            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+                self.stats.interrupted_exits += 1;
+                self.resume = Resume::Untouched;
+                return Ok(Exit::Interrupted);
+            }
+            Err(source) => return Err(VcpuError::Ioctl { what: "KVM_RUN", source }),
+        };
+        let kregs = ioctl("KVM_GET_REGS", self.fd.get_regs())?;
+        match port {
+            SYSCALL_PORT => self.decode_syscall(&kregs),
+            EXCEPTION_PORT => self.decode_exception(&kregs),
+            _ => Err(VcpuError::Unexpected(format!("write to I/O port {port:#x}"))),
+        }
+    }
+
+    fn decode_syscall(&mut self, kregs: &kvm_regs) -> Result<Exit, VcpuError> {
+        self.stats.syscall_exits += 1;
+        let path = match self.syscall_return {
+            Some(path) => path,
+            None => {
+                let sregs = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+                let path = SyscallReturn::for_stub_cs(sregs.cs.selector);
+                log::debug!("syscall stub runs with CS {:#x}: returning by {path:?}", sregs.cs.selector);
+                self.syscall_return = Some(path);
+                path
+            }
+        };
+        let mut regs = UserRegs::from_kvm(kregs);
+        // `syscall` saved the return address in RCX and the flags in R11.
+        regs.rip = kregs.rcx;
+        regs.rflags = kregs.r11;
+        self.regs = regs;
+        self.resume = match path {
+            SyscallReturn::LoadUserRegisters => Resume::LoadRegisters,
+            SyscallReturn::IretFromSupervisor => Resume::Iret,
+        };
+        Ok(Exit::Syscall)
+    }
+
+    fn decode_exception(&mut self, kregs: &kvm_regs) -> Result<Exit, VcpuError> {
+        self.stats.exception_exits += 1;
+        let frame_phys = EXCEPTION_STACK_TOP_PHYS - EXCEPTION_FRAME_SLOTS * 8;
+        if kregs.rsp != kernel_virt(frame_phys) {
+            return Err(VcpuError::Unexpected(format!(
+                "exception entry with stack {:#x} (nested fault in the stub?)",
+                kregs.rsp
+            )));
+        }
+        let mut slot = [0u64; EXCEPTION_FRAME_SLOTS as usize];
+        for (i, v) in slot.iter_mut().enumerate() {
+            *v = self.ram.read_u64(frame_phys + i as u64 * 8)?;
+        }
+        let [vector, error_code, rip, cs, rflags, rsp, _ss] = slot;
+        if cs & 3 != 3 {
+            return Err(VcpuError::Unexpected(format!(
+                "exception {vector} in supervisor mode at {rip:#x}"
+            )));
+        }
+        let fault_addr = if vector == 14 {
+            ioctl("KVM_GET_SREGS", self.fd.get_sregs())?.cr2
+        } else {
+            0
+        };
+        let mut regs = UserRegs::from_kvm(kregs);
+        regs.rip = rip;
+        regs.rflags = rflags;
+        regs.rsp = rsp;
+        self.regs = regs;
+        self.resume = Resume::Iret;
+        Ok(Exit::Exception { vector: vector as u8, error_code, fault_addr })
+    }
+}

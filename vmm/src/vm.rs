@@ -1,0 +1,201 @@
+//! The virtual machine: KVM handles, guest memory registered as slot 0, the kernel
+//! structures every vCPU shares (GDT, TSS, IDT, stub pages, exception stack) and the
+//! per-vCPU CPU state that puts it straight into 64-bit user mode.
+
+use std::sync::Arc;
+
+use kvm_bindings::{
+    kvm_fpu, kvm_msr_entry, kvm_userspace_memory_region, kvm_xcrs, CpuId, Msrs,
+    KVM_MAX_CPUID_ENTRIES,
+};
+use kvm_ioctls::{Kvm, VmFd};
+
+use crate::address_space::AddressSpace;
+use crate::arch::x86_64::layout::*;
+use crate::arch::x86_64::paging::*;
+use crate::arch::x86_64::{cpuid, gdt, stub};
+use crate::memory::{GuestRam, MemoryError, PAGE_SIZE};
+use crate::vcpu::{UserRegs, Vcpu};
+
+/// Errors creating the VM or a vCPU.
+#[derive(Debug, thiserror::Error)]
+pub enum VmError {
+    #[error("cannot open /dev/kvm: {0}")]
+    KvmUnavailable(std::io::Error),
+    #[error("KVM ioctl {what} failed: {source}")]
+    Ioctl {
+        what: &'static str,
+        source: kvm_ioctls::Error,
+    },
+    #[error("guest memory: {0}")]
+    Memory(#[from] MemoryError),
+}
+
+fn ioctl<T>(what: &'static str, r: Result<T, kvm_ioctls::Error>) -> Result<T, VmError> {
+    r.map_err(|source| VmError::Ioctl { what, source })
+}
+
+const MSR_STAR: u32 = 0xc000_0081;
+const MSR_LSTAR: u32 = 0xc000_0082;
+const MSR_SFMASK: u32 = 0xc000_0084;
+/// RFLAGS bits cleared on `syscall` entry: TF, DF, IF, IOPL, NT, AC (as Linux).
+const SYSCALL_RFLAGS_MASK: u64 = 0x47700;
+
+const CR0_PE: u64 = 1;
+const CR0_MP: u64 = 1 << 1;
+const CR0_ET: u64 = 1 << 4;
+const CR0_NE: u64 = 1 << 5;
+const CR0_WP: u64 = 1 << 16;
+const CR0_AM: u64 = 1 << 18;
+const CR0_PG: u64 = 1 << 31;
+const CR4_PAE: u64 = 1 << 5;
+const CR4_OSFXSR: u64 = 1 << 9;
+const CR4_OSXMMEXCPT: u64 = 1 << 10;
+const CR4_OSXSAVE: u64 = 1 << 18;
+const EFER_SCE: u64 = 1;
+const EFER_LME: u64 = 1 << 8;
+const EFER_LMA: u64 = 1 << 10;
+const EFER_NXE: u64 = 1 << 11;
+/// XSAVE state components we enable: x87, SSE, AVX, and AVX-512's three when present.
+const XCR0_WANTED: u64 = 0x7 | 0xe0;
+
+/// A KVM virtual machine with its guest memory.
+pub struct Vm {
+    kvm: Kvm,
+    fd: VmFd,
+    ram: Arc<GuestRam>,
+    cpuid: CpuId,
+}
+
+impl Vm {
+    /// Creates the VM with `memory_size` bytes of guest memory.
+    pub fn new(memory_size: u64) -> Result<Vm, VmError> {
+        let kvm = Kvm::new().map_err(|e| VmError::KvmUnavailable(std::io::Error::from_raw_os_error(e.errno())))?;
+        let fd = ioctl("KVM_CREATE_VM", kvm.create_vm())?;
+        let ram = Arc::new(GuestRam::new(memory_size, FRAME_POOL_START)?);
+        let region = kvm_userspace_memory_region {
+            slot: 0,
+            flags: 0,
+            guest_phys_addr: 0,
+            memory_size: ram.size(),
+            userspace_addr: ram.host_base() as u64,
+        };
+        // SAFETY: the region is our own anonymous mapping of exactly `ram.size()` bytes, and
+        // `ram` (kept in the returned Vm, which owns `fd`) outlives the VM's use of it.
+        unsafe { ioctl("KVM_SET_USER_MEMORY_REGION", fd.set_user_memory_region(region))? };
+        let mut cpuid = ioctl("KVM_GET_SUPPORTED_CPUID", kvm.get_supported_cpuid(KVM_MAX_CPUID_ENTRIES))?;
+        cpuid::filter(&mut cpuid);
+        let vm = Vm { kvm, fd, ram, cpuid };
+        vm.write_kernel_structures()?;
+        Ok(vm)
+    }
+
+    /// Guest physical memory.
+    pub fn ram(&self) -> &Arc<GuestRam> {
+        &self.ram
+    }
+
+    fn write_kernel_structures(&self) -> Result<(), MemoryError> {
+        let ram = &self.ram;
+        for (i, entry) in gdt::gdt_entries(kernel_virt(TSS_PHYS)).iter().enumerate() {
+            ram.write_u64(GDT_PHYS + i as u64 * 8, *entry)?;
+        }
+        ram.write(TSS_PHYS, &gdt::tss_bytes(kernel_virt(EXCEPTION_STACK_TOP_PHYS)))?;
+        for vector in 0..stub::EXCEPTION_VECTORS {
+            let handler = kernel_virt(KERNEL_STUB_PHYS)
+                + stub::EXCEPTION_ENTRIES_OFFSET
+                + u64::from(vector) * stub::EXCEPTION_ENTRY_SIZE;
+            // int3 and into may be raised from user mode, as on Linux.
+            let dpl = if matches!(vector, 3 | 4) { 3 } else { 0 };
+            let [low, high] = gdt::idt_gate(handler, dpl);
+            ram.write_u64(IDT_PHYS + u64::from(vector) * 16, low)?;
+            ram.write_u64(IDT_PHYS + u64::from(vector) * 16 + 8, high)?;
+        }
+        ram.write(KERNEL_STUB_PHYS, &stub::kernel_page())?;
+        ram.write(SYSCALL_STUB_PHYS, &stub::syscall_page())?;
+
+        // Kernel half: PML4[511] -> PDPT[0] -> PD[0] -> PT mapping guest physical 0..2 MiB.
+        let va = KERNEL_VIRT_BASE;
+        ram.write_u64(KERNEL_PDPT_PHYS + table_index(va, 3) as u64 * 8, KERNEL_PD_PHYS | TABLE_FLAGS)?;
+        ram.write_u64(KERNEL_PD_PHYS + table_index(va, 2) as u64 * 8, KERNEL_PT_PHYS | TABLE_FLAGS)?;
+        let rw = PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE;
+        let pages = [
+            (GDT_PHYS, rw),
+            (IDT_PHYS, PTE_PRESENT | PTE_NO_EXECUTE),
+            (KERNEL_STUB_PHYS, PTE_PRESENT),
+            (SYSCALL_STUB_PHYS, PTE_PRESENT | PTE_USER),
+        ];
+        let stack = (EXCEPTION_STACK_PHYS..EXCEPTION_STACK_TOP_PHYS).step_by(PAGE_SIZE as usize);
+        for (phys, flags) in pages.into_iter().chain(stack.map(|p| (p, rw))) {
+            ram.write_u64(KERNEL_PT_PHYS + table_index(kernel_virt(phys), 1) as u64 * 8, phys | flags)?;
+        }
+        Ok(())
+    }
+
+    /// A new, empty user address space sharing the kernel half.
+    pub fn new_address_space(&self) -> Result<AddressSpace, MemoryError> {
+        AddressSpace::new(self.ram.clone(), KERNEL_PDPT_PHYS | TABLE_FLAGS)
+    }
+
+    /// Creates vCPU `id` in 64-bit user mode, about to run `regs` in address space `cr3`.
+    pub fn create_vcpu(&self, id: u64, cr3: u64, regs: UserRegs) -> Result<Vcpu, VmError> {
+        let fd = ioctl("KVM_CREATE_VCPU", self.fd.create_vcpu(id))?;
+        ioctl("KVM_SET_CPUID2", fd.set_cpuid2(&self.cpuid))?;
+
+        let features = self.cpuid.as_slice().iter().find(|e| e.function == 1);
+        let has_xsave = features.is_some_and(|e| e.ecx & (1 << 26) != 0);
+        let mut sregs = ioctl("KVM_GET_SREGS", fd.get_sregs())?;
+        sregs.cs = gdt::user_code_segment();
+        let data = gdt::user_data_segment();
+        (sregs.ds, sregs.es, sregs.fs, sregs.gs, sregs.ss) = (data, data, data, data, data);
+        sregs.tr = gdt::tss_segment(kernel_virt(TSS_PHYS));
+        sregs.gdt.base = kernel_virt(GDT_PHYS);
+        sregs.gdt.limit = (gdt::GDT_ENTRIES * 8 - 1) as u16;
+        sregs.idt.base = kernel_virt(IDT_PHYS);
+        sregs.idt.limit = (u64::from(stub::EXCEPTION_VECTORS) * 16 - 1) as u16;
+        sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+        sregs.cr3 = cr3;
+        sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | if has_xsave { CR4_OSXSAVE } else { 0 };
+        sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+        ioctl("KVM_SET_SREGS", fd.set_sregs(&sregs))?;
+
+        let msr = |index, data| kvm_msr_entry { index, data, ..Default::default() };
+        let msrs = Msrs::from_entries(&[
+            msr(MSR_STAR, gdt::STAR),
+            msr(MSR_LSTAR, kernel_virt(SYSCALL_STUB_PHYS)),
+            msr(MSR_SFMASK, SYSCALL_RFLAGS_MASK),
+        ])
+        .map_err(|_| VmError::Ioctl { what: "KVM_SET_MSRS", source: kvm_ioctls::Error::new(libc::EINVAL) })?;
+        let written = ioctl("KVM_SET_MSRS", fd.set_msrs(&msrs))?;
+        if written != 3 {
+            return Err(VmError::Ioctl { what: "KVM_SET_MSRS", source: kvm_ioctls::Error::new(libc::EINVAL) });
+        }
+
+        if has_xsave {
+            let supported = self
+                .cpuid
+                .as_slice()
+                .iter()
+                .find(|e| e.function == 0xd && e.index == 0)
+                .map_or(0x3, |e| u64::from(e.eax) | (u64::from(e.edx) << 32));
+            let mut xcrs = kvm_xcrs { nr_xcrs: 1, ..Default::default() };
+            xcrs.xcrs[0].xcr = 0;
+            xcrs.xcrs[0].value = supported & XCR0_WANTED;
+            ioctl("KVM_SET_XCRS", fd.set_xcrs(&xcrs))?;
+        }
+        let fpu = kvm_fpu { fcw: 0x37f, mxcsr: 0x1f80, ..Default::default() };
+        ioctl("KVM_SET_FPU", fd.set_fpu(&fpu))?;
+        ioctl("KVM_SET_REGS", fd.set_regs(&kvm_bindings::kvm_regs {
+            rip: regs.rip,
+            rsp: regs.rsp,
+            rflags: regs.rflags | 0x2,
+            ..Default::default()
+        }))?;
+        Ok(Vcpu::new(fd, self.ram.clone(), regs))
+    }
+
+    /// The KVM system handle (capability queries).
+    pub fn kvm(&self) -> &Kvm {
+        &self.kvm
+    }
+}
