@@ -9,9 +9,11 @@ use crate::arch::x86_64::layout::{KERNEL_PML4_INDEX, USER_VIRT_END};
 use crate::arch::x86_64::paging::*;
 use crate::memory::{Frame, GuestRam, MemoryError, StaleFrame, PAGE_SIZE};
 
-/// Access rights of a user page (it is always readable when present).
+/// Access rights of a user page. A page that is not `accessible` (PROT_NONE) keeps its
+/// frame but is supervisor-only, so every user access faults.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PageFlags {
+    pub accessible: bool,
     pub writable: bool,
     pub executable: bool,
 }
@@ -88,11 +90,14 @@ impl AddressSpace {
     }
 
     fn encode(frame: Frame, flags: PageFlags) -> u64 {
-        let mut pte = frame.addr() | PTE_PRESENT | PTE_USER;
-        if flags.writable {
+        let mut pte = frame.addr() | PTE_PRESENT;
+        if flags.accessible {
+            pte |= PTE_USER;
+        }
+        if flags.writable && flags.accessible {
             pte |= PTE_WRITABLE;
         }
-        if !flags.executable {
+        if !flags.executable || !flags.accessible {
             pte |= PTE_NO_EXECUTE;
         }
         pte
@@ -102,6 +107,7 @@ impl AddressSpace {
         (pte & PTE_PRESENT != 0).then(|| Translation {
             frame: Frame::containing(pte & PTE_ADDR_MASK),
             flags: PageFlags {
+                accessible: pte & PTE_USER != 0,
                 writable: pte & PTE_WRITABLE != 0,
                 executable: pte & PTE_NO_EXECUTE == 0,
             },
@@ -219,7 +225,7 @@ mod tests {
     fn map_translate_unmap() {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
-        let rw = PageFlags { writable: true, executable: false };
+        let rw = PageFlags { accessible: true, writable: true, executable: false };
         assert!(s.map(0x40_0000, f, rw).unwrap().is_none());
         assert_eq!(s.translate(0x40_0123), Some(Translation { frame: f, flags: rw }));
         let stale = s.unmap(0x40_0000).unwrap().unwrap();
@@ -232,10 +238,10 @@ mod tests {
     fn protect_returns_stale_only_on_change() {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
-        let ro = PageFlags::default();
+        let ro = PageFlags { accessible: true, ..PageFlags::default() };
         let _ = s.map(0x1000, f, ro).unwrap();
         assert!(s.protect(0x1000, ro).unwrap().is_none());
-        let rw = PageFlags { writable: true, executable: false };
+        let rw = PageFlags { accessible: true, writable: true, executable: false };
         let stale = s.protect(0x1000, rw).unwrap().unwrap();
         let _ = s.ram().zap(vec![stale]);
         assert_eq!(s.translate(0x1000).unwrap().flags, rw);
@@ -245,7 +251,7 @@ mod tests {
     fn mapped_pages_walks_sparse_ranges() {
         let mut s = space();
         let ram = s.ram().clone();
-        let rw = PageFlags { writable: true, executable: false };
+        let rw = PageFlags { accessible: true, writable: true, executable: false };
         for va in [0x1000u64, 0x40_0000_0000, 0x7fff_ffff_f000] {
             let _ = s.map(va, ram.alloc().unwrap(), rw).unwrap();
         }

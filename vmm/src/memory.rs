@@ -38,6 +38,12 @@ impl Frame {
 pub struct StaleFrame(pub(crate) Frame);
 
 impl StaleFrame {
+    /// A frame that is still mapped but whose cached translations must be dropped
+    /// (the guest faulted on a translation the page table no longer has).
+    pub fn of_present(frame: Frame) -> StaleFrame {
+        StaleFrame(frame)
+    }
+
     /// The frame, for callers that only inspect it before zapping or freeing it.
     pub fn frame(&self) -> Frame {
         self.0
@@ -158,10 +164,12 @@ impl GuestRam {
         a.free.extend(frames);
     }
 
-    /// Drops every guest translation of these frames while keeping their contents.
+    /// Drops every guest translation of these frames while keeping their contents;
+    /// returns the frames, in the order given, free to be mapped again.
     pub fn zap(&self, frames: Vec<StaleFrame>) -> Vec<Frame> {
-        let mut frames: Vec<Frame> = frames.into_iter().map(|s| s.0).collect();
-        for_each_run(&mut frames, |start, len| self.toggle_protection(start, len));
+        let frames: Vec<Frame> = frames.into_iter().map(|s| s.0).collect();
+        let mut sorted = frames.clone();
+        for_each_run(&mut sorted, |start, len| self.toggle_protection(start, len));
         frames
     }
 

@@ -309,11 +309,12 @@ impl Vcpu {
                 "exception {vector} in supervisor mode at {rip:#x}"
             )));
         }
-        let fault_addr = if vector == 14 {
-            ioctl("KVM_GET_SREGS", self.fd.get_sregs())?.cr2
-        } else {
-            0
-        };
+        let sregs = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+        if sregs.cs.selector & 3 != 0 || vector >= u64::from(crate::arch::x86_64::stub::EXCEPTION_VECTORS) {
+            // User code wrote the exception port itself: not an exception.
+            return Err(VcpuError::Unexpected("exception port written from user mode".into()));
+        }
+        let fault_addr = if vector == 14 { sregs.cr2 } else { 0 };
         let mut regs = UserRegs::from_kvm(kregs);
         regs.rip = rip;
         regs.rflags = rflags;

@@ -100,7 +100,7 @@ impl Vm {
         for (i, entry) in gdt::gdt_entries(kernel_virt(TSS_PHYS)).iter().enumerate() {
             ram.write_u64(GDT_PHYS + i as u64 * 8, *entry)?;
         }
-        ram.write(TSS_PHYS, &gdt::tss_bytes(kernel_virt(EXCEPTION_STACK_TOP_PHYS)))?;
+        ram.write(TSS_PHYS, &gdt::tss_bytes(kernel_virt(EXCEPTION_STACK_TOP_PHYS), &[SYSCALL_PORT, EXCEPTION_PORT]))?;
         for vector in 0..stub::EXCEPTION_VECTORS {
             let handler = kernel_virt(KERNEL_STUB_PHYS)
                 + stub::EXCEPTION_ENTRIES_OFFSET
@@ -192,6 +192,15 @@ impl Vm {
             ..Default::default()
         }))?;
         Ok(Vcpu::new(fd, self.ram.clone(), regs))
+    }
+
+    /// CPUID leaf `function`/`index` as the guest sees it: (eax, ebx, ecx, edx).
+    pub fn cpuid(&self, function: u32, index: u32) -> Option<(u32, u32, u32, u32)> {
+        self.cpuid
+            .as_slice()
+            .iter()
+            .find(|e| e.function == function && e.index == index)
+            .map(|e| (e.eax, e.ebx, e.ecx, e.edx))
     }
 
     /// The KVM system handle (capability queries).

@@ -20,8 +20,10 @@ pub const GDT_ENTRIES: usize = 10;
 /// CS=0x33/SS=0x2b, as on Linux.
 pub const STAR: u64 = (0x23u64 << 48) | ((KERNEL_CS as u64) << 32);
 
-/// Size of the 64-bit TSS in bytes.
-pub const TSS_SIZE: u64 = 0x68;
+/// Size of the 64-bit TSS proper.
+const TSS_BASE_SIZE: u64 = 0x68;
+/// The TSS with its I/O permission bitmap: ports 0..32, then the terminating byte.
+pub const TSS_SIZE: u64 = TSS_BASE_SIZE + 5;
 
 const fn segment_descriptor(access: u64, flags: u64) -> u64 {
     // Base 0, limit 0xfffff: in long mode only the access byte and the L/D bits matter.
@@ -50,13 +52,19 @@ pub fn gdt_entries(tss_base: u64) -> [u64; GDT_ENTRIES] {
     ]
 }
 
-/// A 64-bit TSS whose `rsp0` is `rsp0` and which has no I/O permission bitmap.
-pub fn tss_bytes(rsp0: u64) -> [u8; TSS_SIZE as usize] {
+/// A 64-bit TSS whose `rsp0` is `rsp0`, with an I/O permission bitmap that lets CPL3
+/// reach only the stub's ports: on PVM the syscall stub's `out` runs at CPL3. A program
+/// writing those ports itself gains nothing: a fake syscall exit returns to its own
+/// registers, and a fake exception exit is refused (its CS is not the kernel's).
+pub fn tss_bytes(rsp0: u64, allowed_ports: &[u16]) -> [u8; TSS_SIZE as usize] {
     let mut tss = [0u8; TSS_SIZE as usize];
     tss[4..12].copy_from_slice(&rsp0.to_le_bytes());
-    // I/O map base beyond the limit: no bitmap, every port access from CPL3 faults
-    // (except on PVM, which emulates `out` for its CPL3 stub).
-    tss[0x66..0x68].copy_from_slice(&(TSS_SIZE as u16).to_le_bytes());
+    tss[0x66..0x68].copy_from_slice(&(TSS_BASE_SIZE as u16).to_le_bytes());
+    let bitmap = &mut tss[TSS_BASE_SIZE as usize..];
+    bitmap.fill(0xff);
+    for port in allowed_ports.iter().map(|p| usize::from(*p)).filter(|p| *p < 32) {
+        bitmap[port / 8] &= !(1 << (port % 8));
+    }
     tss
 }
 
@@ -130,6 +138,13 @@ mod tests {
         assert_eq!(high, 0xffff_ff80);
         assert_eq!((low >> 16) & 0xffff, u64::from(KERNEL_CS));
         assert_eq!((low >> 40) & 0xff, 0x8e);
+    }
+
+    #[test]
+    fn io_bitmap_allows_only_given_ports() {
+        let tss = tss_bytes(0, &[0x10, 0x11]);
+        let bitmap = &tss[TSS_BASE_SIZE as usize..];
+        assert_eq!(bitmap, &[0xff, 0xff, 0xfc, 0xff, 0xff]);
     }
 
     #[test]

@@ -1,0 +1,71 @@
+//! Memory management: brk, mmap/munmap/mprotect, mremap, madvise, sparse mappings, and
+//! programs that must die with SIGSEGV (status 139 on both sides).
+
+use guest_tests::assert_same;
+
+fn checked(name: &str) {
+    let native = assert_same(name, &[]);
+    native.assert_checks_pass();
+    assert_eq!(native.code(), 0, "native run of {name} failed:\n{native}");
+}
+
+#[test]
+fn brk() {
+    checked("brk");
+}
+
+#[test]
+fn mmap_munmap_mprotect() {
+    checked("mmap");
+}
+
+#[test]
+fn sparse_512mib() {
+    let native = assert_same("sparse", &[]);
+    assert!(native.stdout_str().contains("sum: 108\n"), "{native}");
+}
+
+#[test]
+fn mremap() {
+    checked("mremap");
+}
+
+#[test]
+fn madvise_dontneed() {
+    checked("madvise");
+}
+
+fn segv(name: &str, last_line: &str) {
+    let native = assert_same(name, &[]);
+    assert_eq!(
+        native.code(),
+        139,
+        "native run of {name} should die with SIGSEGV:\n{native}"
+    );
+    assert!(native.stdout_str().ends_with(last_line), "{native}");
+}
+
+#[test]
+fn segv_write_readonly() {
+    segv("segv_write_readonly", "read: 0\n");
+}
+
+#[test]
+fn segv_unmapped() {
+    segv("segv_unmapped", "writing to 0x10\n");
+}
+
+#[test]
+fn segv_after_munmap() {
+    segv("segv_after_munmap", "munmap: 0\n");
+}
+
+#[test]
+fn segv_after_mprotect() {
+    segv("segv_after_mprotect", "still readable: 42\n");
+}
+
+#[test]
+fn segv_exec_nx() {
+    segv("segv_exec_nx", "calling a non-executable page\n");
+}

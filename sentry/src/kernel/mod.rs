@@ -1,0 +1,190 @@
+//! The kernel proper: sandbox-wide state (`Kernel`), tasks, and the loop that runs a
+//! task on a vCPU, serving its syscalls and faults until it exits.
+
+pub mod fd;
+pub mod signal;
+pub mod task;
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::sync::Mutex;
+
+use vmm::arch::x86_64::paging::fault_code;
+use vmm::{Exit, Vcpu, VcpuError};
+
+use crate::mm::{Access, FaultError};
+use crate::services::{Clock, RandomSource};
+use crate::strace;
+use signal::{DefaultAction, FaultSignal, SEGV_ACCERR, SEGV_MAPERR, SIGKILL, SIGSEGV};
+use task::{ExitStatus, Task};
+
+/// How the user asked the kernel to behave.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KernelOptions {
+    /// Print every syscall in strace(1)'s format on stderr.
+    pub strace: bool,
+}
+
+/// Counters for `--stats`.
+#[derive(Debug, Default)]
+pub struct KernelStats {
+    pub syscalls: BTreeMap<u64, u64>,
+}
+
+/// Sandbox-wide kernel state.
+pub struct Kernel {
+    pub options: KernelOptions,
+    pub clock: Clock,
+    pub random: RandomSource,
+    /// CPUID leaf 1 EDX, reported as AT_HWCAP.
+    pub hwcap: u64,
+    pub stats: Mutex<KernelStats>,
+    unsupported_seen: Mutex<HashSet<u64>>,
+}
+
+impl Kernel {
+    pub fn new(options: KernelOptions, hwcap: u64) -> Self {
+        Kernel {
+            options,
+            clock: Clock::new(),
+            random: RandomSource,
+            hwcap,
+            stats: Mutex::new(KernelStats::default()),
+            unsupported_seen: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Logs an unimplemented syscall the first time the guest uses it.
+    pub fn note_unsupported(&self, nr: u64, name: &str) {
+        let mut seen = self.unsupported_seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.insert(nr) {
+            log::warn!("unsupported syscall {name} ({nr}): returning ENOSYS");
+        }
+    }
+
+    /// Writes one `--strace` line to stderr.
+    pub fn trace(&self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{line}");
+    }
+
+    fn count_syscall(&self, nr: u64) {
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        *stats.syscalls.entry(nr).or_default() += 1;
+    }
+}
+
+/// Everything a syscall handler may touch.
+pub struct Ctx<'a> {
+    pub kernel: &'a Kernel,
+    pub task: &'a mut Task,
+    pub vcpu: &'a mut Vcpu,
+}
+
+/// Runs `task` on `vcpu` until it exits.
+pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStatus, VcpuError> {
+    loop {
+        let exit = vcpu.run()?;
+        task.cpu_time = vcpu.stats().time_in_guest;
+        match exit {
+            Exit::Syscall => {
+                kernel.count_syscall(vcpu.regs().rax);
+                crate::syscall::dispatch(&mut Ctx { kernel, task, vcpu });
+            }
+            Exit::Exception { vector, error_code, fault_addr } => {
+                if let Some(signal) = handle_exception(task, vcpu, vector, error_code, fault_addr) {
+                    kill(kernel, task, signal);
+                }
+            }
+            Exit::Interrupted => {}
+        }
+        if let Some(status) = task.exit {
+            if kernel.options.strace {
+                kernel.trace(&match status {
+                    ExitStatus::Exited(code) => strace::format_exited(i32::from(code)),
+                    ExitStatus::Killed(signo) => strace::format_killed(signo, false),
+                });
+            }
+            return Ok(status);
+        }
+    }
+}
+
+/// Resolves a CPU exception; returns the signal to deliver when it cannot be resolved.
+fn handle_exception(task: &mut Task, vcpu: &Vcpu, vector: u8, error_code: u64, fault_addr: u64) -> Option<FaultSignal> {
+    const PAGE_FAULT: u8 = 14;
+    log::debug!(
+        "exception {vector} error {error_code:#x} addr {fault_addr:#x} at rip {:#x}",
+        vcpu.regs().rip
+    );
+    if vector != PAGE_FAULT {
+        return Some(signal::signal_for_exception(vector, vcpu.regs().rip));
+    }
+    let access = if error_code & fault_code::INSTRUCTION != 0 {
+        Access::Execute
+    } else if error_code & fault_code::WRITE != 0 {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    let code = match task.mm.handle_fault(fault_addr, access) {
+        Ok(()) => return None,
+        Err(FaultError::Unmapped) => SEGV_MAPERR,
+        Err(FaultError::Forbidden) => SEGV_ACCERR,
+        Err(FaultError::OutOfMemory) => {
+            log::error!("guest memory exhausted at a page fault; killing the task (raise --memory)");
+            return Some(FaultSignal { signo: SIGKILL, code: 0, addr: None });
+        }
+    };
+    Some(FaultSignal { signo: SIGSEGV, code, addr: Some(fault_addr) })
+}
+
+/// Sends `signo` to `task` (kill, tgkill, raise): applies its disposition, or leaves it
+/// pending while blocked. Handlers cannot run yet, so a caught signal takes its
+/// default action, with a warning.
+pub fn send_signal(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
+    if signo == 0 || task.exit.is_some() {
+        return;
+    }
+    if signo != SIGKILL && task.signals.blocked & signal::bit(signo) != 0 {
+        task.signals.pending |= signal::bit(signo);
+        return;
+    }
+    let Ok(action) = task.signals.action(signo as u64) else { return };
+    match action.handler {
+        signal::SIG_IGN if signo != SIGKILL => return,
+        signal::SIG_DFL => {}
+        _ => log::warn!("signal {signo} has a handler, but handlers are not run yet: taking the default action"),
+    }
+    match signal::default_action(signo) {
+        DefaultAction::Terminate | DefaultAction::CoreDump => {
+            kill(kernel, task, FaultSignal { signo, code, addr: None });
+        }
+        DefaultAction::Stop => log::warn!("stop signal {signo} ignored: job control is not implemented"),
+        DefaultAction::Ignore | DefaultAction::Continue => {}
+    }
+}
+
+/// Delivers signals that were pending and are no longer blocked.
+pub fn deliver_unblocked(kernel: &Kernel, task: &mut Task) {
+    let ready = task.signals.pending & !task.signals.blocked;
+    task.signals.pending &= !ready;
+    for signo in 1..=64 {
+        if ready & signal::bit(signo) != 0 {
+            send_signal(kernel, task, signo, signal::SI_TKILL);
+        }
+    }
+}
+
+/// Terminates the task with `signal`, whatever its disposition (a fault, or a signal
+/// whose default action is to terminate).
+fn kill(kernel: &Kernel, task: &mut Task, signal: FaultSignal) {
+    if kernel.options.strace && signal.signo != SIGKILL {
+        kernel.trace(&strace::format_signal(&strace::SignalEvent {
+            signo: signal.signo,
+            code: signal.code,
+            addr: signal.addr,
+        }));
+    }
+    task.exit = Some(ExitStatus::Killed(signal.signo));
+}

@@ -1,0 +1,181 @@
+//! Signal dispositions and the blocked mask. Delivery to handlers comes with processes;
+//! today a fault's signal terminates the task with its default action.
+
+use crate::errno::{Errno, SysResult};
+
+pub const SIGILL: i32 = 4;
+pub const SIGTRAP: i32 = 5;
+pub const SIGBUS: i32 = 7;
+pub const SIGFPE: i32 = 8;
+pub const SIGKILL: i32 = 9;
+pub const SIGSEGV: i32 = 11;
+pub const SIGSTOP: i32 = 19;
+/// Highest signal number (SIGRTMAX).
+pub const SIGNAL_COUNT: usize = 64;
+
+/// A set of signals: bit `n-1` is signal `n`, as in the kernel's sigset_t.
+pub type SigSet = u64;
+
+/// Bits that can never be blocked.
+const UNBLOCKABLE: SigSet = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+/// The kernel's `struct sigaction` as rt_sigaction(2) passes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigAction {
+    pub handler: u64,
+    pub flags: u64,
+    pub restorer: u64,
+    pub mask: SigSet,
+}
+
+impl SigAction {
+    pub const SIZE: usize = 32;
+
+    pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
+        let word = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        SigAction { handler: word(0), flags: word(1), restorer: word(2), mask: word(3) }
+    }
+
+    pub fn to_bytes(self) -> [u8; Self::SIZE] {
+        let mut b = [0u8; Self::SIZE];
+        for (i, w) in [self.handler, self.flags, self.restorer, self.mask].iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        b
+    }
+}
+
+/// What a signal does when its disposition is SIG_DFL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultAction {
+    Terminate,
+    CoreDump,
+    Ignore,
+    Stop,
+    Continue,
+}
+
+/// Linux's default action for `signo` (1..=64).
+pub fn default_action(signo: i32) -> DefaultAction {
+    match signo {
+        3..=8 | 11 | 24 | 25 | 31 => DefaultAction::CoreDump,
+        17 | 23 | 28 => DefaultAction::Ignore,
+        19..=22 => DefaultAction::Stop,
+        18 => DefaultAction::Continue,
+        _ => DefaultAction::Terminate,
+    }
+}
+
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+
+/// The bit of `signo` in a SigSet.
+pub const fn bit(signo: i32) -> SigSet {
+    1 << (signo - 1)
+}
+
+/// A task's signal state.
+#[derive(Clone, Debug)]
+pub struct SignalState {
+    actions: [SigAction; SIGNAL_COUNT],
+    pub blocked: SigSet,
+    /// Signals sent while blocked, waiting to be unblocked.
+    pub pending: SigSet,
+}
+
+impl Default for SignalState {
+    fn default() -> Self {
+        SignalState { actions: [SigAction::default(); SIGNAL_COUNT], blocked: 0, pending: 0 }
+    }
+}
+
+fn index(signo: u64) -> SysResult<usize> {
+    match signo {
+        1..=64 => Ok(signo as usize - 1),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+impl SignalState {
+    /// The action for `signo`.
+    pub fn action(&self, signo: u64) -> SysResult<SigAction> {
+        Ok(self.actions[index(signo)?])
+    }
+
+    /// Replaces the action for `signo` (SIGKILL and SIGSTOP cannot be changed).
+    pub fn set_action(&mut self, signo: u64, mut action: SigAction) -> SysResult<()> {
+        let i = index(signo)?;
+        if signo == SIGKILL as u64 || signo == SIGSTOP as u64 {
+            return Err(Errno::EINVAL);
+        }
+        action.mask &= !UNBLOCKABLE;
+        self.actions[i] = action;
+        Ok(())
+    }
+
+    /// rt_sigprocmask's `how` applied to `set`.
+    pub fn change_mask(&mut self, how: u64, set: SigSet) -> SysResult<()> {
+        const SIG_BLOCK: u64 = 0;
+        const SIG_UNBLOCK: u64 = 1;
+        const SIG_SETMASK: u64 = 2;
+        self.blocked = match how {
+            SIG_BLOCK => self.blocked | set,
+            SIG_UNBLOCK => self.blocked & !set,
+            SIG_SETMASK => set,
+            _ => return Err(Errno::EINVAL),
+        } & !UNBLOCKABLE;
+        Ok(())
+    }
+}
+
+/// A signal caused by a CPU exception, with its siginfo code and address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultSignal {
+    pub signo: i32,
+    pub code: i32,
+    pub addr: Option<u64>,
+}
+
+pub const SEGV_MAPERR: i32 = 1;
+pub const SEGV_ACCERR: i32 = 2;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_USER: i32 = 0;
+pub const SI_TKILL: i32 = -6;
+
+/// The signal Linux sends for CPU exception `vector` raised at `rip` (page faults are
+/// decided by the memory manager, not here).
+pub fn signal_for_exception(vector: u8, rip: u64) -> FaultSignal {
+    const ILL_ILLOPN: i32 = 2;
+    const FPE_INTDIV: i32 = 1;
+    const BUS_ADRALN: i32 = 1;
+    const TRAP_BRKPT: i32 = 1;
+    match vector {
+        0 => FaultSignal { signo: SIGFPE, code: FPE_INTDIV, addr: Some(rip) },
+        1 | 3 => FaultSignal { signo: SIGTRAP, code: if vector == 3 { SI_KERNEL } else { TRAP_BRKPT }, addr: None },
+        6 => FaultSignal { signo: SIGILL, code: ILL_ILLOPN, addr: Some(rip) },
+        16 | 19 => FaultSignal { signo: SIGFPE, code: 0, addr: Some(rip) },
+        17 => FaultSignal { signo: SIGBUS, code: BUS_ADRALN, addr: Some(rip) },
+        _ => FaultSignal { signo: SIGSEGV, code: SI_KERNEL, addr: Some(0) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_and_stop_are_protected() {
+        let mut s = SignalState::default();
+        assert_eq!(s.set_action(9, SigAction::default()), Err(Errno::EINVAL));
+        assert_eq!(s.set_action(65, SigAction::default()), Err(Errno::EINVAL));
+        s.change_mask(2, u64::MAX).unwrap();
+        assert_eq!(s.blocked & UNBLOCKABLE, 0);
+        assert_eq!(s.change_mask(3, 0), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn sigaction_round_trips() {
+        let a = SigAction { handler: 1, flags: 0x0400_0000, restorer: 3, mask: 4 };
+        assert_eq!(SigAction::from_bytes(&a.to_bytes()), a);
+    }
+}

@@ -1,0 +1,121 @@
+//! A task: one thread of one process, with what it owns today (a single-threaded
+//! process owns everything; threads will share `mm`, `fds` and signal actions).
+
+use std::time::Duration;
+
+use super::fd::FdTable;
+use super::signal::SignalState;
+use crate::mm::MemoryManager;
+
+/// User and group ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub egid: u32,
+}
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Exited(u8),
+    Killed(i32),
+}
+
+impl ExitStatus {
+    /// The status a shell reports: the exit code, or 128 + the signal number.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Exited(code) => i32::from(code),
+            ExitStatus::Killed(signo) => 128 + signo,
+        }
+    }
+}
+
+/// One resource limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rlimit {
+    pub cur: u64,
+    pub max: u64,
+}
+
+pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_COUNT: usize = 16;
+
+/// Linux's defaults for a login shell on a Debian system.
+pub fn default_rlimits() -> [Rlimit; RLIMIT_COUNT] {
+    let inf = Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY };
+    let mut limits = [inf; RLIMIT_COUNT];
+    limits[RLIMIT_STACK] = Rlimit { cur: 8 << 20, max: RLIM_INFINITY };
+    limits[4] = Rlimit { cur: 0, max: RLIM_INFINITY }; // RLIMIT_CORE
+    limits[6] = Rlimit { cur: 4096, max: 4096 }; // RLIMIT_NPROC
+    limits[RLIMIT_NOFILE] = Rlimit { cur: super::fd::FD_LIMIT as u64, max: super::fd::FD_LIMIT as u64 };
+    limits[8] = Rlimit { cur: 8 << 20, max: 8 << 20 }; // RLIMIT_MEMLOCK
+    limits[11] = Rlimit { cur: 4096, max: 4096 }; // RLIMIT_SIGPENDING
+    limits[12] = Rlimit { cur: 819_200, max: 819_200 }; // RLIMIT_MSGQUEUE
+    limits[13] = Rlimit { cur: 0, max: 0 }; // RLIMIT_NICE
+    limits[14] = Rlimit { cur: 0, max: 0 }; // RLIMIT_RTPRIO
+    limits
+}
+
+/// A registered restartable-sequence area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RseqArea {
+    pub addr: u64,
+    pub len: u32,
+    pub signature: u32,
+}
+
+/// A thread of a process.
+pub struct Task {
+    pub pid: i32,
+    pub tid: i32,
+    pub ppid: i32,
+    pub creds: Credentials,
+    pub mm: MemoryManager,
+    pub fds: FdTable,
+    pub signals: SignalState,
+    pub rlimits: [Rlimit; RLIMIT_COUNT],
+    pub clear_child_tid: u64,
+    pub robust_list: Option<(u64, u64)>,
+    pub rseq: Option<RseqArea>,
+    /// Set once the task has exited; the run loop stops.
+    pub exit: Option<ExitStatus>,
+    /// CPU time spent running guest code.
+    pub cpu_time: Duration,
+    /// The thread's name (`prctl(PR_SET_NAME)`, /proc/self/comm): at most 15 bytes.
+    pub comm: Vec<u8>,
+    /// Signal sent when the parent dies (`PR_SET_PDEATHSIG`), recorded.
+    pub parent_death_signal: i32,
+    /// `PR_SET_DUMPABLE`.
+    pub dumpable: bool,
+}
+
+/// Longest thread name, without the terminating NUL (TASK_COMM_LEN - 1).
+pub const COMM_LEN: usize = 15;
+
+impl Task {
+    pub fn new(pid: i32, creds: Credentials, mm: MemoryManager) -> Self {
+        Task {
+            pid,
+            tid: pid,
+            ppid: 0,
+            creds,
+            mm,
+            fds: FdTable::with_host_stdio(),
+            signals: SignalState::default(),
+            rlimits: default_rlimits(),
+            clear_child_tid: 0,
+            robust_list: None,
+            rseq: None,
+            exit: None,
+            cpu_time: Duration::ZERO,
+            comm: Vec::new(),
+            parent_death_signal: 0,
+            dumpable: true,
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! A process's memory: its mappings (`VmaSet`), the page table that realizes them
+//! (`vmm::AddressSpace`), brk, page faults, and all access to user memory.
+//!
+//! Pages are realized lazily on fault, a window at a time (a VM exit costs tens of
+//! microseconds, a page's first touch a few), and eagerly for small mappings.
+
+pub mod syscalls;
+pub mod user;
+pub mod vma;
+
+use vmm::{AddressSpace, PageFlags, PAGE_SIZE};
+
+use crate::errno::{Errno, SysResult};
+use vma::{Prot, Vma, VmaKind, VmaSet};
+
+pub use vmm::arch::x86_64::layout::USER_VIRT_END;
+
+/// Lowest address a mapping may use (Linux's default `vm.mmap_min_addr`).
+pub const MMAP_MIN_ADDR: u64 = 0x10000;
+/// Highest user address + 1 that mappings may reach (Linux's TASK_SIZE).
+pub const TASK_SIZE: u64 = USER_VIRT_END - PAGE_SIZE;
+/// Top of the initial stack.
+pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
+/// Size reserved for the initial stack (RLIMIT_STACK's default).
+pub const STACK_SIZE: u64 = 8 << 20;
+/// Mappings without an address hint are placed top-down from here.
+pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
+/// Pages realized around a faulting page (an aligned window), to save exits.
+const FAULT_AROUND_PAGES: u64 = 16;
+/// Mappings up to this size are realized when created.
+const EAGER_POPULATE_LIMIT: u64 = 64 << 10;
+
+/// Rounds up to a page boundary; `None` on overflow.
+pub fn page_align_up(x: u64) -> Option<u64> {
+    x.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))
+}
+
+pub const fn page_align_down(x: u64) -> u64 {
+    x & !(PAGE_SIZE - 1)
+}
+
+pub const fn is_page_aligned(x: u64) -> bool {
+    x % PAGE_SIZE == 0
+}
+
+/// The kind of access that faulted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Execute,
+}
+
+/// Why a fault could not be resolved: the signal the task gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No mapping there (SIGSEGV, SEGV_MAPERR).
+    Unmapped,
+    /// The mapping forbids the access (SIGSEGV, SEGV_ACCERR).
+    Forbidden,
+    /// Guest memory is exhausted.
+    OutOfMemory,
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmStats {
+    pub page_faults: u64,
+    pub pages_realized: u64,
+}
+
+/// One address space and its mappings.
+pub struct MemoryManager {
+    space: AddressSpace,
+    vmas: VmaSet,
+    brk_start: u64,
+    brk: u64,
+    stats: MmStats,
+}
+
+impl MemoryManager {
+    pub fn new(space: AddressSpace) -> Self {
+        MemoryManager { space, vmas: VmaSet::default(), brk_start: 0, brk: 0, stats: MmStats::default() }
+    }
+
+    /// The page-table root for CR3.
+    pub fn page_table_root(&self) -> u64 {
+        self.space.root()
+    }
+
+    pub fn stats(&self) -> MmStats {
+        self.stats
+    }
+
+    pub fn vmas(&self) -> &VmaSet {
+        &self.vmas
+    }
+
+    fn page_flags(prot: Prot) -> PageFlags {
+        PageFlags { accessible: prot.accessible(), writable: prot.write, executable: prot.exec }
+    }
+
+    /// Realizes page `va` of `vma` with a zeroed frame.
+    fn realize(&mut self, va: u64, vma: &Vma) -> Result<(), FaultError> {
+        let frame = self.space.ram().alloc().map_err(|_| FaultError::OutOfMemory)?;
+        match self.space.map(va, frame, Self::page_flags(vma.prot)) {
+            Ok(None) => {
+                self.stats.pages_realized += 1;
+                Ok(())
+            }
+            Ok(Some(stale)) => {
+                // Cannot happen (callers check the page is absent), but stay correct.
+                self.space.ram().free(vec![stale]);
+                Ok(())
+            }
+            Err(_) => Err(FaultError::Unmapped),
+        }
+    }
+
+    /// Realizes every absent page of `[start, end)` inside mappings; stops quietly when
+    /// memory runs out (as MAP_POPULATE does).
+    fn populate(&mut self, start: u64, end: u64) {
+        let present: std::collections::HashSet<u64> =
+            self.space.mapped_pages(start, end).into_iter().map(|(va, _)| va).collect();
+        let vmas: Vec<Vma> = self.vmas.intersecting(start, end).copied().collect();
+        for vma in vmas.iter().filter(|v| v.prot.accessible()) {
+            let mut va = vma.start.max(start);
+            while va < vma.end.min(end) {
+                if !present.contains(&va) && self.realize(va, vma).is_err() {
+                    return;
+                }
+                va += PAGE_SIZE;
+            }
+        }
+    }
+
+    /// Resolves a fault at `addr`: realizes the page (and its neighbours) if the
+    /// mapping allows `access`.
+    pub fn handle_fault(&mut self, addr: u64, access: Access) -> Result<(), FaultError> {
+        self.stats.page_faults += 1;
+        let vma = *self.vmas.find(addr).ok_or(FaultError::Unmapped)?;
+        let allowed = match access {
+            Access::Read => vma.prot.accessible(),
+            Access::Write => vma.prot.write,
+            Access::Execute => vma.prot.exec,
+        };
+        if !allowed {
+            return Err(FaultError::Forbidden);
+        }
+        let page = page_align_down(addr);
+        if let Some(t) = self.space.translate(page) {
+            // The entry already allows the access: the guest used a stale, narrower
+            // cached translation. Drop it and retry.
+            if t.flags == Self::page_flags(vma.prot) {
+                let _ = self.space.ram().zap(vec![vmm::memory::StaleFrame::of_present(t.frame)]);
+                return Ok(());
+            }
+            return Err(FaultError::Forbidden);
+        }
+        self.realize(page, &vma)?;
+        let window = FAULT_AROUND_PAGES * PAGE_SIZE;
+        let lo = (page & !(window - 1)).max(vma.start);
+        let hi = lo.saturating_add(window).min(vma.end);
+        self.populate(lo, hi);
+        Ok(())
+    }
+
+    /// Adds a mapping over `[start, end)`, replacing whatever was there.
+    pub fn map_fixed(&mut self, start: u64, end: u64, prot: Prot, shared: bool, kind: VmaKind) {
+        self.unmap_range(start, end);
+        self.vmas.insert(Vma { start, end, prot, shared, kind });
+        if end - start <= EAGER_POPULATE_LIMIT && prot.accessible() {
+            self.populate(start, end);
+        }
+    }
+
+    /// Removes mappings and frees their pages in `[start, end)`.
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        self.vmas.remove_range(start, end);
+        self.discard_pages(start, end);
+    }
+
+    /// Frees the realized pages of `[start, end)`; the mappings stay (they read as zero).
+    fn discard_pages(&mut self, start: u64, end: u64) {
+        let mut stale = Vec::new();
+        for (va, _) in self.space.mapped_pages(start, end) {
+            if let Ok(Some(s)) = self.space.unmap(va) {
+                stale.push(s);
+            }
+        }
+        self.space.ram().free(stale);
+    }
+
+    /// Applies `prot` to the mappings and realized pages of `[start, end)`.
+    fn protect_range(&mut self, start: u64, end: u64, prot: Prot) {
+        self.vmas.update_range(start, end, |v| v.prot = prot);
+        let flags = Self::page_flags(prot);
+        let stale: Vec<_> = self
+            .space
+            .mapped_pages(start, end)
+            .into_iter()
+            .filter_map(|(va, _)| self.space.protect(va, flags).ok().flatten())
+            .collect();
+        let _ = self.space.ram().zap(stale);
+    }
+}

@@ -1,0 +1,82 @@
+//! Syscall dispatch: the table of what we implement (data, printable with
+//! `sentry syscalls`), argument access, and the one place results become `-errno`.
+
+mod fs;
+mod memory;
+mod process;
+mod signal;
+mod table;
+mod time;
+
+use crate::errno::{Errno, SysResult};
+use crate::kernel::Ctx;
+use crate::strace;
+pub use table::{lookup, Support};
+
+/// The six syscall argument registers (rdi, rsi, rdx, r10, r8, r9).
+#[derive(Clone, Copy, Debug)]
+pub struct Args(pub [u64; 6]);
+
+impl Args {
+    pub fn u64(&self, i: usize) -> u64 {
+        self.0[i]
+    }
+
+    /// An `int` argument (the kernel looks only at the low 32 bits).
+    pub fn i32(&self, i: usize) -> i32 {
+        self.0[i] as u32 as i32
+    }
+
+    /// An `unsigned int` argument.
+    pub fn u32(&self, i: usize) -> u32 {
+        self.0[i] as u32
+    }
+
+    /// A size argument as a host `usize`.
+    pub fn usize(&self, i: usize) -> usize {
+        usize::try_from(self.0[i]).unwrap_or(usize::MAX)
+    }
+}
+
+/// A handler: the typed body of one syscall.
+pub type Handler = fn(&mut Ctx, &Args) -> SysResult<u64>;
+
+/// Serves the syscall the task just made and writes its result to RAX.
+pub fn dispatch(ctx: &mut Ctx) {
+    let regs = *ctx.vcpu.regs();
+    let nr = regs.rax;
+    let args = Args([regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]);
+    let result = match lookup(nr) {
+        Some(def) => (def.handler)(ctx, &args),
+        None => {
+            let name = syscalls::Sysno::new(nr as usize).map_or("unknown", |s| s.name());
+            ctx.kernel.note_unsupported(nr, name);
+            Err(Errno::ENOSYS)
+        }
+    };
+    if let Err(e) = result {
+        log::debug!("syscall {nr} -> {e:?}");
+    }
+    let ret = match result {
+        Ok(v) => v as i64,
+        Err(e) => -i64::from(e.into_raw()),
+    };
+    let exited = ctx.task.exit.is_some();
+    if !exited {
+        ctx.vcpu.regs_mut().rax = ret as u64;
+    }
+    if ctx.kernel.options.strace {
+        let event = strace::SyscallEvent { nr, args: args.0, ret: (!exited).then_some(ret) };
+        let line = strace::format_syscall(&event, &TaskMemory(&ctx.task.mm));
+        ctx.kernel.trace(&line);
+    }
+}
+
+/// The traced task's memory as the strace formatter sees it.
+struct TaskMemory<'a>(&'a crate::mm::MemoryManager);
+
+impl strace::TraceMemory for TaskMemory<'_> {
+    fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        self.0.peek(addr, len)
+    }
+}

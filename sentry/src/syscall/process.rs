@@ -1,0 +1,310 @@
+//! Process and identity syscalls: exit, ids, arch_prctl, thread bookkeeping, uname,
+//! resource limits, affinity, getrandom.
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::task::{ExitStatus, RseqArea, Rlimit, COMM_LEN, RLIMIT_COUNT, RLIMIT_NOFILE};
+use crate::kernel::Ctx;
+
+pub fn sys_exit(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    // One thread per process today, so ending the thread ends the process.
+    sys_exit_group(ctx, a)
+}
+
+pub fn sys_exit_group(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    ctx.task.exit = Some(ExitStatus::Exited(a.u64(0) as u8));
+    Ok(0)
+}
+
+pub fn sys_getpid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(ctx.task.pid as u64)
+}
+
+pub fn sys_gettid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(ctx.task.tid as u64)
+}
+
+pub fn sys_getppid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(ctx.task.ppid as u64)
+}
+
+pub fn sys_getuid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(u64::from(ctx.task.creds.uid))
+}
+
+pub fn sys_geteuid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(u64::from(ctx.task.creds.euid))
+}
+
+pub fn sys_getgid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(u64::from(ctx.task.creds.gid))
+}
+
+pub fn sys_getegid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(u64::from(ctx.task.creds.egid))
+}
+
+pub fn sys_arch_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const ARCH_SET_GS: u64 = 0x1001;
+    const ARCH_SET_FS: u64 = 0x1002;
+    const ARCH_GET_FS: u64 = 0x1003;
+    const ARCH_GET_GS: u64 = 0x1004;
+    const ARCH_GET_CPUID: u64 = 0x1011;
+    const ARCH_SET_CPUID: u64 = 0x1012;
+    let (code, addr) = (a.u64(0), a.u64(1));
+    let vcpu_err = |e: vmm::VcpuError| {
+        log::error!("arch_prctl: {e}");
+        Errno::EIO
+    };
+    match code {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if addr >= crate::mm::USER_VIRT_END {
+                return Err(Errno::EPERM);
+            }
+            if code == ARCH_SET_FS {
+                ctx.vcpu.set_fs_base(addr).map_err(vcpu_err)?;
+            } else {
+                ctx.vcpu.set_gs_base(addr).map_err(vcpu_err)?;
+            }
+            Ok(0)
+        }
+        ARCH_GET_FS | ARCH_GET_GS => {
+            let (fs, gs) = ctx.vcpu.segment_bases().map_err(vcpu_err)?;
+            ctx.task.mm.write_u64(addr, if code == ARCH_GET_FS { fs } else { gs })?;
+            Ok(0)
+        }
+        ARCH_GET_CPUID => Ok(1),
+        // CPUID faulting is not offered; Linux says ENODEV where the CPU lacks it.
+        ARCH_SET_CPUID => Err(Errno::ENODEV),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_set_tid_address(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    ctx.task.clear_child_tid = a.u64(0);
+    Ok(ctx.task.tid as u64)
+}
+
+pub fn sys_set_robust_list(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const ROBUST_LIST_HEAD_SIZE: u64 = 24;
+    if a.u64(1) != ROBUST_LIST_HEAD_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    ctx.task.robust_list = Some((a.u64(0), a.u64(1)));
+    Ok(0)
+}
+
+pub fn sys_rseq(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const RSEQ_FLAG_UNREGISTER: u32 = 1;
+    const RSEQ_MIN_LEN: u32 = 32;
+    const CPU_ID_UNINITIALIZED: u32 = u32::MAX;
+    let (addr, len, flags, signature) = (a.u64(0), a.u32(1), a.u32(2), a.u32(3));
+    if flags & RSEQ_FLAG_UNREGISTER != 0 {
+        if flags & !RSEQ_FLAG_UNREGISTER != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let current = ctx.task.rseq.ok_or(Errno::EINVAL)?;
+        if current.addr != addr || current.len != len {
+            return Err(Errno::EINVAL);
+        }
+        if current.signature != signature {
+            return Err(Errno::EPERM);
+        }
+        ctx.task.mm.write_u32(addr + 4, CPU_ID_UNINITIALIZED)?;
+        ctx.task.rseq = None;
+        return Ok(0);
+    }
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if let Some(current) = ctx.task.rseq {
+        let same = current.addr == addr && current.len == len;
+        if !same {
+            return Err(Errno::EINVAL);
+        }
+        return Err(if current.signature == signature { Errno::EBUSY } else { Errno::EPERM });
+    }
+    if addr % 32 != 0 || len < RSEQ_MIN_LEN {
+        return Err(Errno::EINVAL);
+    }
+    // cpu_id_start and cpu_id: the only CPU is 0.
+    ctx.task.mm.copy_out(addr, &[0u8; 8])?;
+    ctx.task.rseq = Some(RseqArea { addr, len, signature });
+    Ok(0)
+}
+
+/// The name fields of `struct utsname` (65 bytes each).
+const UTS_FIELDS: [&str; 6] = ["Linux", "sandbox", "6.1.0-sentry", "#1 SMP PREEMPT_DYNAMIC", "x86_64", "(none)"];
+
+pub fn sys_uname(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let mut buf = [0u8; 65 * 6];
+    for (i, field) in UTS_FIELDS.iter().enumerate() {
+        buf[i * 65..i * 65 + field.len()].copy_from_slice(field.as_bytes());
+    }
+    ctx.task.mm.copy_out(a.u64(0), &buf)?;
+    Ok(0)
+}
+
+pub fn sys_getrandom(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const GRND_NONBLOCK: u32 = 1;
+    const GRND_RANDOM: u32 = 2;
+    const GRND_INSECURE: u32 = 4;
+    /// Bytes returned per call at most; callers loop, as the man page tells them to.
+    const MAX_PER_CALL: usize = 1 << 20;
+    let (buf, len, flags) = (a.u64(0), a.usize(1), a.u32(2));
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let len = len.min(MAX_PER_CALL);
+    if len == 0 {
+        return Ok(0);
+    }
+    ctx.task.mm.check_writable(buf, len)?;
+    let mut bytes = vec![0u8; len];
+    ctx.kernel.random.fill(&mut bytes);
+    ctx.task.mm.copy_out(buf, &bytes)?;
+    Ok(len as u64)
+}
+
+fn check_own_pid(ctx: &Ctx, pid: i32) -> SysResult<()> {
+    if pid == 0 || pid == ctx.task.pid {
+        Ok(())
+    } else if pid < 0 {
+        Err(Errno::EINVAL)
+    } else {
+        Err(Errno::ESRCH)
+    }
+}
+
+fn rlimit_index(resource: u32) -> SysResult<usize> {
+    let i = resource as usize;
+    if i < RLIMIT_COUNT { Ok(i) } else { Err(Errno::EINVAL) }
+}
+
+fn read_rlimit(ctx: &mut Ctx, addr: u64) -> SysResult<Rlimit> {
+    let mut b = [0u8; 16];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    let cur = u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
+    let max = u64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
+    Ok(Rlimit { cur, max })
+}
+
+fn write_rlimit(ctx: &mut Ctx, addr: u64, r: Rlimit) -> SysResult<()> {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&r.cur.to_le_bytes());
+    b[8..].copy_from_slice(&r.max.to_le_bytes());
+    ctx.task.mm.copy_out(addr, &b)
+}
+
+/// Applies a new limit with Linux's checks.
+fn set_rlimit(ctx: &mut Ctx, i: usize, new: Rlimit) -> SysResult<()> {
+    let old = ctx.task.rlimits[i];
+    if new.cur > new.max {
+        return Err(Errno::EINVAL);
+    }
+    let privileged = ctx.task.creds.euid == 0;
+    // The descriptor table cannot grow past its fixed size, whoever asks.
+    if (new.max > old.max && !privileged) || (i == RLIMIT_NOFILE && new.max > old.max) {
+        return Err(Errno::EPERM);
+    }
+    ctx.task.rlimits[i] = new;
+    Ok(())
+}
+
+pub fn sys_prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_own_pid(ctx, a.i32(0))?;
+    let i = rlimit_index(a.u32(1))?;
+    let new = if a.u64(2) != 0 { Some(read_rlimit(ctx, a.u64(2))?) } else { None };
+    let old = ctx.task.rlimits[i];
+    if let Some(new) = new {
+        set_rlimit(ctx, i, new)?;
+    }
+    if a.u64(3) != 0 {
+        write_rlimit(ctx, a.u64(3), old)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_getrlimit(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let i = rlimit_index(a.u32(0))?;
+    let r = ctx.task.rlimits[i];
+    write_rlimit(ctx, a.u64(1), r)?;
+    Ok(0)
+}
+
+pub fn sys_setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let i = rlimit_index(a.u32(0))?;
+    let new = read_rlimit(ctx, a.u64(1))?;
+    set_rlimit(ctx, i, new).map(|()| 0)
+}
+
+pub fn sys_sched_getaffinity(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    /// The kernel's cpumask size for our CPU count: one long.
+    const MASK_BYTES: usize = 8;
+    check_own_pid(ctx, a.i32(0))?;
+    let len = a.usize(1);
+    if len < MASK_BYTES || len % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.task.mm.copy_out(a.u64(2), &1u64.to_le_bytes())?;
+    Ok(MASK_BYTES as u64)
+}
+
+pub fn sys_sched_yield(_: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(0)
+}
+
+pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const PR_SET_PDEATHSIG: u32 = 1;
+    const PR_GET_PDEATHSIG: u32 = 2;
+    const PR_GET_DUMPABLE: u32 = 3;
+    const PR_SET_DUMPABLE: u32 = 4;
+    const PR_SET_NAME: u32 = 15;
+    const PR_GET_NAME: u32 = 16;
+    let arg = a.u64(1);
+    match a.u32(0) {
+        PR_SET_NAME => {
+            let mut name = [0u8; COMM_LEN + 1];
+            // The name is read up to 16 bytes; it need not be NUL-terminated.
+            let mut got = 0;
+            while got < COMM_LEN {
+                let mut b = [0u8; 1];
+                ctx.task.mm.copy_in(arg + got as u64, &mut b)?;
+                if b[0] == 0 {
+                    break;
+                }
+                name[got] = b[0];
+                got += 1;
+            }
+            ctx.task.comm = name[..got].to_vec();
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; COMM_LEN + 1];
+            name[..ctx.task.comm.len()].copy_from_slice(&ctx.task.comm);
+            ctx.task.mm.copy_out(arg, &name)?;
+            Ok(0)
+        }
+        PR_SET_PDEATHSIG => {
+            let signo = i32::try_from(arg).ok().filter(|s| (0..=64).contains(s)).ok_or(Errno::EINVAL)?;
+            ctx.task.parent_death_signal = signo;
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let signo = ctx.task.parent_death_signal as u32;
+            ctx.task.mm.write_u32(arg, signo)?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(u64::from(ctx.task.dumpable)),
+        PR_SET_DUMPABLE => match arg {
+            0 | 1 => {
+                ctx.task.dumpable = arg == 1;
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        _ => Err(Errno::EINVAL),
+    }
+}
