@@ -115,7 +115,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         envp: std::env::vars_os().map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat()).collect(),
         execfn: path.as_os_str().as_bytes().to_vec(),
         random,
-        hwcap,
+        hwcap: kernel.hwcap,
         uid,
         euid: uid,
         gid,
@@ -126,7 +126,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
 
     let regs = UserRegs { rip: loaded.entry, rsp: loaded.stack_pointer, rflags: 0x202, ..Default::default() };
     let mut vcpu = vm.create_vcpu(0, mm.page_table_root(), regs)?;
-    let mut task = Task::new(1, creds, mm);
+    let mut task = Task::new(kernel.allocate_id(), creds, mm);
     let name = path.file_name().map_or(&[][..], |n| n.as_bytes());
     task.comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();
     let setup = started.elapsed();

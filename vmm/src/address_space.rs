@@ -51,7 +51,7 @@ impl AddressSpace {
     }
 
     fn check_user(va: u64) -> Result<(), MemoryError> {
-        if va >= USER_VIRT_END || va % PAGE_SIZE != 0 {
+        if va >= USER_VIRT_END || !va.is_multiple_of(PAGE_SIZE) {
             return Err(MemoryError::OutOfRange(va));
         }
         Ok(())

@@ -85,7 +85,7 @@ impl GuestRam {
     /// Reserves `size` bytes of guest memory (host pages are only allocated when touched).
     /// Frames below `pool_start` are left to the caller (kernel structures).
     pub fn new(size: u64, pool_start: u64) -> Result<GuestRam, MemoryError> {
-        if size == 0 || size % (2 << 20) != 0 || size <= pool_start {
+        if size == 0 || !size.is_multiple_of(2 << 20) || size <= pool_start {
             return Err(MemoryError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| MemoryError::BadSize(size))?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kvm_bindings::{kvm_regs, kvm_sregs};
-use kvm_ioctls::{VcpuExit, VcpuFd};
+use kvm_ioctls::{SyncReg, VcpuExit, VcpuFd};
 
 use crate::arch::x86_64::gdt::{USER_CS, USER_DS};
 use crate::arch::x86_64::layout::*;
@@ -156,15 +156,24 @@ pub struct Vcpu {
 }
 
 impl Vcpu {
-    pub(crate) fn new(fd: VcpuFd, ram: Arc<GuestRam>, regs: UserRegs) -> Self {
-        Vcpu {
+    /// Wraps a configured vCPU. Registers travel through the `kvm_run` page
+    /// (KVM_CAP_SYNC_REGS) instead of an ioctl each way: an exit is costly enough.
+    pub(crate) fn new(mut fd: VcpuFd, ram: Arc<GuestRam>, regs: UserRegs) -> Result<Self, VcpuError> {
+        let kregs = ioctl("KVM_GET_REGS", fd.get_regs())?;
+        let sregs = ioctl("KVM_GET_SREGS", fd.get_sregs())?;
+        fd.set_sync_valid_reg(SyncReg::Register);
+        fd.set_sync_valid_reg(SyncReg::SystemRegister);
+        let sync = fd.sync_regs_mut();
+        sync.regs = kregs;
+        sync.sregs = sregs;
+        Ok(Vcpu {
             fd,
             ram,
             regs,
             resume: Resume::LoadRegisters,
             syscall_return: None,
             stats: VcpuStats::default(),
-        }
+        })
     }
 
     /// The user register state as of the last exit; changes are applied at the next `run`.
@@ -190,10 +199,16 @@ impl Vcpu {
         self.syscall_return
     }
 
-    fn update_sregs(&self, f: impl FnOnce(&mut kvm_sregs)) -> Result<(), VcpuError> {
-        let mut sregs = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
-        f(&mut sregs);
-        ioctl("KVM_SET_SREGS", self.fd.set_sregs(&sregs))
+    /// Changes system registers; KVM loads them at the next entry.
+    fn update_sregs(&mut self, f: impl FnOnce(&mut kvm_sregs)) -> Result<(), VcpuError> {
+        f(&mut self.fd.sync_regs_mut().sregs);
+        self.fd.set_sync_dirty_reg(SyncReg::SystemRegister);
+        Ok(())
+    }
+
+    fn load_regs(&mut self, regs: kvm_regs) {
+        self.fd.sync_regs_mut().regs = regs;
+        self.fd.set_sync_dirty_reg(SyncReg::Register);
     }
 
     /// Sets the FS segment base (the thread pointer, `arch_prctl(ARCH_SET_FS)`).
@@ -208,7 +223,7 @@ impl Vcpu {
 
     /// The FS and GS segment bases.
     pub fn segment_bases(&self) -> Result<(u64, u64), VcpuError> {
-        let s = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+        let s = self.fd.sync_regs().sregs;
         Ok((s.fs.base, s.gs.base))
     }
 
@@ -220,7 +235,10 @@ impl Vcpu {
     fn load_for_resume(&mut self) -> Result<(), VcpuError> {
         match self.resume {
             Resume::Untouched => Ok(()),
-            Resume::LoadRegisters => ioctl("KVM_SET_REGS", self.fd.set_regs(&self.regs.to_kvm())),
+            Resume::LoadRegisters => {
+                self.load_regs(self.regs.to_kvm());
+                Ok(())
+            }
             Resume::Iret => {
                 let frame_phys = EXCEPTION_STACK_TOP_PHYS - IRET_FRAME_SLOTS * 8;
                 let frame = [
@@ -237,7 +255,8 @@ impl Vcpu {
                 k.rsp = kernel_virt(frame_phys);
                 k.rip = kernel_virt(KERNEL_STUB_PHYS) + IRET_TRAMPOLINE_OFFSET;
                 k.rflags = 0x2;
-                ioctl("KVM_SET_REGS", self.fd.set_regs(&k))
+                self.load_regs(k);
+                Ok(())
             }
         }
     }
@@ -258,7 +277,7 @@ impl Vcpu {
             }
             Err(source) => return Err(VcpuError::Ioctl { what: "KVM_RUN", source }),
         };
-        let kregs = ioctl("KVM_GET_REGS", self.fd.get_regs())?;
+        let kregs = self.fd.sync_regs().regs;
         match port {
             SYSCALL_PORT => self.decode_syscall(&kregs),
             EXCEPTION_PORT => self.decode_exception(&kregs),
@@ -271,7 +290,7 @@ impl Vcpu {
         let path = match self.syscall_return {
             Some(path) => path,
             None => {
-                let sregs = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+                let sregs = self.fd.sync_regs().sregs;
                 let path = SyscallReturn::for_stub_cs(sregs.cs.selector);
                 log::debug!("syscall stub runs with CS {:#x}: returning by {path:?}", sregs.cs.selector);
                 self.syscall_return = Some(path);
@@ -309,7 +328,7 @@ impl Vcpu {
                 "exception {vector} in supervisor mode at {rip:#x}"
             )));
         }
-        let sregs = ioctl("KVM_GET_SREGS", self.fd.get_sregs())?;
+        let sregs = self.fd.sync_regs().sregs;
         if sregs.cs.selector & 3 != 0 || vector >= u64::from(crate::arch::x86_64::stub::EXCEPTION_VECTORS) {
             // User code wrote the exception port itself: not an exception.
             return Err(VcpuError::Unexpected("exception port written from user mode".into()));

@@ -29,6 +29,10 @@ pub enum VmError {
     },
     #[error("guest memory: {0}")]
     Memory(#[from] MemoryError),
+    #[error("KVM lacks {0}")]
+    MissingCapability(&'static str),
+    #[error("{0}")]
+    Vcpu(crate::vcpu::VcpuError),
 }
 
 fn ioctl<T>(what: &'static str, r: Result<T, kvm_ioctls::Error>) -> Result<T, VmError> {
@@ -191,7 +195,10 @@ impl Vm {
             rflags: regs.rflags | 0x2,
             ..Default::default()
         }))?;
-        Ok(Vcpu::new(fd, self.ram.clone(), regs))
+        if !self.kvm.check_extension(kvm_ioctls::Cap::SyncRegs) {
+            return Err(VmError::MissingCapability("KVM_CAP_SYNC_REGS"));
+        }
+        Vcpu::new(fd, self.ram.clone(), regs).map_err(VmError::Vcpu)
     }
 
     /// CPUID leaf `function`/`index` as the guest sees it: (eax, ebx, ecx, edx).

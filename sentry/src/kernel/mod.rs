@@ -13,7 +13,7 @@ use vmm::arch::x86_64::paging::fault_code;
 use vmm::{Exit, Vcpu, VcpuError};
 
 use crate::mm::{Access, FaultError};
-use crate::services::{Clock, RandomSource};
+use crate::services::{Clock, IdAllocator, RandomSource};
 use crate::strace;
 use signal::{DefaultAction, FaultSignal, SEGV_ACCERR, SEGV_MAPERR, SIGKILL, SIGSEGV};
 use task::{ExitStatus, Task};
@@ -36,6 +36,8 @@ pub struct Kernel {
     pub options: KernelOptions,
     pub clock: Clock,
     pub random: RandomSource,
+    /// Process and thread ids.
+    pub ids: Mutex<IdAllocator>,
     /// CPUID leaf 1 EDX, reported as AT_HWCAP.
     pub hwcap: u64,
     pub stats: Mutex<KernelStats>,
@@ -48,10 +50,16 @@ impl Kernel {
             options,
             clock: Clock::new(),
             random: RandomSource,
+            ids: Mutex::new(IdAllocator::new()),
             hwcap,
             stats: Mutex::new(KernelStats::default()),
             unsupported_seen: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// A new process or thread id.
+    pub fn allocate_id(&self) -> i32 {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner()).allocate()
     }
 
     /// Logs an unimplemented syscall the first time the guest uses it.

@@ -40,7 +40,7 @@ pub const fn page_align_down(x: u64) -> u64 {
 }
 
 pub const fn is_page_aligned(x: u64) -> bool {
-    x % PAGE_SIZE == 0
+    x.is_multiple_of(PAGE_SIZE)
 }
 
 /// The kind of access that faulted.
@@ -90,10 +90,6 @@ impl MemoryManager {
 
     pub fn stats(&self) -> MmStats {
         self.stats
-    }
-
-    pub fn vmas(&self) -> &VmaSet {
-        &self.vmas
     }
 
     fn page_flags(prot: Prot) -> PageFlags {

@@ -61,10 +61,6 @@ impl Vma {
     fn same_attributes(&self, other: &Vma) -> bool {
         self.prot == other.prot && self.shared == other.shared && self.kind == other.kind
     }
-
-    pub fn len(&self) -> u64 {
-        self.end - self.start
-    }
 }
 
 /// The sorted set of a process's mappings.
@@ -106,7 +102,8 @@ impl VmaSet {
         at >= end
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = &Vma> {
         self.by_start.values()
     }
 

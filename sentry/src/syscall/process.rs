@@ -124,7 +124,7 @@ pub fn sys_rseq(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         return Err(if current.signature == signature { Errno::EBUSY } else { Errno::EPERM });
     }
-    if addr % 32 != 0 || len < RSEQ_MIN_LEN {
+    if !addr.is_multiple_of(32) || len < RSEQ_MIN_LEN {
         return Err(Errno::EINVAL);
     }
     // cpu_id_start and cpu_id: the only CPU is 0.
@@ -206,7 +206,7 @@ fn set_rlimit(ctx: &mut Ctx, i: usize, new: Rlimit) -> SysResult<()> {
     }
     let privileged = ctx.task.creds.euid == 0;
     // The descriptor table cannot grow past its fixed size, whoever asks.
-    if (new.max > old.max && !privileged) || (i == RLIMIT_NOFILE && new.max > old.max) {
+    if new.max > old.max && (!privileged || i == RLIMIT_NOFILE) {
         return Err(Errno::EPERM);
     }
     ctx.task.rlimits[i] = new;
@@ -245,7 +245,7 @@ pub fn sys_sched_getaffinity(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const MASK_BYTES: usize = 8;
     check_own_pid(ctx, a.i32(0))?;
     let len = a.usize(1);
-    if len < MASK_BYTES || len % 8 != 0 {
+    if len < MASK_BYTES || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     ctx.task.mm.copy_out(a.u64(2), &1u64.to_le_bytes())?;
