@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::syscall::{lookup, Support};
 
 #[derive(Parser, Debug)]
-#[command(name = "sentry", version, about = "Run a Linux x86-64 program in a KVM sandbox whose kernel is the sentry")]
+#[command(
+    name = "sentry",
+    version,
+    about = "Run a Linux x86-64 program in a KVM sandbox whose kernel is the sentry"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -43,7 +47,9 @@ pub struct RunOptions {
 /// Parses `123`, `64K`, `512M`, `2G` into bytes, rounded up to 2 MiB.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    let (digits, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, ""), |i| s.split_at(i));
+    let (digits, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |i| s.split_at(i));
     let n: u64 = digits.parse().map_err(|_| format!("invalid size '{s}'"))?;
     let shift = match unit.to_ascii_uppercase().as_str() {
         "" | "B" => 0,
@@ -54,7 +60,10 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     };
     const MIN: u64 = 16 << 20;
     const MAX: u64 = 1 << 40;
-    let bytes = n.checked_shl(shift).filter(|b| b >> shift == n).ok_or_else(|| format!("size '{s}' too large"))?;
+    let bytes = n
+        .checked_shl(shift)
+        .filter(|b| b >> shift == n)
+        .ok_or_else(|| format!("size '{s}' too large"))?;
     let bytes = bytes.div_ceil(2 << 20) * (2 << 20);
     if !(MIN..=MAX).contains(&bytes) {
         return Err(format!("memory size must be between 16M and 1T, got '{s}'"));

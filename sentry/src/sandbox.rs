@@ -46,7 +46,9 @@ impl RunError {
     fn exit_code(&self) -> i32 {
         match self {
             RunError::NotInPath(_) | RunError::NotFound(_) => EXIT_NOT_FOUND,
-            RunError::NotExecutable(_) | RunError::IsDirectory(_) | RunError::BadExecutable(..) => EXIT_CANNOT_EXECUTE,
+            RunError::NotExecutable(_) | RunError::IsDirectory(_) | RunError::BadExecutable(..) => {
+                EXIT_CANNOT_EXECUTE
+            }
             RunError::Vm(_) | RunError::Vcpu(_) | RunError::Memory(_) => EXIT_SANDBOX_FAILURE,
         }
     }
@@ -58,7 +60,9 @@ pub fn run(opts: &RunOptions) -> i32 {
         Ok(status) => status.shell_code(),
         Err(e) => {
             let hint = match &e {
-                RunError::Vm(vmm::VmError::KvmUnavailable(_)) => " (is KVM available and are you allowed to open /dev/kvm?)",
+                RunError::Vm(vmm::VmError::KvmUnavailable(_)) => {
+                    " (is KVM available and are you allowed to open /dev/kvm?)"
+                }
                 _ => "",
             };
             eprintln!("sentry: {e}{hint}");
@@ -73,8 +77,12 @@ fn resolve_program(program: &OsStr) -> Result<PathBuf, RunError> {
     let candidates: Vec<PathBuf> = if program.as_bytes().contains(&b'/') {
         vec![PathBuf::from(program)]
     } else {
-        let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
-        std::env::split_paths(&path).map(|dir| dir.join(program)).filter(|p| p.is_file()).collect()
+        let path = std::env::var_os("PATH")
+            .unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .filter(|p| p.is_file())
+            .collect()
     };
     let Some(first) = candidates.first() else {
         return Err(RunError::NotInPath(shown));
@@ -103,16 +111,31 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
 
     let vm = Vm::new(opts.memory)?;
     let hwcap = vm.cpuid(1, 0).map_or(0, |(_, _, _, edx)| u64::from(edx));
-    let kernel = Kernel::new(KernelOptions { strace: opts.strace }, hwcap);
+    let kernel = Kernel::new(
+        KernelOptions {
+            strace: opts.strace,
+        },
+        hwcap,
+    );
     let mut mm = MemoryManager::new(vm.new_address_space()?);
 
     let (uid, gid) = crate::host::ids();
-    let creds = Credentials { uid, euid: uid, gid, egid: gid };
+    let creds = Credentials {
+        uid,
+        euid: uid,
+        gid,
+        egid: gid,
+    };
     let mut random = [0u8; 16];
     kernel.random.fill(&mut random);
     let image = StackImage {
-        argv: std::iter::once(&opts.program).chain(&opts.args).map(|a| a.as_bytes().to_vec()).collect(),
-        envp: std::env::vars_os().map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat()).collect(),
+        argv: std::iter::once(&opts.program)
+            .chain(&opts.args)
+            .map(|a| a.as_bytes().to_vec())
+            .collect(),
+        envp: std::env::vars_os()
+            .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
+            .collect(),
         execfn: path.as_os_str().as_bytes().to_vec(),
         random,
         hwcap: kernel.hwcap,
@@ -121,10 +144,16 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         gid,
         egid: gid,
     };
-    let loaded = loader::load(&mut mm, &file, &image).map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
+    let loaded = loader::load(&mut mm, &file, &image)
+        .map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
     drop(file);
 
-    let regs = UserRegs { rip: loaded.entry, rsp: loaded.stack_pointer, rflags: 0x202, ..Default::default() };
+    let regs = UserRegs {
+        rip: loaded.entry,
+        rsp: loaded.stack_pointer,
+        rflags: 0x202,
+        ..Default::default()
+    };
     let mut vcpu = vm.create_vcpu(0, mm.page_table_root(), regs)?;
     let mut task = Task::new(kernel.allocate_id(), creds, mm);
     let name = path.file_name().map_or(&[][..], |n| n.as_bytes());
@@ -149,9 +178,19 @@ fn print_stats(kernel: &Kernel, task: &Task, vcpu: &vmm::Vcpu, setup: Duration, 
     let running = total.saturating_sub(setup);
     let mut out = String::new();
     out += "--- sentry stats ---\n";
-    out += &format!("wall time          {:10.3} ms (setup {:.3} ms)\n", ms(total), ms(setup));
-    out += &format!("time in guest      {:10.3} ms (inside KVM_RUN, exits included)\n", ms(v.time_in_guest));
-    out += &format!("time in sentry     {:10.3} ms\n", ms(running.saturating_sub(v.time_in_guest)));
+    out += &format!(
+        "wall time          {:10.3} ms (setup {:.3} ms)\n",
+        ms(total),
+        ms(setup)
+    );
+    out += &format!(
+        "time in guest      {:10.3} ms (inside KVM_RUN, exits included)\n",
+        ms(v.time_in_guest)
+    );
+    out += &format!(
+        "time in sentry     {:10.3} ms\n",
+        ms(running.saturating_sub(v.time_in_guest))
+    );
     out += &format!(
         "vm exits           {:10} (syscall {}, exception {}, interrupted {})\n",
         v.syscall_exits + v.exception_exits + v.interrupted_exits,
@@ -159,14 +198,17 @@ fn print_stats(kernel: &Kernel, task: &Task, vcpu: &vmm::Vcpu, setup: Duration, 
         v.exception_exits,
         v.interrupted_exits
     );
-    out += &format!("page faults        {:10} (pages realized {})\n", m.page_faults, m.pages_realized);
+    out += &format!(
+        "page faults        {:10} (pages realized {})\n",
+        m.page_faults, m.pages_realized
+    );
     out += &format!("syscalls           {syscalls:10}\n");
     let mut rows: Vec<(&u64, &u64)> = stats.syscalls.iter().collect();
     rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (nr, count) in rows {
-        let name = syscalls::Sysno::new(*nr as usize).map_or_else(|| format!("syscall_{nr}"), |s| s.name().to_string());
+        let name = syscalls::Sysno::new(*nr as usize)
+            .map_or_else(|| format!("syscall_{nr}"), |s| s.name().to_string());
         out += &format!("  {count:10}  {name}\n");
     }
     eprint!("{out}");
 }
-

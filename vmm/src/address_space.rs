@@ -36,8 +36,15 @@ impl AddressSpace {
     /// An empty user half; `kernel_pml4_entry` is installed in the kernel slot.
     pub(crate) fn new(ram: Arc<GuestRam>, kernel_pml4_entry: u64) -> Result<Self, MemoryError> {
         let root = ram.alloc()?;
-        ram.write_u64(root.addr() + KERNEL_PML4_INDEX as u64 * 8, kernel_pml4_entry)?;
-        Ok(AddressSpace { ram, root, table_frames: vec![root] })
+        ram.write_u64(
+            root.addr() + KERNEL_PML4_INDEX as u64 * 8,
+            kernel_pml4_entry,
+        )?;
+        Ok(AddressSpace {
+            ram,
+            root,
+            table_frames: vec![root],
+        })
     }
 
     /// The value for CR3.
@@ -80,7 +87,10 @@ impl AddressSpace {
     fn leaf_entry_readonly(&self, va: u64) -> Option<u64> {
         let mut table = self.root.addr();
         for level in (2..=4).rev() {
-            let entry = self.ram.read_u64(table + table_index(va, level) as u64 * 8).ok()?;
+            let entry = self
+                .ram
+                .read_u64(table + table_index(va, level) as u64 * 8)
+                .ok()?;
             if entry & PTE_PRESENT == 0 {
                 return None;
             }
@@ -122,7 +132,9 @@ impl AddressSpace {
         flags: PageFlags,
     ) -> Result<Option<StaleFrame>, MemoryError> {
         Self::check_user(va)?;
-        let slot = self.leaf_entry(va, true)?.ok_or(MemoryError::OutOfRange(va))?;
+        let slot = self
+            .leaf_entry(va, true)?
+            .ok_or(MemoryError::OutOfRange(va))?;
         let old = Self::decode(self.ram.read_u64(slot)?);
         self.ram.write_u64(slot, Self::encode(frame, flags))?;
         Ok(old.map(|t| StaleFrame(t.frame)))
@@ -131,7 +143,9 @@ impl AddressSpace {
     /// Removes the translation of user page `va`; its frame comes back stale.
     pub fn unmap(&mut self, va: u64) -> Result<Option<StaleFrame>, MemoryError> {
         Self::check_user(va)?;
-        let Some(slot) = self.leaf_entry(va, false)? else { return Ok(None) };
+        let Some(slot) = self.leaf_entry(va, false)? else {
+            return Ok(None);
+        };
         let old = Self::decode(self.ram.read_u64(slot)?);
         if old.is_some() {
             self.ram.write_u64(slot, 0)?;
@@ -142,10 +156,18 @@ impl AddressSpace {
     /// Changes the rights of a mapped user page. A changed entry's frame comes back stale
     /// (a cached translation with the old rights must go, even when rights grow: a stale
     /// narrower entry would fault forever).
-    pub fn protect(&mut self, va: u64, flags: PageFlags) -> Result<Option<StaleFrame>, MemoryError> {
+    pub fn protect(
+        &mut self,
+        va: u64,
+        flags: PageFlags,
+    ) -> Result<Option<StaleFrame>, MemoryError> {
         Self::check_user(va)?;
-        let Some(slot) = self.leaf_entry(va, false)? else { return Ok(None) };
-        let Some(old) = Self::decode(self.ram.read_u64(slot)?) else { return Ok(None) };
+        let Some(slot) = self.leaf_entry(va, false)? else {
+            return Ok(None);
+        };
+        let Some(old) = Self::decode(self.ram.read_u64(slot)?) else {
+            return Ok(None);
+        };
         if old.flags == flags {
             return Ok(None);
         }
@@ -180,7 +202,9 @@ impl AddressSpace {
             if hi <= start || lo >= end || lo >= USER_VIRT_END {
                 continue;
             }
-            let Ok(entry) = self.ram.read_u64(table + index * 8) else { return };
+            let Ok(entry) = self.ram.read_u64(table + index * 8) else {
+                return;
+            };
             if entry & PTE_PRESENT == 0 {
                 continue;
             }
@@ -225,9 +249,19 @@ mod tests {
     fn map_translate_unmap() {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
-        let rw = PageFlags { accessible: true, writable: true, executable: false };
+        let rw = PageFlags {
+            accessible: true,
+            writable: true,
+            executable: false,
+        };
         assert!(s.map(0x40_0000, f, rw).unwrap().is_none());
-        assert_eq!(s.translate(0x40_0123), Some(Translation { frame: f, flags: rw }));
+        assert_eq!(
+            s.translate(0x40_0123),
+            Some(Translation {
+                frame: f,
+                flags: rw
+            })
+        );
         let stale = s.unmap(0x40_0000).unwrap().unwrap();
         assert_eq!(stale.frame(), f);
         s.ram().free(vec![stale]);
@@ -238,10 +272,17 @@ mod tests {
     fn protect_returns_stale_only_on_change() {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
-        let ro = PageFlags { accessible: true, ..PageFlags::default() };
+        let ro = PageFlags {
+            accessible: true,
+            ..PageFlags::default()
+        };
         let _ = s.map(0x1000, f, ro).unwrap();
         assert!(s.protect(0x1000, ro).unwrap().is_none());
-        let rw = PageFlags { accessible: true, writable: true, executable: false };
+        let rw = PageFlags {
+            accessible: true,
+            writable: true,
+            executable: false,
+        };
         let stale = s.protect(0x1000, rw).unwrap().unwrap();
         let _ = s.ram().zap(vec![stale]);
         assert_eq!(s.translate(0x1000).unwrap().flags, rw);
@@ -251,11 +292,19 @@ mod tests {
     fn mapped_pages_walks_sparse_ranges() {
         let mut s = space();
         let ram = s.ram().clone();
-        let rw = PageFlags { accessible: true, writable: true, executable: false };
+        let rw = PageFlags {
+            accessible: true,
+            writable: true,
+            executable: false,
+        };
         for va in [0x1000u64, 0x40_0000_0000, 0x7fff_ffff_f000] {
             let _ = s.map(va, ram.alloc().unwrap(), rw).unwrap();
         }
-        let all: Vec<u64> = s.mapped_pages(0, USER_VIRT_END).iter().map(|p| p.0).collect();
+        let all: Vec<u64> = s
+            .mapped_pages(0, USER_VIRT_END)
+            .iter()
+            .map(|p| p.0)
+            .collect();
         assert_eq!(all, vec![0x1000, 0x40_0000_0000, 0x7fff_ffff_f000]);
         assert_eq!(s.mapped_pages(0x2000, 0x40_0000_0000).len(), 0);
     }

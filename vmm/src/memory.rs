@@ -175,7 +175,10 @@ impl GuestRam {
 
     fn host_range(&self, start: Frame, len: u64) -> (*mut libc::c_void, usize) {
         assert!(start.0 + len <= self.size, "frame outside guest memory");
-        ((self.host_base + start.0 as usize) as *mut libc::c_void, len as usize)
+        (
+            (self.host_base + start.0 as usize) as *mut libc::c_void,
+            len as usize,
+        )
     }
 
     fn discard(&self, start: Frame, len: u64) {
@@ -185,7 +188,10 @@ impl GuestRam {
         // may legitimately see these pages become zero.
         let rc = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
         if rc != 0 {
-            log::error!("madvise(DONTNEED) of guest frames failed: {}", std::io::Error::last_os_error());
+            log::error!(
+                "madvise(DONTNEED) of guest frames failed: {}",
+                std::io::Error::last_os_error()
+            );
         }
     }
 
@@ -198,7 +204,10 @@ impl GuestRam {
                 | libc::mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE)
         };
         if rc != 0 {
-            log::error!("mprotect toggle of guest frames failed: {}", std::io::Error::last_os_error());
+            log::error!(
+                "mprotect toggle of guest frames failed: {}",
+                std::io::Error::last_os_error()
+            );
         }
     }
 

@@ -33,7 +33,13 @@ mod tests {
 
     #[test]
     fn detects_from_rpl() {
-        assert_eq!(SyscallReturn::for_stub_cs(0x33), SyscallReturn::LoadUserRegisters);
-        assert_eq!(SyscallReturn::for_stub_cs(0x10), SyscallReturn::IretFromSupervisor);
+        assert_eq!(
+            SyscallReturn::for_stub_cs(0x33),
+            SyscallReturn::LoadUserRegisters
+        );
+        assert_eq!(
+            SyscallReturn::for_stub_cs(0x10),
+            SyscallReturn::IretFromSupervisor
+        );
     }
 }

@@ -158,7 +158,11 @@ pub struct Vcpu {
 impl Vcpu {
     /// Wraps a configured vCPU. Registers travel through the `kvm_run` page
     /// (KVM_CAP_SYNC_REGS) instead of an ioctl each way: an exit is costly enough.
-    pub(crate) fn new(mut fd: VcpuFd, ram: Arc<GuestRam>, regs: UserRegs) -> Result<Self, VcpuError> {
+    pub(crate) fn new(
+        mut fd: VcpuFd,
+        ram: Arc<GuestRam>,
+        regs: UserRegs,
+    ) -> Result<Self, VcpuError> {
         let kregs = ioctl("KVM_GET_REGS", fd.get_regs())?;
         let sregs = ioctl("KVM_GET_SREGS", fd.get_sregs())?;
         fd.set_sync_valid_reg(SyncReg::Register);
@@ -275,13 +279,20 @@ impl Vcpu {
                 self.resume = Resume::Untouched;
                 return Ok(Exit::Interrupted);
             }
-            Err(source) => return Err(VcpuError::Ioctl { what: "KVM_RUN", source }),
+            Err(source) => {
+                return Err(VcpuError::Ioctl {
+                    what: "KVM_RUN",
+                    source,
+                })
+            }
         };
         let kregs = self.fd.sync_regs().regs;
         match port {
             SYSCALL_PORT => self.decode_syscall(&kregs),
             EXCEPTION_PORT => self.decode_exception(&kregs),
-            _ => Err(VcpuError::Unexpected(format!("write to I/O port {port:#x}"))),
+            _ => Err(VcpuError::Unexpected(format!(
+                "write to I/O port {port:#x}"
+            ))),
         }
     }
 
@@ -292,7 +303,10 @@ impl Vcpu {
             None => {
                 let sregs = self.fd.sync_regs().sregs;
                 let path = SyscallReturn::for_stub_cs(sregs.cs.selector);
-                log::debug!("syscall stub runs with CS {:#x}: returning by {path:?}", sregs.cs.selector);
+                log::debug!(
+                    "syscall stub runs with CS {:#x}: returning by {path:?}",
+                    sregs.cs.selector
+                );
                 self.syscall_return = Some(path);
                 path
             }
@@ -329,9 +343,13 @@ impl Vcpu {
             )));
         }
         let sregs = self.fd.sync_regs().sregs;
-        if sregs.cs.selector & 3 != 0 || vector >= u64::from(crate::arch::x86_64::stub::EXCEPTION_VECTORS) {
+        if sregs.cs.selector & 3 != 0
+            || vector >= u64::from(crate::arch::x86_64::stub::EXCEPTION_VECTORS)
+        {
             // User code wrote the exception port itself: not an exception.
-            return Err(VcpuError::Unexpected("exception port written from user mode".into()));
+            return Err(VcpuError::Unexpected(
+                "exception port written from user mode".into(),
+            ));
         }
         let fault_addr = if vector == 14 { sregs.cr2 } else { 0 };
         let mut regs = UserRegs::from_kvm(kregs);
@@ -340,6 +358,10 @@ impl Vcpu {
         regs.rsp = rsp;
         self.regs = regs;
         self.resume = Resume::Iret;
-        Ok(Exit::Exception { vector: vector as u8, error_code, fault_addr })
+        Ok(Exit::Exception {
+            vector: vector as u8,
+            error_code,
+            fault_addr,
+        })
     }
 }

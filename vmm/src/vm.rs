@@ -74,7 +74,8 @@ pub struct Vm {
 impl Vm {
     /// Creates the VM with `memory_size` bytes of guest memory.
     pub fn new(memory_size: u64) -> Result<Vm, VmError> {
-        let kvm = Kvm::new().map_err(|e| VmError::KvmUnavailable(std::io::Error::from_raw_os_error(e.errno())))?;
+        let kvm = Kvm::new()
+            .map_err(|e| VmError::KvmUnavailable(std::io::Error::from_raw_os_error(e.errno())))?;
         let fd = ioctl("KVM_CREATE_VM", kvm.create_vm())?;
         let ram = Arc::new(GuestRam::new(memory_size, FRAME_POOL_START)?);
         let region = kvm_userspace_memory_region {
@@ -86,10 +87,23 @@ impl Vm {
         };
         // SAFETY: the region is our own anonymous mapping of exactly `ram.size()` bytes, and
         // `ram` (kept in the returned Vm, which owns `fd`) outlives the VM's use of it.
-        unsafe { ioctl("KVM_SET_USER_MEMORY_REGION", fd.set_user_memory_region(region))? };
-        let mut cpuid = ioctl("KVM_GET_SUPPORTED_CPUID", kvm.get_supported_cpuid(KVM_MAX_CPUID_ENTRIES))?;
+        unsafe {
+            ioctl(
+                "KVM_SET_USER_MEMORY_REGION",
+                fd.set_user_memory_region(region),
+            )?
+        };
+        let mut cpuid = ioctl(
+            "KVM_GET_SUPPORTED_CPUID",
+            kvm.get_supported_cpuid(KVM_MAX_CPUID_ENTRIES),
+        )?;
         cpuid::filter(&mut cpuid);
-        let vm = Vm { kvm, fd, ram, cpuid };
+        let vm = Vm {
+            kvm,
+            fd,
+            ram,
+            cpuid,
+        };
         vm.write_kernel_structures()?;
         Ok(vm)
     }
@@ -104,7 +118,13 @@ impl Vm {
         for (i, entry) in gdt::gdt_entries(kernel_virt(TSS_PHYS)).iter().enumerate() {
             ram.write_u64(GDT_PHYS + i as u64 * 8, *entry)?;
         }
-        ram.write(TSS_PHYS, &gdt::tss_bytes(kernel_virt(EXCEPTION_STACK_TOP_PHYS), &[SYSCALL_PORT, EXCEPTION_PORT]))?;
+        ram.write(
+            TSS_PHYS,
+            &gdt::tss_bytes(
+                kernel_virt(EXCEPTION_STACK_TOP_PHYS),
+                &[SYSCALL_PORT, EXCEPTION_PORT],
+            ),
+        )?;
         for vector in 0..stub::EXCEPTION_VECTORS {
             let handler = kernel_virt(KERNEL_STUB_PHYS)
                 + stub::EXCEPTION_ENTRIES_OFFSET
@@ -120,8 +140,14 @@ impl Vm {
 
         // Kernel half: PML4[511] -> PDPT[0] -> PD[0] -> PT mapping guest physical 0..2 MiB.
         let va = KERNEL_VIRT_BASE;
-        ram.write_u64(KERNEL_PDPT_PHYS + table_index(va, 3) as u64 * 8, KERNEL_PD_PHYS | TABLE_FLAGS)?;
-        ram.write_u64(KERNEL_PD_PHYS + table_index(va, 2) as u64 * 8, KERNEL_PT_PHYS | TABLE_FLAGS)?;
+        ram.write_u64(
+            KERNEL_PDPT_PHYS + table_index(va, 3) as u64 * 8,
+            KERNEL_PD_PHYS | TABLE_FLAGS,
+        )?;
+        ram.write_u64(
+            KERNEL_PD_PHYS + table_index(va, 2) as u64 * 8,
+            KERNEL_PT_PHYS | TABLE_FLAGS,
+        )?;
         let rw = PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE;
         let pages = [
             (GDT_PHYS, rw),
@@ -131,7 +157,10 @@ impl Vm {
         ];
         let stack = (EXCEPTION_STACK_PHYS..EXCEPTION_STACK_TOP_PHYS).step_by(PAGE_SIZE as usize);
         for (phys, flags) in pages.into_iter().chain(stack.map(|p| (p, rw))) {
-            ram.write_u64(KERNEL_PT_PHYS + table_index(kernel_virt(phys), 1) as u64 * 8, phys | flags)?;
+            ram.write_u64(
+                KERNEL_PT_PHYS + table_index(kernel_virt(phys), 1) as u64 * 8,
+                phys | flags,
+            )?;
         }
         Ok(())
     }
@@ -163,16 +192,26 @@ impl Vm {
         sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
         ioctl("KVM_SET_SREGS", fd.set_sregs(&sregs))?;
 
-        let msr = |index, data| kvm_msr_entry { index, data, ..Default::default() };
+        let msr = |index, data| kvm_msr_entry {
+            index,
+            data,
+            ..Default::default()
+        };
         let msrs = Msrs::from_entries(&[
             msr(MSR_STAR, gdt::STAR),
             msr(MSR_LSTAR, kernel_virt(SYSCALL_STUB_PHYS)),
             msr(MSR_SFMASK, SYSCALL_RFLAGS_MASK),
         ])
-        .map_err(|_| VmError::Ioctl { what: "KVM_SET_MSRS", source: kvm_ioctls::Error::new(libc::EINVAL) })?;
+        .map_err(|_| VmError::Ioctl {
+            what: "KVM_SET_MSRS",
+            source: kvm_ioctls::Error::new(libc::EINVAL),
+        })?;
         let written = ioctl("KVM_SET_MSRS", fd.set_msrs(&msrs))?;
         if written != 3 {
-            return Err(VmError::Ioctl { what: "KVM_SET_MSRS", source: kvm_ioctls::Error::new(libc::EINVAL) });
+            return Err(VmError::Ioctl {
+                what: "KVM_SET_MSRS",
+                source: kvm_ioctls::Error::new(libc::EINVAL),
+            });
         }
 
         if has_xsave {
@@ -182,19 +221,29 @@ impl Vm {
                 .iter()
                 .find(|e| e.function == 0xd && e.index == 0)
                 .map_or(0x3, |e| u64::from(e.eax) | (u64::from(e.edx) << 32));
-            let mut xcrs = kvm_xcrs { nr_xcrs: 1, ..Default::default() };
+            let mut xcrs = kvm_xcrs {
+                nr_xcrs: 1,
+                ..Default::default()
+            };
             xcrs.xcrs[0].xcr = 0;
             xcrs.xcrs[0].value = supported & XCR0_WANTED;
             ioctl("KVM_SET_XCRS", fd.set_xcrs(&xcrs))?;
         }
-        let fpu = kvm_fpu { fcw: 0x37f, mxcsr: 0x1f80, ..Default::default() };
-        ioctl("KVM_SET_FPU", fd.set_fpu(&fpu))?;
-        ioctl("KVM_SET_REGS", fd.set_regs(&kvm_bindings::kvm_regs {
-            rip: regs.rip,
-            rsp: regs.rsp,
-            rflags: regs.rflags | 0x2,
+        let fpu = kvm_fpu {
+            fcw: 0x37f,
+            mxcsr: 0x1f80,
             ..Default::default()
-        }))?;
+        };
+        ioctl("KVM_SET_FPU", fd.set_fpu(&fpu))?;
+        ioctl(
+            "KVM_SET_REGS",
+            fd.set_regs(&kvm_bindings::kvm_regs {
+                rip: regs.rip,
+                rsp: regs.rsp,
+                rflags: regs.rflags | 0x2,
+                ..Default::default()
+            }),
+        )?;
         if !self.kvm.check_extension(kvm_ioctls::Cap::SyncRegs) {
             return Err(VmError::MissingCapability("KVM_CAP_SYNC_REGS"));
         }

@@ -31,13 +31,22 @@ impl FdTable {
     /// A table with 0, 1 and 2 bound to the host's standard streams.
     pub fn with_host_stdio() -> Self {
         let slots = (0..3)
-            .map(|fd| Some(Slot { file: Rc::new(OpenFile::HostStream { host_fd: fd }), close_on_exec: false }))
+            .map(|fd| {
+                Some(Slot {
+                    file: Rc::new(OpenFile::HostStream { host_fd: fd }),
+                    close_on_exec: false,
+                })
+            })
             .collect();
         FdTable { slots }
     }
 
     fn slot(&self, fd: i32) -> SysResult<&Slot> {
-        usize::try_from(fd).ok().and_then(|i| self.slots.get(i)).and_then(Option::as_ref).ok_or(Errno::EBADF)
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .and_then(Option::as_ref)
+            .ok_or(Errno::EBADF)
     }
 
     /// The open file behind `fd`.
@@ -73,8 +82,15 @@ impl FdTable {
     }
 
     /// Installs `file` at the lowest free descriptor >= `min`.
-    pub fn install(&mut self, file: Rc<OpenFile>, min: usize, close_on_exec: bool) -> SysResult<i32> {
-        let free = (min..FD_LIMIT).find(|i| self.slots.get(*i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
+    pub fn install(
+        &mut self,
+        file: Rc<OpenFile>,
+        min: usize,
+        close_on_exec: bool,
+    ) -> SysResult<i32> {
+        let free = (min..FD_LIMIT)
+            .find(|i| self.slots.get(*i).is_none_or(Option::is_none))
+            .ok_or(Errno::EMFILE)?;
         self.put(free, file, close_on_exec);
         Ok(free as i32)
     }
@@ -83,13 +99,19 @@ impl FdTable {
         if self.slots.len() <= i {
             self.slots.resize(i + 1, None);
         }
-        self.slots[i] = Some(Slot { file, close_on_exec });
+        self.slots[i] = Some(Slot {
+            file,
+            close_on_exec,
+        });
     }
 
     /// dup2/dup3: makes `new` refer to `old`'s file, closing what `new` held.
     pub fn duplicate_to(&mut self, old: i32, new: i32, close_on_exec: bool) -> SysResult<i32> {
         let file = self.get(old)?;
-        let i = usize::try_from(new).ok().filter(|i| *i < FD_LIMIT).ok_or(Errno::EBADF)?;
+        let i = usize::try_from(new)
+            .ok()
+            .filter(|i| *i < FD_LIMIT)
+            .ok_or(Errno::EBADF)?;
         self.put(i, file, close_on_exec);
         Ok(new)
     }

@@ -59,12 +59,18 @@ impl Kernel {
 
     /// A new process or thread id.
     pub fn allocate_id(&self) -> i32 {
-        self.ids.lock().unwrap_or_else(|e| e.into_inner()).allocate()
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .allocate()
     }
 
     /// Logs an unimplemented syscall the first time the guest uses it.
     pub fn note_unsupported(&self, nr: u64, name: &str) {
-        let mut seen = self.unsupported_seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = self
+            .unsupported_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if seen.insert(nr) {
             log::warn!("unsupported syscall {name} ({nr}): returning ENOSYS");
         }
@@ -99,7 +105,11 @@ pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStat
                 kernel.count_syscall(vcpu.regs().rax);
                 crate::syscall::dispatch(&mut Ctx { kernel, task, vcpu });
             }
-            Exit::Exception { vector, error_code, fault_addr } => {
+            Exit::Exception {
+                vector,
+                error_code,
+                fault_addr,
+            } => {
                 if let Some(signal) = handle_exception(task, vcpu, vector, error_code, fault_addr) {
                     kill(kernel, task, signal);
                 }
@@ -119,7 +129,13 @@ pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStat
 }
 
 /// Resolves a CPU exception; returns the signal to deliver when it cannot be resolved.
-fn handle_exception(task: &mut Task, vcpu: &Vcpu, vector: u8, error_code: u64, fault_addr: u64) -> Option<FaultSignal> {
+fn handle_exception(
+    task: &mut Task,
+    vcpu: &Vcpu,
+    vector: u8,
+    error_code: u64,
+    fault_addr: u64,
+) -> Option<FaultSignal> {
     const PAGE_FAULT: u8 = 14;
     log::debug!(
         "exception {vector} error {error_code:#x} addr {fault_addr:#x} at rip {:#x}",
@@ -140,11 +156,21 @@ fn handle_exception(task: &mut Task, vcpu: &Vcpu, vector: u8, error_code: u64, f
         Err(FaultError::Unmapped) => SEGV_MAPERR,
         Err(FaultError::Forbidden) => SEGV_ACCERR,
         Err(FaultError::OutOfMemory) => {
-            log::error!("guest memory exhausted at a page fault; killing the task (raise --memory)");
-            return Some(FaultSignal { signo: SIGKILL, code: 0, addr: None });
+            log::error!(
+                "guest memory exhausted at a page fault; killing the task (raise --memory)"
+            );
+            return Some(FaultSignal {
+                signo: SIGKILL,
+                code: 0,
+                addr: None,
+            });
         }
     };
-    Some(FaultSignal { signo: SIGSEGV, code, addr: Some(fault_addr) })
+    Some(FaultSignal {
+        signo: SIGSEGV,
+        code,
+        addr: Some(fault_addr),
+    })
 }
 
 /// Sends `signo` to `task` (kill, tgkill, raise): applies its disposition, or leaves it
@@ -158,17 +184,31 @@ pub fn send_signal(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
         task.signals.pending |= signal::bit(signo);
         return;
     }
-    let Ok(action) = task.signals.action(signo as u64) else { return };
+    let Ok(action) = task.signals.action(signo as u64) else {
+        return;
+    };
     match action.handler {
         signal::SIG_IGN if signo != SIGKILL => return,
         signal::SIG_DFL => {}
-        _ => log::warn!("signal {signo} has a handler, but handlers are not run yet: taking the default action"),
+        _ => log::warn!(
+            "signal {signo} has a handler, but handlers are not run yet: taking the default action"
+        ),
     }
     match signal::default_action(signo) {
         DefaultAction::Terminate | DefaultAction::CoreDump => {
-            kill(kernel, task, FaultSignal { signo, code, addr: None });
+            kill(
+                kernel,
+                task,
+                FaultSignal {
+                    signo,
+                    code,
+                    addr: None,
+                },
+            );
         }
-        DefaultAction::Stop => log::warn!("stop signal {signo} ignored: job control is not implemented"),
+        DefaultAction::Stop => {
+            log::warn!("stop signal {signo} ignored: job control is not implemented")
+        }
         DefaultAction::Ignore | DefaultAction::Continue => {}
     }
 }

@@ -32,13 +32,22 @@ impl SigAction {
     pub const SIZE: usize = 32;
 
     pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
-        let word = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-        SigAction { handler: word(0), flags: word(1), restorer: word(2), mask: word(3) }
+        let word =
+            |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        SigAction {
+            handler: word(0),
+            flags: word(1),
+            restorer: word(2),
+            mask: word(3),
+        }
     }
 
     pub fn to_bytes(self) -> [u8; Self::SIZE] {
         let mut b = [0u8; Self::SIZE];
-        for (i, w) in [self.handler, self.flags, self.restorer, self.mask].iter().enumerate() {
+        for (i, w) in [self.handler, self.flags, self.restorer, self.mask]
+            .iter()
+            .enumerate()
+        {
             b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
         }
         b
@@ -85,7 +94,11 @@ pub struct SignalState {
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [SigAction::default(); SIGNAL_COUNT], blocked: 0, pending: 0 }
+        SignalState {
+            actions: [SigAction::default(); SIGNAL_COUNT],
+            blocked: 0,
+            pending: 0,
+        }
     }
 }
 
@@ -150,12 +163,36 @@ pub fn signal_for_exception(vector: u8, rip: u64) -> FaultSignal {
     const BUS_ADRALN: i32 = 1;
     const TRAP_BRKPT: i32 = 1;
     match vector {
-        0 => FaultSignal { signo: SIGFPE, code: FPE_INTDIV, addr: Some(rip) },
-        1 | 3 => FaultSignal { signo: SIGTRAP, code: if vector == 3 { SI_KERNEL } else { TRAP_BRKPT }, addr: None },
-        6 => FaultSignal { signo: SIGILL, code: ILL_ILLOPN, addr: Some(rip) },
-        16 | 19 => FaultSignal { signo: SIGFPE, code: 0, addr: Some(rip) },
-        17 => FaultSignal { signo: SIGBUS, code: BUS_ADRALN, addr: Some(rip) },
-        _ => FaultSignal { signo: SIGSEGV, code: SI_KERNEL, addr: Some(0) },
+        0 => FaultSignal {
+            signo: SIGFPE,
+            code: FPE_INTDIV,
+            addr: Some(rip),
+        },
+        1 | 3 => FaultSignal {
+            signo: SIGTRAP,
+            code: if vector == 3 { SI_KERNEL } else { TRAP_BRKPT },
+            addr: None,
+        },
+        6 => FaultSignal {
+            signo: SIGILL,
+            code: ILL_ILLOPN,
+            addr: Some(rip),
+        },
+        16 | 19 => FaultSignal {
+            signo: SIGFPE,
+            code: 0,
+            addr: Some(rip),
+        },
+        17 => FaultSignal {
+            signo: SIGBUS,
+            code: BUS_ADRALN,
+            addr: Some(rip),
+        },
+        _ => FaultSignal {
+            signo: SIGSEGV,
+            code: SI_KERNEL,
+            addr: Some(0),
+        },
     }
 }
 
@@ -175,7 +212,12 @@ mod tests {
 
     #[test]
     fn sigaction_round_trips() {
-        let a = SigAction { handler: 1, flags: 0x0400_0000, restorer: 3, mask: 4 };
+        let a = SigAction {
+            handler: 1,
+            flags: 0x0400_0000,
+            restorer: 3,
+            mask: 4,
+        };
         assert_eq!(SigAction::from_bytes(&a.to_bytes()), a);
     }
 }

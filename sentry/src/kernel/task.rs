@@ -47,15 +47,39 @@ pub const RLIMIT_COUNT: usize = 16;
 
 /// Linux's defaults for a login shell on a Debian system.
 pub fn default_rlimits() -> [Rlimit; RLIMIT_COUNT] {
-    let inf = Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY };
+    let inf = Rlimit {
+        cur: RLIM_INFINITY,
+        max: RLIM_INFINITY,
+    };
     let mut limits = [inf; RLIMIT_COUNT];
-    limits[RLIMIT_STACK] = Rlimit { cur: 8 << 20, max: RLIM_INFINITY };
-    limits[4] = Rlimit { cur: 0, max: RLIM_INFINITY }; // RLIMIT_CORE
-    limits[6] = Rlimit { cur: 4096, max: 4096 }; // RLIMIT_NPROC
-    limits[RLIMIT_NOFILE] = Rlimit { cur: super::fd::FD_LIMIT as u64, max: super::fd::FD_LIMIT as u64 };
-    limits[8] = Rlimit { cur: 8 << 20, max: 8 << 20 }; // RLIMIT_MEMLOCK
-    limits[11] = Rlimit { cur: 4096, max: 4096 }; // RLIMIT_SIGPENDING
-    limits[12] = Rlimit { cur: 819_200, max: 819_200 }; // RLIMIT_MSGQUEUE
+    limits[RLIMIT_STACK] = Rlimit {
+        cur: 8 << 20,
+        max: RLIM_INFINITY,
+    };
+    limits[4] = Rlimit {
+        cur: 0,
+        max: RLIM_INFINITY,
+    }; // RLIMIT_CORE
+    limits[6] = Rlimit {
+        cur: 4096,
+        max: 4096,
+    }; // RLIMIT_NPROC
+    limits[RLIMIT_NOFILE] = Rlimit {
+        cur: super::fd::FD_LIMIT as u64,
+        max: super::fd::FD_LIMIT as u64,
+    };
+    limits[8] = Rlimit {
+        cur: 8 << 20,
+        max: 8 << 20,
+    }; // RLIMIT_MEMLOCK
+    limits[11] = Rlimit {
+        cur: 4096,
+        max: 4096,
+    }; // RLIMIT_SIGPENDING
+    limits[12] = Rlimit {
+        cur: 819_200,
+        max: 819_200,
+    }; // RLIMIT_MSGQUEUE
     limits[13] = Rlimit { cur: 0, max: 0 }; // RLIMIT_NICE
     limits[14] = Rlimit { cur: 0, max: 0 }; // RLIMIT_RTPRIO
     limits

@@ -141,7 +141,10 @@ impl ElfFile {
             return Err(ElfError::Malformed("bad program header table"));
         }
         let table_len = u64::from(phnum) * PHDR_SIZE as u64;
-        if phoff.checked_add(table_len).is_none_or(|end| end > file_len) {
+        if phoff
+            .checked_add(table_len)
+            .is_none_or(|end| end > file_len)
+        {
             return Err(ElfError::Malformed("program headers past end of file"));
         }
         let mut table = vec![0u8; table_len as usize];
@@ -161,14 +164,19 @@ impl ElfFile {
             if h.memsz < h.filesz {
                 return Err(ElfError::Malformed("segment memsz smaller than filesz"));
             }
-            if h.offset.checked_add(h.filesz).is_none_or(|end| end > file_len) {
+            if h.offset
+                .checked_add(h.filesz)
+                .is_none_or(|end| end > file_len)
+            {
                 return Err(ElfError::Malformed("segment past end of file"));
             }
             if h.vaddr.checked_add(h.memsz).is_none() {
                 return Err(ElfError::Malformed("segment address overflows"));
             }
             if h.vaddr % 4096 != h.offset % 4096 {
-                return Err(ElfError::Malformed("segment offset and address disagree modulo the page size"));
+                return Err(ElfError::Malformed(
+                    "segment offset and address disagree modulo the page size",
+                ));
             }
         }
         if !headers.iter().any(|h| h.kind == PT_LOAD) {
@@ -179,10 +187,17 @@ impl ElfFile {
             let mut name = vec![0u8; len];
             file.read_exact_at(&mut name, interp.offset)
                 .map_err(|_| ElfError::Malformed("interpreter path past end of file"))?;
-            let name = String::from_utf8_lossy(name.split(|b| *b == 0).next().unwrap_or_default()).into_owned();
+            let name = String::from_utf8_lossy(name.split(|b| *b == 0).next().unwrap_or_default())
+                .into_owned();
             return Err(ElfError::Dynamic(name));
         }
-        Ok(ElfFile { position_independent, entry, phoff, phnum, headers })
+        Ok(ElfFile {
+            position_independent,
+            entry,
+            phoff,
+            phnum,
+            headers,
+        })
     }
 
     /// Loadable segments.
@@ -235,17 +250,29 @@ mod tests {
 
     #[test]
     fn rejects_hostile_headers() {
-        assert!(matches!(ElfFile::parse(&b"#!/bin/sh\n"[..]), Err(ElfError::NotElf)));
+        assert!(matches!(
+            ElfFile::parse(&b"#!/bin/sh\n"[..]),
+            Err(ElfError::NotElf)
+        ));
         let mut f = minimal_elf();
         f[4] = 1;
         assert!(matches!(ElfFile::parse(&f[..]), Err(ElfError::Elf32)));
         let mut f = minimal_elf();
         f[64 + 32..64 + 40].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(matches!(ElfFile::parse(&f[..]), Err(ElfError::Malformed(_))));
+        assert!(matches!(
+            ElfFile::parse(&f[..]),
+            Err(ElfError::Malformed(_))
+        ));
         let mut f = minimal_elf();
         f[56..58].copy_from_slice(&60000u16.to_le_bytes());
-        assert!(matches!(ElfFile::parse(&f[..]), Err(ElfError::Malformed(_))));
+        assert!(matches!(
+            ElfFile::parse(&f[..]),
+            Err(ElfError::Malformed(_))
+        ));
         let f = minimal_elf();
-        assert!(matches!(ElfFile::parse(&f[..40]), Err(ElfError::Malformed(_))));
+        assert!(matches!(
+            ElfFile::parse(&f[..40]),
+            Err(ElfError::Malformed(_))
+        ));
     }
 }

@@ -60,21 +60,39 @@ const MAX_STRINGS_BYTES: usize = (8 << 20) / 4;
 
 impl StackImage {
     /// Writes the stack below `top`; returns the initial stack pointer (pointing at argc).
-    pub fn write(&self, mm: &mut MemoryManager, top: u64, aux: &AuxValues) -> Result<u64, StackError> {
-        let strings: usize = self.argv.iter().chain(&self.envp).map(|s| s.len() + 1).sum::<usize>() + self.execfn.len() + 1;
+    pub fn write(
+        &self,
+        mm: &mut MemoryManager,
+        top: u64,
+        aux: &AuxValues,
+    ) -> Result<u64, StackError> {
+        let strings: usize = self
+            .argv
+            .iter()
+            .chain(&self.envp)
+            .map(|s| s.len() + 1)
+            .sum::<usize>()
+            + self.execfn.len()
+            + 1;
         if strings > MAX_STRINGS_BYTES {
             return Err(StackError::TooBig);
         }
         let mut sp = top - 8; // a NULL word at the very top, as Linux leaves
-        let push_bytes = |mm: &mut MemoryManager, sp: &mut u64, bytes: &[u8]| -> Result<u64, StackError> {
-            *sp -= bytes.len() as u64;
-            mm.copy_out(*sp, bytes).map_err(|_| StackError::Fault)?;
-            Ok(*sp)
-        };
+        let push_bytes =
+            |mm: &mut MemoryManager, sp: &mut u64, bytes: &[u8]| -> Result<u64, StackError> {
+                *sp -= bytes.len() as u64;
+                mm.copy_out(*sp, bytes).map_err(|_| StackError::Fault)?;
+                Ok(*sp)
+            };
         let with_nul = |s: &[u8]| [s, &[0u8][..]].concat();
         let execfn = push_bytes(mm, &mut sp, &with_nul(&self.execfn))?;
         // argv strings below envp strings, each list in order: build the block at once.
-        let block: Vec<u8> = self.argv.iter().chain(&self.envp).flat_map(|s| with_nul(s)).collect();
+        let block: Vec<u8> = self
+            .argv
+            .iter()
+            .chain(&self.envp)
+            .flat_map(|s| with_nul(s))
+            .collect();
         let block_start = push_bytes(mm, &mut sp, &block)?;
         let mut pointers = Vec::with_capacity(self.argv.len() + self.envp.len());
         let mut at = block_start;

@@ -80,7 +80,13 @@ pub struct MemoryManager {
 
 impl MemoryManager {
     pub fn new(space: AddressSpace) -> Self {
-        MemoryManager { space, vmas: VmaSet::default(), brk_start: 0, brk: 0, stats: MmStats::default() }
+        MemoryManager {
+            space,
+            vmas: VmaSet::default(),
+            brk_start: 0,
+            brk: 0,
+            stats: MmStats::default(),
+        }
     }
 
     /// The page-table root for CR3.
@@ -93,12 +99,20 @@ impl MemoryManager {
     }
 
     fn page_flags(prot: Prot) -> PageFlags {
-        PageFlags { accessible: prot.accessible(), writable: prot.write, executable: prot.exec }
+        PageFlags {
+            accessible: prot.accessible(),
+            writable: prot.write,
+            executable: prot.exec,
+        }
     }
 
     /// Realizes page `va` of `vma` with a zeroed frame.
     fn realize(&mut self, va: u64, vma: &Vma) -> Result<(), FaultError> {
-        let frame = self.space.ram().alloc().map_err(|_| FaultError::OutOfMemory)?;
+        let frame = self
+            .space
+            .ram()
+            .alloc()
+            .map_err(|_| FaultError::OutOfMemory)?;
         match self.space.map(va, frame, Self::page_flags(vma.prot)) {
             Ok(None) => {
                 self.stats.pages_realized += 1;
@@ -116,8 +130,12 @@ impl MemoryManager {
     /// Realizes every absent page of `[start, end)` inside mappings; stops quietly when
     /// memory runs out (as MAP_POPULATE does).
     fn populate(&mut self, start: u64, end: u64) {
-        let present: std::collections::HashSet<u64> =
-            self.space.mapped_pages(start, end).into_iter().map(|(va, _)| va).collect();
+        let present: std::collections::HashSet<u64> = self
+            .space
+            .mapped_pages(start, end)
+            .into_iter()
+            .map(|(va, _)| va)
+            .collect();
         let vmas: Vec<Vma> = self.vmas.intersecting(start, end).copied().collect();
         for vma in vmas.iter().filter(|v| v.prot.accessible()) {
             let mut va = vma.start.max(start);
@@ -148,7 +166,10 @@ impl MemoryManager {
             // The entry already allows the access: the guest used a stale, narrower
             // cached translation. Drop it and retry.
             if t.flags == Self::page_flags(vma.prot) {
-                let _ = self.space.ram().zap(vec![vmm::memory::StaleFrame::of_present(t.frame)]);
+                let _ = self
+                    .space
+                    .ram()
+                    .zap(vec![vmm::memory::StaleFrame::of_present(t.frame)]);
                 return Ok(());
             }
             return Err(FaultError::Forbidden);
@@ -164,7 +185,13 @@ impl MemoryManager {
     /// Adds a mapping over `[start, end)`, replacing whatever was there.
     pub fn map_fixed(&mut self, start: u64, end: u64, prot: Prot, shared: bool, kind: VmaKind) {
         self.unmap_range(start, end);
-        self.vmas.insert(Vma { start, end, prot, shared, kind });
+        self.vmas.insert(Vma {
+            start,
+            end,
+            prot,
+            shared,
+            kind,
+        });
         if end - start <= EAGER_POPULATE_LIMIT && prot.accessible() {
             self.populate(start, end);
         }

@@ -45,14 +45,18 @@ impl MemoryManager {
         if requested < self.brk_start || requested > TASK_SIZE {
             return self.brk;
         }
-        let (Some(old_end), Some(new_end)) = (page_align_up(self.brk), page_align_up(requested)) else {
+        let (Some(old_end), Some(new_end)) = (page_align_up(self.brk), page_align_up(requested))
+        else {
             return self.brk;
         };
         if new_end < old_end {
             self.unmap_range(new_end, old_end);
         } else if new_end > old_end {
             // Keep a guard page between the heap and the next mapping, as Linux does.
-            if self.vmas.overlaps(old_end, new_end.saturating_add(PAGE_SIZE)) {
+            if self
+                .vmas
+                .overlaps(old_end, new_end.saturating_add(PAGE_SIZE))
+            {
                 return self.brk;
             }
             if self.space.ram().frames_available() < (new_end - old_end) / PAGE_SIZE {
@@ -71,7 +75,11 @@ impl MemoryManager {
         }
         if req.flags & MAP_ANONYMOUS == 0 {
             // File mappings arrive with the filesystem; only the standard streams exist.
-            return Err(if (0..=2).contains(&req.fd) { Errno::EACCES } else { Errno::EBADF });
+            return Err(if (0..=2).contains(&req.fd) {
+                Errno::EACCES
+            } else {
+                Errno::EBADF
+            });
         }
         if req.flags & MAP_HUGETLB != 0 {
             return Err(Errno::EINVAL);
@@ -79,7 +87,8 @@ impl MemoryManager {
         if req.len == 0 {
             return Err(Errno::EINVAL);
         }
-        let prot = Prot::from_bits(req.prot & !(PROT_GROWSDOWN | PROT_GROWSUP)).ok_or(Errno::EINVAL)?;
+        let prot =
+            Prot::from_bits(req.prot & !(PROT_GROWSDOWN | PROT_GROWSUP)).ok_or(Errno::EINVAL)?;
         let len = page_align_up(req.len).ok_or(Errno::ENOMEM)?;
         if len > TASK_SIZE {
             return Err(Errno::ENOMEM);
@@ -109,7 +118,11 @@ impl MemoryManager {
         } else {
             self.find_free(page_align_down(req.addr), len)?
         };
-        let kind = if req.flags & MAP_GROWSDOWN != 0 { VmaKind::Stack } else { VmaKind::Anonymous };
+        let kind = if req.flags & MAP_GROWSDOWN != 0 {
+            VmaKind::Stack
+        } else {
+            VmaKind::Anonymous
+        };
         self.map_fixed(start, start + len, prot, shared, kind);
         if req.flags & MAP_POPULATE != 0 {
             self.populate(start, start + len);
@@ -138,7 +151,10 @@ impl MemoryManager {
             return Err(Errno::EINVAL);
         }
         let len = page_align_up(len).ok_or(Errno::EINVAL)?;
-        let end = addr.checked_add(len).filter(|e| *e <= TASK_SIZE).ok_or(Errno::EINVAL)?;
+        let end = addr
+            .checked_add(len)
+            .filter(|e| *e <= TASK_SIZE)
+            .ok_or(Errno::EINVAL)?;
         self.unmap_range(addr, end);
         Ok(())
     }
@@ -151,7 +167,8 @@ impl MemoryManager {
         if prot_bits & PROT_GROWSDOWN != 0 && prot_bits & PROT_GROWSUP != 0 {
             return Err(Errno::EINVAL);
         }
-        let prot = Prot::from_bits(prot_bits & !(PROT_GROWSDOWN | PROT_GROWSUP)).ok_or(Errno::EINVAL)?;
+        let prot =
+            Prot::from_bits(prot_bits & !(PROT_GROWSDOWN | PROT_GROWSUP)).ok_or(Errno::EINVAL)?;
         let len = page_align_up(len).ok_or(Errno::ENOMEM)?;
         let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
         if len == 0 {
@@ -171,7 +188,9 @@ impl MemoryManager {
         const MADV_REMOVE: u64 = 9;
         // Hints that need no action from us; anything else is unknown to Linux too or
         // would need work we do not do (MADV_HWPOISON and friends): EINVAL.
-        const NO_OP: &[u64] = &[0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+        const NO_OP: &[u64] = &[
+            0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        ];
         if !is_page_aligned(addr) {
             return Err(Errno::EINVAL);
         }
@@ -186,7 +205,11 @@ impl MemoryManager {
         }
         if advice == MADV_REMOVE {
             // Only shared file-backed memory supports hole punching.
-            return Err(if self.vmas.covers(addr, end) { Errno::EINVAL } else { Errno::ENOMEM });
+            return Err(if self.vmas.covers(addr, end) {
+                Errno::EINVAL
+            } else {
+                Errno::ENOMEM
+            });
         }
         let covered = self.vmas.covers(addr, end);
         if discard {
@@ -202,12 +225,24 @@ impl MemoryManager {
                 self.discard_pages(s, e);
             }
         }
-        if covered { Ok(()) } else { Err(Errno::ENOMEM) }
+        if covered {
+            Ok(())
+        } else {
+            Err(Errno::ENOMEM)
+        }
     }
 
     /// mremap(2) for anonymous mappings.
-    pub fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult<u64> {
-        if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || !is_page_aligned(old) {
+    pub fn mremap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    ) -> SysResult<u64> {
+        if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || !is_page_aligned(old)
+        {
             return Err(Errno::EINVAL);
         }
         if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 && flags & MREMAP_MAYMOVE == 0 {
@@ -251,7 +286,11 @@ impl MemoryManager {
         let grow_end = old.checked_add(new_len).filter(|e| *e <= TASK_SIZE);
         if let Some(grow_end) = grow_end {
             if old_end == vma.end && !self.vmas.overlaps(old_end, grow_end) {
-                self.vmas.insert(Vma { start: old_end, end: grow_end, ..vma });
+                self.vmas.insert(Vma {
+                    start: old_end,
+                    end: grow_end,
+                    ..vma
+                });
                 return Ok(old);
             }
         }
@@ -264,7 +303,15 @@ impl MemoryManager {
 
     /// Moves the pages of `[old, old+old_len)` to `new` and gives the new range `vma`'s
     /// attributes over `new_len` bytes.
-    fn move_mapping(&mut self, vma: Vma, old: u64, old_len: u64, new: u64, new_len: u64, flags: u64) -> SysResult<u64> {
+    fn move_mapping(
+        &mut self,
+        vma: Vma,
+        old: u64,
+        old_len: u64,
+        new: u64,
+        new_len: u64,
+        flags: u64,
+    ) -> SysResult<u64> {
         let keep = old_len.min(new_len);
         let mut targets = Vec::new();
         let mut stale = Vec::new();
@@ -275,7 +322,11 @@ impl MemoryManager {
             }
         }
         let frames = self.space.ram().zap(stale);
-        self.vmas.insert(Vma { start: new, end: new + new_len, ..vma });
+        self.vmas.insert(Vma {
+            start: new,
+            end: new + new_len,
+            ..vma
+        });
         for ((va, page_flags), frame) in targets.into_iter().zip(frames) {
             if let Ok(Some(s)) = self.space.map(va, frame, page_flags) {
                 self.space.ram().free(vec![s]);

@@ -44,7 +44,12 @@ impl MemoryManager {
                     self.space.translate(page).ok_or(Errno::EFAULT)?.frame
                 }
             };
-            f(self.space.ram(), frame.addr() + (at - page), (at - addr) as usize, n)?;
+            f(
+                self.space.ram(),
+                frame.addr() + (at - page),
+                (at - addr) as usize,
+                n,
+            )?;
             at += n as u64;
         }
         Ok(())
@@ -54,14 +59,16 @@ impl MemoryManager {
     pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
         let len = buf.len();
         self.for_each_piece(addr, len, Access::Read, |ram, phys, off, n| {
-            ram.read(phys, &mut buf[off..off + n]).map_err(|_| Errno::EFAULT)
+            ram.read(phys, &mut buf[off..off + n])
+                .map_err(|_| Errno::EFAULT)
         })
     }
 
     /// Copies `buf` to user memory at `addr` (the mapping must be writable).
     pub fn copy_out(&mut self, addr: u64, buf: &[u8]) -> SysResult<()> {
         self.for_each_piece(addr, buf.len(), Access::Write, |ram, phys, off, n| {
-            ram.write(phys, &buf[off..off + n]).map_err(|_| Errno::EFAULT)
+            ram.write(phys, &buf[off..off + n])
+                .map_err(|_| Errno::EFAULT)
         })
     }
 
@@ -74,7 +81,8 @@ impl MemoryManager {
     /// filling read-only segments).
     pub fn write_as_kernel(&mut self, addr: u64, buf: &[u8]) -> SysResult<()> {
         self.for_each_piece(addr, buf.len(), Access::Read, |ram, phys, off, n| {
-            ram.write(phys, &buf[off..off + n]).map_err(|_| Errno::EFAULT)
+            ram.write(phys, &buf[off..off + n])
+                .map_err(|_| Errno::EFAULT)
         })
     }
 
@@ -90,7 +98,11 @@ impl MemoryManager {
             self.copy_in(at, &mut buf)?;
             if let Some(nul) = buf.iter().position(|b| *b == 0) {
                 out.extend_from_slice(&buf[..nul]);
-                return if out.len() > max { Err(Errno::E2BIG) } else { Ok(out) };
+                return if out.len() > max {
+                    Err(Errno::E2BIG)
+                } else {
+                    Ok(out)
+                };
             }
             out.extend_from_slice(&buf);
             if out.len() > max {
@@ -129,7 +141,10 @@ impl MemoryManager {
             let off = (at - addr) as usize;
             // A page never touched reads as zeros, which `out` already holds.
             if let Some(t) = self.space.translate(page) {
-                self.space.ram().read(t.frame.addr() + (at - page), &mut out[off..off + n]).ok()?;
+                self.space
+                    .ram()
+                    .read(t.frame.addr() + (at - page), &mut out[off..off + n])
+                    .ok()?;
             }
             at += n as u64;
         }

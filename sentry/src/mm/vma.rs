@@ -15,7 +15,11 @@ pub struct Prot {
 }
 
 impl Prot {
-    pub const RW: Prot = Prot { read: true, write: true, exec: false };
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        exec: false,
+    };
 
     /// Decodes PROT_* bits; `None` if unknown bits are set.
     pub fn from_bits(bits: u64) -> Option<Prot> {
@@ -82,7 +86,10 @@ impl VmaSet {
     /// Mappings that intersect `[start, end)`, in address order.
     pub fn intersecting(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
         let first = self.find(start).map_or(start, |v| v.start);
-        self.by_start.range(first..end).map(|(_, v)| v).filter(move |v| v.end > start)
+        self.by_start
+            .range(first..end)
+            .map(|(_, v)| v)
+            .filter(move |v| v.end > start)
     }
 
     /// Whether any mapping intersects `[start, end)`.
@@ -117,8 +124,12 @@ impl VmaSet {
 
     /// Merges the mapping ending at `boundary` with the one starting there, if alike.
     fn merge_around(&mut self, boundary: u64) {
-        let Some(next) = self.by_start.get(&boundary).copied() else { return };
-        let Some(prev) = self.find(boundary.wrapping_sub(1)).copied() else { return };
+        let Some(next) = self.by_start.get(&boundary).copied() else {
+            return;
+        };
+        let Some(prev) = self.find(boundary.wrapping_sub(1)).copied() else {
+            return;
+        };
         if prev.end == boundary && prev.same_attributes(&next) {
             self.by_start.remove(&boundary);
             if let Some(p) = self.by_start.get_mut(&prev.start) {
@@ -129,7 +140,9 @@ impl VmaSet {
 
     /// Splits the mapping containing `addr` so that one starts exactly at `addr`.
     fn split_at(&mut self, addr: u64) {
-        let Some(v) = self.find(addr).copied() else { return };
+        let Some(v) = self.find(addr).copied() else {
+            return;
+        };
         if v.start == addr {
             return;
         }
@@ -144,7 +157,9 @@ impl VmaSet {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.by_start.range(start..end).map(|(k, _)| *k).collect();
-        keys.into_iter().filter_map(|k| self.by_start.remove(&k)).collect()
+        keys.into_iter()
+            .filter_map(|k| self.by_start.remove(&k))
+            .collect()
     }
 
     /// Applies `change` to every mapping piece inside `[start, end)`, then re-merges.
@@ -176,7 +191,9 @@ impl VmaSet {
                 return None;
             }
         }
-        gap_end.checked_sub(len).filter(|s| *s >= low && s % PAGE_SIZE == 0)
+        gap_end
+            .checked_sub(len)
+            .filter(|s| *s >= low && s % PAGE_SIZE == 0)
     }
 }
 
@@ -185,9 +202,19 @@ mod tests {
     use super::*;
 
     fn anon(start: u64, end: u64, prot: Prot) -> Vma {
-        Vma { start, end, prot, shared: false, kind: VmaKind::Anonymous }
+        Vma {
+            start,
+            end,
+            prot,
+            shared: false,
+            kind: VmaKind::Anonymous,
+        }
     }
-    const RO: Prot = Prot { read: true, write: false, exec: false };
+    const RO: Prot = Prot {
+        read: true,
+        write: false,
+        exec: false,
+    };
 
     #[test]
     fn insert_merges_neighbours() {

@@ -28,7 +28,9 @@ pub struct Clock {
 
 impl Clock {
     pub fn new() -> Self {
-        Clock { boot: Instant::now() }
+        Clock {
+            boot: Instant::now(),
+        }
     }
 
     /// Time since the sandbox started.
@@ -38,7 +40,9 @@ impl Clock {
 
     /// Time since the Unix epoch.
     pub fn realtime(&self) -> Duration {
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
     }
 
     /// The value of clock `id`; `cpu_time` is the caller's CPU time for the CPU clocks.
@@ -46,7 +50,9 @@ impl Clock {
         Ok(match id {
             CLOCK_REALTIME | CLOCK_REALTIME_COARSE => self.realtime(),
             CLOCK_TAI => self.realtime() + TAI_OFFSET,
-            CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => self.monotonic(),
+            CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+                self.monotonic()
+            }
             CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => cpu_time,
             _ => return Err(Errno::EINVAL),
         })
@@ -56,7 +62,9 @@ impl Clock {
     pub fn resolution(&self, id: i32) -> SysResult<Duration> {
         match id {
             CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => Ok(COARSE_RESOLUTION),
-            _ => self.now(id, Duration::ZERO).map(|_| Duration::from_nanos(1)),
+            _ => self
+                .now(id, Duration::ZERO)
+                .map(|_| Duration::from_nanos(1)),
         }
     }
 

@@ -57,7 +57,9 @@ fn copy_in_prefix(ctx: &mut Ctx, addr: u64, len: usize) -> SysResult<Vec<u8>> {
     let mut data = vec![0u8; len];
     let mut good = 0usize;
     while good < len {
-        let Some(at) = addr.checked_add(good as u64) else { break };
+        let Some(at) = addr.checked_add(good as u64) else {
+            break;
+        };
         let n = ((PAGE - at % PAGE) as usize).min(len - good);
         if ctx.task.mm.copy_in(at, &mut data[good..good + n]).is_err() {
             break;
@@ -101,7 +103,10 @@ pub fn sys_write(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 /// Reads an iovec array: (base, len) pairs, with Linux's checks.
 fn read_iovecs(ctx: &mut Ctx, addr: u64, count: u64) -> SysResult<Vec<(u64, usize)>> {
-    let count = usize::try_from(count).ok().filter(|c| *c <= IOV_MAX).ok_or(Errno::EINVAL)?;
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|c| *c <= IOV_MAX)
+        .ok_or(Errno::EINVAL)?;
     let mut raw = vec![0u8; count * 16];
     ctx.task.mm.copy_in(addr, &mut raw)?;
     let mut total: u64 = 0;
@@ -112,7 +117,10 @@ fn read_iovecs(ctx: &mut Ctx, addr: u64, count: u64) -> SysResult<Vec<(u64, usiz
         if len > i64::MAX as u64 {
             return Err(Errno::EINVAL);
         }
-        total = total.checked_add(len).filter(|t| *t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+        total = total
+            .checked_add(len)
+            .filter(|t| *t <= i64::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
         iovs.push((base, len as usize));
     }
     Ok(iovs)
@@ -124,7 +132,11 @@ pub fn sys_readv(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
     // One host read for the whole vector, scattered afterwards (a read from a pipe
     // or terminal must not be split into several).
-    let total = iovs.iter().map(|v| v.1).fold(0usize, usize::saturating_add).min(CHUNK);
+    let total = iovs
+        .iter()
+        .map(|v| v.1)
+        .fold(0usize, usize::saturating_add)
+        .min(CHUNK);
     if total == 0 {
         return Ok(0);
     }
@@ -187,7 +199,10 @@ pub fn sys_dup2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         ctx.task.fds.get(old)?;
         return Ok(new as u64);
     }
-    ctx.task.fds.duplicate_to(old, new, false).map(|fd| fd as u64)
+    ctx.task
+        .fds
+        .duplicate_to(old, new, false)
+        .map(|fd| fd as u64)
 }
 
 pub fn sys_dup3(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -195,7 +210,10 @@ pub fn sys_dup3(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if flags & !O_CLOEXEC != 0 || old == new {
         return Err(Errno::EINVAL);
     }
-    ctx.task.fds.duplicate_to(old, new, flags & O_CLOEXEC != 0).map(|fd| fd as u64)
+    ctx.task
+        .fds
+        .duplicate_to(old, new, flags & O_CLOEXEC != 0)
+        .map(|fd| fd as u64)
 }
 
 /// The x86-64 kernel `struct stat` (144 bytes) for a host stat result.
@@ -248,7 +266,13 @@ pub fn sys_newfstatat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let name = ctx.task.mm.read_c_string(path, 4096).map_err(|e| if e == Errno::E2BIG { Errno::ENAMETOOLONG } else { e })?;
+    let name = ctx.task.mm.read_c_string(path, 4096).map_err(|e| {
+        if e == Errno::E2BIG {
+            Errno::ENAMETOOLONG
+        } else {
+            e
+        }
+    })?;
     if name.is_empty() {
         if flags & AT_EMPTY_PATH == 0 {
             return Err(Errno::ENOENT);
@@ -319,16 +343,27 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             if min >= crate::kernel::fd::FD_LIMIT {
                 return Err(Errno::EINVAL);
             }
-            ctx.task.fds.install(file, min, cmd == F_DUPFD_CLOEXEC).map(|n| n as u64)
+            ctx.task
+                .fds
+                .install(file, min, cmd == F_DUPFD_CLOEXEC)
+                .map(|n| n as u64)
         }
         F_GETFD => ctx.task.fds.close_on_exec(fd).map(u64::from),
-        F_SETFD => ctx.task.fds.set_close_on_exec(fd, a.u64(2) & FD_CLOEXEC != 0).map(|()| 0),
-        F_GETFL => host::status_flags(host_fd(ctx, fd)?).map(u64::from).map_err(host_errno),
+        F_SETFD => ctx
+            .task
+            .fds
+            .set_close_on_exec(fd, a.u64(2) & FD_CLOEXEC != 0)
+            .map(|()| 0),
+        F_GETFL => host::status_flags(host_fd(ctx, fd)?)
+            .map(u64::from)
+            .map_err(host_errno),
         F_SETFL => {
             let hfd = host_fd(ctx, fd)?;
             let current = host::status_flags(hfd).map_err(host_errno)?;
             let wanted = (current & !SETTABLE) | (a.u32(2) & SETTABLE);
-            host::set_status_flags(hfd, wanted).map(|()| 0).map_err(host_errno)
+            host::set_status_flags(hfd, wanted)
+                .map(|()| 0)
+                .map_err(host_errno)
         }
         _ => Err(Errno::EINVAL),
     }

@@ -25,13 +25,21 @@ pub fn sys_munmap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 }
 
 pub fn sys_mprotect(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task.mm.mprotect(a.u64(0), a.u64(1), a.u64(2)).map(|()| 0)
+    ctx.task
+        .mm
+        .mprotect(a.u64(0), a.u64(1), a.u64(2))
+        .map(|()| 0)
 }
 
 pub fn sys_mremap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task.mm.mremap(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    ctx.task
+        .mm
+        .mremap(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
 }
 
 pub fn sys_madvise(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task.mm.madvise(a.u64(0), a.u64(1), a.u64(2) as u32 as u64).map(|()| 0)
+    ctx.task
+        .mm
+        .madvise(a.u64(0), a.u64(1), a.u64(2) as u32 as u64)
+        .map(|()| 0)
 }

@@ -66,7 +66,11 @@ pub fn dispatch(ctx: &mut Ctx) {
         ctx.vcpu.regs_mut().rax = ret as u64;
     }
     if ctx.kernel.options.strace {
-        let event = strace::SyscallEvent { nr, args: args.0, ret: (!exited).then_some(ret) };
+        let event = strace::SyscallEvent {
+            nr,
+            args: args.0,
+            ret: (!exited).then_some(ret),
+        };
         let line = strace::format_syscall(&event, &TaskMemory(&ctx.task.mm));
         ctx.kernel.trace(&line);
     }

@@ -3,7 +3,7 @@
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::task::{ExitStatus, RseqArea, Rlimit, COMM_LEN, RLIMIT_COUNT, RLIMIT_NOFILE};
+use crate::kernel::task::{ExitStatus, Rlimit, RseqArea, COMM_LEN, RLIMIT_COUNT, RLIMIT_NOFILE};
 use crate::kernel::Ctx;
 
 pub fn sys_exit(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -70,7 +70,9 @@ pub fn sys_arch_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         ARCH_GET_FS | ARCH_GET_GS => {
             let (fs, gs) = ctx.vcpu.segment_bases().map_err(vcpu_err)?;
-            ctx.task.mm.write_u64(addr, if code == ARCH_GET_FS { fs } else { gs })?;
+            ctx.task
+                .mm
+                .write_u64(addr, if code == ARCH_GET_FS { fs } else { gs })?;
             Ok(0)
         }
         ARCH_GET_CPUID => Ok(1),
@@ -122,19 +124,34 @@ pub fn sys_rseq(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         if !same {
             return Err(Errno::EINVAL);
         }
-        return Err(if current.signature == signature { Errno::EBUSY } else { Errno::EPERM });
+        return Err(if current.signature == signature {
+            Errno::EBUSY
+        } else {
+            Errno::EPERM
+        });
     }
     if !addr.is_multiple_of(32) || len < RSEQ_MIN_LEN {
         return Err(Errno::EINVAL);
     }
     // cpu_id_start and cpu_id: the only CPU is 0.
     ctx.task.mm.copy_out(addr, &[0u8; 8])?;
-    ctx.task.rseq = Some(RseqArea { addr, len, signature });
+    ctx.task.rseq = Some(RseqArea {
+        addr,
+        len,
+        signature,
+    });
     Ok(0)
 }
 
 /// The name fields of `struct utsname` (65 bytes each).
-const UTS_FIELDS: [&str; 6] = ["Linux", "sandbox", "6.1.0-sentry", "#1 SMP PREEMPT_DYNAMIC", "x86_64", "(none)"];
+const UTS_FIELDS: [&str; 6] = [
+    "Linux",
+    "sandbox",
+    "6.1.0-sentry",
+    "#1 SMP PREEMPT_DYNAMIC",
+    "x86_64",
+    "(none)",
+];
 
 pub fn sys_uname(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let mut buf = [0u8; 65 * 6];
@@ -180,7 +197,11 @@ fn check_own_pid(ctx: &Ctx, pid: i32) -> SysResult<()> {
 
 fn rlimit_index(resource: u32) -> SysResult<usize> {
     let i = resource as usize;
-    if i < RLIMIT_COUNT { Ok(i) } else { Err(Errno::EINVAL) }
+    if i < RLIMIT_COUNT {
+        Ok(i)
+    } else {
+        Err(Errno::EINVAL)
+    }
 }
 
 fn read_rlimit(ctx: &mut Ctx, addr: u64) -> SysResult<Rlimit> {
@@ -216,7 +237,11 @@ fn set_rlimit(ctx: &mut Ctx, i: usize, new: Rlimit) -> SysResult<()> {
 pub fn sys_prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     check_own_pid(ctx, a.i32(0))?;
     let i = rlimit_index(a.u32(1))?;
-    let new = if a.u64(2) != 0 { Some(read_rlimit(ctx, a.u64(2))?) } else { None };
+    let new = if a.u64(2) != 0 {
+        Some(read_rlimit(ctx, a.u64(2))?)
+    } else {
+        None
+    };
     let old = ctx.task.rlimits[i];
     if let Some(new) = new {
         set_rlimit(ctx, i, new)?;
@@ -288,7 +313,10 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             Ok(0)
         }
         PR_SET_PDEATHSIG => {
-            let signo = i32::try_from(arg).ok().filter(|s| (0..=64).contains(s)).ok_or(Errno::EINVAL)?;
+            let signo = i32::try_from(arg)
+                .ok()
+                .filter(|s| (0..=64).contains(s))
+                .ok_or(Errno::EINVAL)?;
             ctx.task.parent_death_signal = signo;
             Ok(0)
         }

@@ -17,7 +17,9 @@ pub fn sys_rt_sigaction(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if act != 0 {
         let mut raw = [0u8; SigAction::SIZE];
         ctx.task.mm.copy_in(act, &mut raw)?;
-        ctx.task.signals.set_action(signo, SigAction::from_bytes(&raw))?;
+        ctx.task
+            .signals
+            .set_action(signo, SigAction::from_bytes(&raw))?;
     }
     if oldact != 0 {
         ctx.task.mm.copy_out(oldact, &old.to_bytes())?;
@@ -43,7 +45,11 @@ pub fn sys_rt_sigprocmask(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 }
 
 fn check_signal(signo: i32) -> SysResult<()> {
-    if (0..=64).contains(&signo) { Ok(()) } else { Err(Errno::EINVAL) }
+    if (0..=64).contains(&signo) {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
+    }
 }
 
 pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

@@ -74,7 +74,10 @@ pub fn sys_clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const TIMER_ABSTIME: u64 = 1;
     let (id, flags) = (a.i32(0), a.u64(1) as u32 as u64);
     match id {
-        clock::CLOCK_REALTIME | clock::CLOCK_MONOTONIC | clock::CLOCK_BOOTTIME | clock::CLOCK_TAI => {}
+        clock::CLOCK_REALTIME
+        | clock::CLOCK_MONOTONIC
+        | clock::CLOCK_BOOTTIME
+        | clock::CLOCK_TAI => {}
         clock::CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
         clock::CLOCK_PROCESS_CPUTIME_ID
         | clock::CLOCK_MONOTONIC_RAW

@@ -62,7 +62,11 @@ pub fn tss_bytes(rsp0: u64, allowed_ports: &[u16]) -> [u8; TSS_SIZE as usize] {
     tss[0x66..0x68].copy_from_slice(&(TSS_BASE_SIZE as u16).to_le_bytes());
     let bitmap = &mut tss[TSS_BASE_SIZE as usize..];
     bitmap.fill(0xff);
-    for port in allowed_ports.iter().map(|p| usize::from(*p)).filter(|p| *p < 32) {
+    for port in allowed_ports
+        .iter()
+        .map(|p| usize::from(*p))
+        .filter(|p| *p < 32)
+    {
         bitmap[port / 8] &= !(1 << (port % 8));
     }
     tss

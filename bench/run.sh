@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Benchmarks: the same workloads natively, under `sentry run`, and under gVisor's
+# `runsc do` (ptrace platform), in one run, reported as ratios to native.
+# Usage: bench/run.sh [ROUNDS]     (installs runsc through apt-get if it is missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+
+cargo build --release -q -p sentry
+sentry=target/release/sentry
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc -static -O2 -o "$work/getppid_loop" bench/getppid_loop.c
+if ! command -v runsc >/dev/null; then
+    echo "bench: installing runsc (Debian package) to compare with gVisor" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q runsc >/dev/null || true
+fi
+busybox=$(command -v busybox)
+
+# Median wall time in milliseconds of `rounds` runs of the command.
+median_ms() {
+    local times=()
+    for _ in $(seq "$rounds"); do
+        local t0 t1
+        t0=$(date +%s%N)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(date +%s%N)
+        times+=($(( (t1 - t0) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+}
+
+row() {
+    local name=$1; shift
+    local native sentry_ms runsc_ms
+    native=$(median_ms "$@")
+    sentry_ms=$(median_ms "$sentry" run -- "$@")
+    if command -v runsc >/dev/null; then
+        runsc_ms=$(median_ms runsc --network=none --platform=ptrace do "$@")
+    else
+        runsc_ms=nan
+    fi
+    awk -v n="$name" -v a="$native" -v b="$sentry_ms" -v c="$runsc_ms" 'BEGIN {
+        printf "%-28s %10.2f %10.2f %10.2f %9.1fx %9.1fx %9.2f\n", n, a, b, c, b/a, c/a, c/b }'
+}
+
+printf '%-28s %10s %10s %10s %10s %10s %9s\n' workload native_ms sentry_ms runsc_ms sentry/nat runsc/nat runsc/sentry
+row "busybox true" "$busybox" true
+row "getppid x 100000" "$work/getppid_loop" 100000
+echo
+echo "sentry --stats for each workload (exits, faults, time split):"
+"$sentry" run --stats -- "$busybox" true 2>&1 | sed -n '2,7p'
+"$sentry" run --stats -- "$work/getppid_loop" 100000 2>&1 >/dev/null | sed -n '2,7p'
