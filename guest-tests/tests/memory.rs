@@ -69,3 +69,9 @@ fn segv_after_mprotect() {
 fn segv_exec_nx() {
     segv("segv_exec_nx", "calling a non-executable page\n");
 }
+
+#[test]
+fn map_count_limit() {
+    let native = assert_same("map_count", &[]);
+    assert!(native.stdout_str().contains("stopped by: ENOMEM(12)\n"), "{native}");
+}

@@ -71,6 +71,15 @@ struct FrameAllocator {
     end: u64,
     free: Vec<Frame>,
     in_use: u64,
+    reserved: u64,
+}
+
+impl FrameAllocator {
+    /// Frames that can be handed out or reserved.
+    fn unreserved(&self) -> u64 {
+        ((self.end - self.next_unused) / PAGE_SIZE + self.free.len() as u64)
+            .saturating_sub(self.reserved)
+    }
 }
 
 /// Guest physical memory and its frame allocator.
@@ -103,6 +112,7 @@ impl GuestRam {
                 end: size,
                 free: Vec::new(),
                 in_use: 0,
+                reserved: 0,
             }),
         })
     }
@@ -129,8 +139,7 @@ impl GuestRam {
 
     /// Frames that can still be handed out.
     pub fn frames_available(&self) -> u64 {
-        let a = self.allocator();
-        (a.end - a.next_unused) / PAGE_SIZE + a.free.len() as u64
+        self.allocator().unreserved()
     }
 
     fn allocator(&self) -> std::sync::MutexGuard<'_, FrameAllocator> {
@@ -138,9 +147,29 @@ impl GuestRam {
         self.frames.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Sets aside `pages` frames for memory the sentry keeps for the guest outside its
+    /// page tables (tmpfs file data), so that it counts against the guest's memory.
+    pub fn reserve(&self, pages: u64) -> Result<(), MemoryError> {
+        let mut a = self.allocator();
+        if pages > a.unreserved() {
+            return Err(MemoryError::OutOfFrames);
+        }
+        a.reserved += pages;
+        Ok(())
+    }
+
+    /// Returns reserved frames.
+    pub fn unreserve(&self, pages: u64) {
+        let mut a = self.allocator();
+        a.reserved -= pages.min(a.reserved);
+    }
+
     /// A zero-filled frame.
     pub fn alloc(&self) -> Result<Frame, MemoryError> {
         let mut a = self.allocator();
+        if a.unreserved() == 0 {
+            return Err(MemoryError::OutOfFrames);
+        }
         let frame = if let Some(frame) = a.free.pop() {
             frame
         } else if a.next_unused < a.end {
@@ -290,6 +319,17 @@ mod tests {
         assert_eq!(g, f);
         assert_eq!(ram.read_u64(g.addr()).unwrap(), 0);
         assert_eq!(ram.frames_in_use(), 1);
+    }
+
+    #[test]
+    fn reservations_count_against_frames() {
+        let ram = GuestRam::new(2 << 20, (2 << 20) - 2 * PAGE_SIZE).unwrap();
+        ram.reserve(1).unwrap();
+        assert!(ram.reserve(2).is_err());
+        assert!(ram.alloc().is_ok());
+        assert!(ram.alloc().is_err());
+        ram.unreserve(1);
+        assert!(ram.alloc().is_ok());
     }
 
     #[test]

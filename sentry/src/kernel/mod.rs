@@ -191,7 +191,8 @@ pub fn send_signal(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
         signal::SIG_IGN if signo != SIGKILL => return,
         signal::SIG_DFL => {}
         _ => log::warn!(
-            "signal {signo} has a handler, but handlers are not run yet: taking the default action"
+            "{} has a handler, but handlers are not run yet: taking the default action",
+            strace::signal_name(signo)
         ),
     }
     match signal::default_action(signo) {
@@ -207,7 +208,10 @@ pub fn send_signal(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
             );
         }
         DefaultAction::Stop => {
-            log::warn!("stop signal {signo} ignored: job control is not implemented")
+            log::warn!(
+                "{} ignored: job control is not implemented",
+                strace::signal_name(signo)
+            )
         }
         DefaultAction::Ignore | DefaultAction::Continue => {}
     }

@@ -25,6 +25,9 @@ pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
 pub const STACK_SIZE: u64 = 8 << 20;
 /// Mappings without an address hint are placed top-down from here.
 pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
+/// Most mappings a process may have (Linux's default `vm.max_map_count`); bounds the
+/// sentry memory a guest can make us spend on bookkeeping.
+pub const MAX_MAP_COUNT: usize = 65530;
 /// Pages realized around a faulting page (an aligned window), to save exits.
 const FAULT_AROUND_PAGES: u64 = 16;
 /// Mappings up to this size are realized when created.
@@ -179,6 +182,14 @@ impl MemoryManager {
         let lo = (page & !(window - 1)).max(vma.start);
         let hi = lo.saturating_add(window).min(vma.end);
         self.populate(lo, hi);
+        Ok(())
+    }
+
+    /// ENOMEM when one more mapping (or a split) could pass `MAX_MAP_COUNT`.
+    fn check_map_count(&self) -> SysResult<()> {
+        if self.vmas.len() + 2 > MAX_MAP_COUNT {
+            return Err(Errno::ENOMEM);
+        }
         Ok(())
     }
 

@@ -70,6 +70,7 @@ impl MemoryManager {
 
     /// mmap(2) for anonymous memory.
     pub fn mmap(&mut self, req: MmapRequest) -> SysResult<u64> {
+        self.check_map_count()?;
         if !is_page_aligned(req.offset) {
             return Err(Errno::EINVAL);
         }
@@ -177,6 +178,7 @@ impl MemoryManager {
         if !self.vmas.covers(addr, end) {
             return Err(Errno::ENOMEM);
         }
+        self.check_map_count()?;
         self.protect_range(addr, end, prot);
         Ok(())
     }

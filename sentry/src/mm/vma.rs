@@ -92,6 +92,11 @@ impl VmaSet {
             .filter(move |v| v.end > start)
     }
 
+    /// Number of mappings.
+    pub fn len(&self) -> usize {
+        self.by_start.len()
+    }
+
     /// Whether any mapping intersects `[start, end)`.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
         self.intersecting(start, end).next().is_some()

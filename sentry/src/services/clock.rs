@@ -20,8 +20,8 @@ const COARSE_RESOLUTION: Duration = Duration::from_millis(4);
 /// TAI is ahead of UTC by the leap seconds so far.
 const TAI_OFFSET: Duration = Duration::from_secs(37);
 
-/// The clock service.
-#[derive(Debug)]
+/// The clock service. Clones read the same clock.
+#[derive(Clone, Debug)]
 pub struct Clock {
     boot: Instant,
 }

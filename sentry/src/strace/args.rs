@@ -183,8 +183,8 @@ pub fn field_str(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests_support::FakeMem;
     use super::*;
-    use crate::strace::tests_support::FakeMem;
 
     #[test]
     fn scalars() {

@@ -6,7 +6,7 @@
 use super::args::{self, buf, dirfd, hex, int, octal, path, ptr};
 use super::flags::{self as fl, flags, xlat};
 use super::signals::signal_name;
-use super::{structs, tty, TraceMemory};
+use super::{futex, structs, tty, TraceMemory};
 
 /// How the return value prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub fn decode(name: &str, c: &Call) -> Option<(Vec<String>, Ret)> {
         ],
         "open" => open_args(m, None, a[0], a[1], a[2]),
         "openat" => open_args(m, Some(a[0]), a[1], a[2], a[3]),
-        "creat" => vec![path(m, a[0]), octal(a[1] & 0o7777)],
+        "creat" => vec![path(m, a[0]), octal(a[1] & 0xffff_ffff)],
         "close" | "dup" | "exit" | "exit_group" | "fsync" | "fdatasync" | "fchdir" => {
             vec![int(a[0])]
         }
@@ -271,6 +271,12 @@ pub fn decode(name: &str, c: &Call) -> Option<(Vec<String>, Ret)> {
             vec![octal(a[0] & 0xffff_ffff)]
         }
         "fcntl" => return Some(fcntl_args(c)),
+        "execve" => vec![
+            path(m, a[0]),
+            structs::string_array(m, a[1]),
+            structs::env_summary(m, a[2]),
+        ],
+        "futex" => futex::futex_args(m, a),
         "kill" | "tkill" => vec![int(a[0]), sig(a[1])],
         "tgkill" => vec![int(a[0]), int(a[1]), sig(a[2])],
         "sched_yield" | "getpid" | "gettid" | "getppid" | "getuid" | "geteuid" | "getgid"
@@ -286,7 +292,7 @@ fn open_args(m: &dyn TraceMemory, dir: Option<u64>, p: u64, oflags: u64, mode: u
     v.push(path(m, p));
     v.push(fl::open_flags(oflags));
     if fl::open_has_mode(oflags) {
-        v.push(octal(mode & 0o7777));
+        v.push(octal(mode & 0xffff_ffff));
     }
     v
 }
@@ -309,6 +315,8 @@ fn fcntl_args(c: &Call) -> (Vec<String>, Ret) {
             structs::flock(c.mem, arg, false)
         }),
         6 | 7 | 37 | 38 => v.push(structs::flock(c.mem, arg, false)),
+        15 => v.push(structs::owner_ex(c.mem, arg)),
+        16 => v.push(c.out(arg, structs::owner_ex)),
         0 | 8 | 10 | 1024 | 1026 | 1030 | 1031 | 1033 => v.push(int(arg)),
         _ => v.push(hex(arg)),
     }

@@ -9,6 +9,7 @@ mod args;
 mod decode;
 mod errno_text;
 mod flags;
+mod futex;
 mod nargs;
 mod signals;
 mod structs;

@@ -277,6 +277,72 @@ pub fn flock(mem: &dyn TraceMemory, addr: u64, with_pid: bool) -> String {
     })
 }
 
+/// `struct f_owner_ex` for F_GETOWN_EX/F_SETOWN_EX: `{type=F_OWNER_TID, pid=0}`.
+pub fn owner_ex(mem: &dyn TraceMemory, addr: u64) -> String {
+    const TYPES: flags::Table = &[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")];
+    with(mem, addr, 8, |b| {
+        format!(
+            "{{type={}, pid={}}}",
+            flags::xlat(u64::from(u32_at(b, 0)), TYPES, "F_OWNER"),
+            u32_at(b, 4) as i32
+        )
+    })
+}
+
+/// A NULL-terminated array of string pointers (`execve`'s argv): at most 32 entries,
+/// each cut at 32 bytes.
+pub fn string_array(mem: &dyn TraceMemory, addr: u64) -> String {
+    if addr == 0 {
+        return ptr(addr);
+    }
+    let mut items = Vec::new();
+    for i in 0..=MAX_STRLEN as u64 {
+        let Some(p) = addr
+            .checked_add(i * 8)
+            .and_then(|a| args::read_u64s(mem, a, 1))
+            .and_then(|w| w.first().copied())
+        else {
+            return ptr(addr);
+        };
+        if p == 0 {
+            break;
+        }
+        if i == MAX_STRLEN as u64 {
+            items.push("...".to_string());
+            break;
+        }
+        items.push(args::cstr(mem, p, MAX_STRLEN));
+    }
+    format!("[{}]", items.join(", "))
+}
+
+/// `execve`'s envp as strace summarizes it: `0x7ffe... /* 35 vars */`. Counting stops
+/// after a page of pointers so a hostile array costs a bounded read.
+pub fn env_summary(mem: &dyn TraceMemory, addr: u64) -> String {
+    if addr == 0 {
+        return ptr(addr);
+    }
+    let page_left = (4096 - (addr % 4096)) / 8;
+    let mut count = 0u64;
+    let mut cur = addr;
+    let mut chunk = page_left.max(1);
+    while count < 512 {
+        let Some(words) = args::read_u64s(mem, cur, chunk as usize) else {
+            return ptr(addr);
+        };
+        if let Some(end) = words.iter().position(|&w| w == 0) {
+            return format!("{} /* {} vars */", ptr(addr), count + end as u64);
+        }
+        count += chunk;
+        let Some(next) = cur.checked_add(chunk * 8) else {
+            break;
+        };
+        cur = next;
+        chunk = 512;
+    }
+    ptr(addr)
+}
+
 /// An `int` behind a pointer: `[5]`.
 pub fn int_ptr(mem: &dyn TraceMemory, addr: u64) -> String {
     with(mem, addr, 4, |b| format!("[{}]", u32_at(b, 0) as i32))
@@ -296,8 +362,8 @@ pub fn int_pair(mem: &dyn TraceMemory, addr: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests_support::FakeMem;
     use super::*;
-    use crate::strace::tests_support::FakeMem;
 
     #[test]
     fn modes_and_dates() {

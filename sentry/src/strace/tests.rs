@@ -339,8 +339,8 @@ fn generic_and_unknown() {
         "syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"
     );
     assert_eq!(
-        fmt(&m, 202, &[0x7ff0, 0x80, 2, 0, 0, 0], Some(0)),
-        "futex(0x7ff0, 0x80, 0x2, 0, 0, 0) = 0"
+        fmt(&m, 217, &[7, 0, 0, 9, 9, 9], Some(-20)),
+        "getdents64(0x7, 0, 0) = -1 ENOTDIR (Not a directory)"
     );
     assert_eq!(fmt(&m, 81, &[3], Some(0)), "fchdir(3) = 0");
     assert_eq!(fmt(&m, 95, &[0o22], Some(0o22)), "umask(022) = 022");
@@ -348,6 +348,34 @@ fn generic_and_unknown() {
         fmt(&m, u64::MAX, &[], None).split('(').next(),
         Some("syscall_0xffffffffffffffff")
     );
+}
+
+#[test]
+fn execve_line() {
+    let mut m = FakeMem::default();
+    m.put(0x1000, b"/bin/true\0");
+    let argv: Vec<u8> = [0x1000u64, 0x1005, 0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    m.put(0x2000, &argv);
+    let envp: Vec<u8> = [0x1000u64; 35]
+        .iter()
+        .chain(&[0])
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    m.put(0x3f00, &envp);
+    assert_eq!(
+        fmt(&m, 59, &[0x1000, 0x2000, 0x3f00], Some(0)),
+        r#"execve("/bin/true", ["/bin/true", "true"], 0x3f00 /* 35 vars */) = 0"#
+    );
+    let many: Vec<u8> = [0x1005u64; 40]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    m.put(0x5000, &many);
+    let line = fmt(&m, 59, &[0x1000, 0x5000, 0x9000], Some(-2));
+    assert!(line.ends_with(r#""true", ...], 0x9000) = -1 ENOENT (No such file or directory)"#));
 }
 
 #[test]

@@ -232,8 +232,8 @@ fn winsize(mem: &dyn TraceMemory, addr: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests_support::FakeMem;
     use super::*;
-    use crate::strace::tests_support::FakeMem;
 
     #[test]
     fn requests() {

@@ -55,7 +55,8 @@ pub fn dispatch(ctx: &mut Ctx) {
         }
     };
     if let Err(e) = result {
-        log::debug!("syscall {nr} -> {e:?}");
+        let errno = strace::errno_name(e.into_raw()).unwrap_or("?");
+        log::debug!("syscall {nr} -> {errno}");
     }
     let ret = match result {
         Ok(v) => v as i64,
