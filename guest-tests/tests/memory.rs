@@ -73,5 +73,8 @@ fn segv_exec_nx() {
 #[test]
 fn map_count_limit() {
     let native = assert_same("map_count", &[]);
-    assert!(native.stdout_str().contains("stopped by: ENOMEM(12)\n"), "{native}");
+    assert!(
+        native.stdout_str().contains("stopped by: ENOMEM(12)\n"),
+        "{native}"
+    );
 }
