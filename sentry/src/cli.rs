@@ -33,6 +33,12 @@ pub struct RunOptions {
     /// Print counts of syscalls, VM exits and page faults, and time split, at exit.
     #[arg(long)]
     pub stats: bool,
+    /// Host directory the sandbox sees as `/`, read-only (writes stay in memory).
+    #[arg(long, default_value = "/")]
+    pub root: std::path::PathBuf,
+    /// Expose a host directory: HOST:GUEST[:ro|rw] (read-only unless rw). Repeatable.
+    #[arg(long = "bind", value_name = "HOST:GUEST[:ro|rw]")]
+    pub binds: Vec<crate::fs::Bind>,
     /// Guest memory size (e.g. 512M, 2G); the guest can never use more.
     #[arg(long, default_value = "2G", value_parser = parse_size)]
     pub memory: u64,

@@ -93,3 +93,133 @@ pub fn set_status_flags(fd: i32, flags: u32) -> io::Result<()> {
     // SAFETY: F_SETFL touches no memory of ours.
     check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags as libc::c_int) } as isize).map(|_| ())
 }
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+fn c_name(name: &[u8]) -> io::Result<CString> {
+    CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+/// Opens the single component `name` under directory `dir` as an O_PATH descriptor,
+/// never following a symlink: the sentry resolves links itself, inside the sandbox.
+pub fn open_path_at(dir: RawFd, name: &[u8]) -> io::Result<OwnedFd> {
+    let name = c_name(name)?;
+    let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: `name` is a valid NUL-terminated string; the result is checked.
+    let fd = unsafe { libc::openat(dir, name.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a descriptor we just opened and own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Opens a host directory given by the user (`--root`, `--bind`) as an O_PATH descriptor.
+pub fn open_path(path: &std::path::Path) -> io::Result<OwnedFd> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = c_name(path.as_os_str().as_bytes())?;
+    // SAFETY: `name` is a valid NUL-terminated string; the result is checked.
+    let fd = unsafe {
+        libc::open(
+            name.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a descriptor we just opened and own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The target of the symlink an O_PATH descriptor refers to.
+pub fn readlink_fd(fd: &OwnedFd) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    let empty = c_name(b"")?;
+    // SAFETY: `buf` is writable for its length; `empty` is a valid C string.
+    let n = unsafe {
+        libc::readlinkat(
+            fd.as_raw_fd(),
+            empty.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    let n = check(n)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// renameat2(2) of single components under two host directories.
+pub fn rename_at(
+    old_dir: RawFd,
+    old: &[u8],
+    new_dir: RawFd,
+    new: &[u8],
+    flags: u32,
+) -> io::Result<()> {
+    let (old, new) = (c_name(old)?, c_name(new)?);
+    // SAFETY: both names are valid C strings; the kernel only reads them.
+    let rc = unsafe { libc::renameat2(old_dir, old.as_ptr(), new_dir, new.as_ptr(), flags) };
+    check(rc as isize).map(|_| ())
+}
+
+/// Hard-links the file an O_PATH descriptor refers to as `name` under `dir`.
+pub fn link_at(target: &OwnedFd, dir: RawFd, name: &[u8]) -> io::Result<()> {
+    let src = c_name(format!("/proc/self/fd/{}", target.as_raw_fd()).as_bytes())?;
+    let name = c_name(name)?;
+    // SAFETY: both names are valid C strings; the kernel only reads them.
+    let rc = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            src.as_ptr(),
+            dir,
+            name.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    check(rc as isize).map(|_| ())
+}
+
+/// mkfifoat(3) of a single component under a host directory.
+pub fn mkfifo_at(dir: RawFd, name: &[u8], mode: u32) -> io::Result<()> {
+    let name = c_name(name)?;
+    // SAFETY: `name` is a valid C string.
+    let rc = unsafe { libc::mkfifoat(dir, name.as_ptr(), mode) };
+    check(rc as isize).map(|_| ())
+}
+
+/// fstat(2) of any host descriptor we own (O_PATH included).
+pub fn fstat_fd(fd: &OwnedFd) -> io::Result<libc::stat> {
+    fstat(fd.as_raw_fd())
+}
+
+/// FIONREAD of a host descriptor the sandbox was given.
+pub fn bytes_readable(fd: i32) -> io::Result<u32> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int to the pointer we pass.
+    check(unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } as isize)?;
+    Ok(n.max(0) as u32)
+}
+
+/// poll(2) on host descriptors the sandbox was given; returns the revents.
+pub fn poll(fds: &[(i32, i16)], timeout_ms: i32) -> io::Result<Vec<i16>> {
+    let mut raw: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|(fd, events)| libc::pollfd {
+            fd: *fd,
+            events: *events,
+            revents: 0,
+        })
+        .collect();
+    loop {
+        // SAFETY: `raw` is a valid array of `raw.len()` pollfd structs.
+        let rc = unsafe { libc::poll(raw.as_mut_ptr(), raw.len() as libc::nfds_t, timeout_ms) };
+        match check(rc as isize) {
+            Ok(_) => return Ok(raw.iter().map(|p| p.revents).collect()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 mod cli;
 mod errno;
+mod fs;
 mod host;
 mod kernel;
 mod loader;

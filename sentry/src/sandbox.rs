@@ -2,17 +2,23 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vmm::{UserRegs, Vm};
 
 use crate::cli::RunOptions;
-use crate::kernel::task::{Credentials, ExitStatus, Task};
+use crate::errno::Errno;
+use crate::fs::inode::FileType;
+use crate::fs::path::Dentry;
+use crate::fs::{Vfs, VfsConfig};
+use crate::kernel::process::{ProcessInfo, ProcessRegistry, ProcessState};
+use crate::kernel::system::SandboxInfo;
+use crate::kernel::task::{Credentials, ExitStatus, FsContext, Task};
 use crate::kernel::{self, Kernel, KernelOptions};
 use crate::loader::{self, elf::ElfError, StackImage};
 use crate::mm::MemoryManager;
+use crate::services::{Clock, RandomSource};
 
 /// Exit status when the program cannot be executed (as a shell reports).
 pub const EXIT_CANNOT_EXECUTE: i32 = 126;
@@ -40,6 +46,8 @@ enum RunError {
     Vcpu(#[from] vmm::VcpuError),
     #[error("guest memory: {0}")]
     Memory(#[from] vmm::MemoryError),
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl RunError {
@@ -49,7 +57,9 @@ impl RunError {
             RunError::NotExecutable(_) | RunError::IsDirectory(_) | RunError::BadExecutable(..) => {
                 EXIT_CANNOT_EXECUTE
             }
-            RunError::Vm(_) | RunError::Vcpu(_) | RunError::Memory(_) => EXIT_SANDBOX_FAILURE,
+            RunError::Vm(_) | RunError::Vcpu(_) | RunError::Memory(_) | RunError::Setup(_) => {
+                EXIT_SANDBOX_FAILURE
+            }
         }
     }
 }
@@ -71,53 +81,106 @@ pub fn run(opts: &RunOptions) -> i32 {
     }
 }
 
-/// Finds `program` as a shell would: a path if it has a slash, else through $PATH.
-fn resolve_program(program: &OsStr) -> Result<PathBuf, RunError> {
+/// Finds `program` inside the sandbox as a shell would: a path if it has a slash,
+/// else through $PATH.
+fn resolve_program(vfs: &Vfs, fs: &FsContext, program: &OsStr) -> Result<Arc<Dentry>, RunError> {
     let shown = program.to_string_lossy().into_owned();
-    let candidates: Vec<PathBuf> = if program.as_bytes().contains(&b'/') {
-        vec![PathBuf::from(program)]
-    } else {
-        let path = std::env::var_os("PATH")
-            .unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(program))
-            .filter(|p| p.is_file())
-            .collect()
+    let walker = vfs.walker(&fs.root);
+    let executable = |d: &Arc<Dentry>| {
+        d.inode.file_type() == FileType::Regular
+            && d.inode.stat().is_ok_and(|s| s.mode & 0o111 != 0)
     };
-    let Some(first) = candidates.first() else {
-        return Err(RunError::NotInPath(shown));
-    };
-    for candidate in &candidates {
-        if let Ok(meta) = candidate.metadata() {
-            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-                return Ok(candidate.clone());
+    if program.as_bytes().contains(&b'/') {
+        let found = walker
+            .resolve(&fs.cwd, program.as_bytes(), true)
+            .map_err(|e| match e {
+                Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP | Errno::ENAMETOOLONG => {
+                    RunError::NotFound(shown.clone())
+                }
+                _ => RunError::NotExecutable(shown.clone()),
+            })?;
+        return match found.inode.file_type() {
+            FileType::Directory => Err(RunError::IsDirectory(shown)),
+            _ if executable(&found) => Ok(found),
+            _ => Err(RunError::NotExecutable(shown)),
+        };
+    }
+    let path =
+        std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+    let mut first_candidate = None;
+    for dir in path.as_bytes().split(|b| *b == b':') {
+        let dir = if dir.is_empty() { &b"."[..] } else { dir };
+        let candidate = [dir, b"/", program.as_bytes()].concat();
+        if let Ok(d) = walker.resolve(&fs.cwd, &candidate, true) {
+            if executable(&d) {
+                return Ok(d);
+            }
+            if d.inode.file_type() == FileType::Regular {
+                first_candidate.get_or_insert(d);
             }
         }
     }
-    match first.metadata() {
-        Err(_) => Err(RunError::NotFound(shown)),
-        Ok(m) if m.is_dir() => Err(RunError::IsDirectory(shown)),
-        Ok(_) => Err(RunError::NotExecutable(shown)),
+    match first_candidate {
+        Some(_) => Err(RunError::NotExecutable(shown)),
+        None => Err(RunError::NotInPath(shown)),
     }
+}
+
+/// The guest's starting directory: the host's current directory if the sandbox has it.
+fn initial_cwd(vfs: &Vfs, root: &Arc<Dentry>) -> Arc<Dentry> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return root.clone();
+    };
+    vfs.walker(root)
+        .resolve(root, cwd.as_os_str().as_bytes(), true)
+        .ok()
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| root.clone())
 }
 
 fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     let started = Instant::now();
-    let path = resolve_program(&opts.program)?;
-    let shown = path.to_string_lossy().into_owned();
-    let file = std::fs::File::open(&path).map_err(|_| RunError::NotExecutable(shown.clone()))?;
-    // Validate the executable before paying for a VM.
-    loader::elf::ElfFile::parse(&file).map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
-
     let vm = Vm::new(opts.memory)?;
     let hwcap = vm.cpuid(1, 0).map_or(0, |(_, _, _, edx)| u64::from(edx));
+    let clock = Clock::new();
+    let random = RandomSource;
+    let registry = Arc::new(ProcessRegistry::default());
+    let system = Arc::new(SandboxInfo::new(clock.clone(), &vm));
+    let vfs = Vfs::new(VfsConfig {
+        root: opts.root.clone(),
+        binds: opts.binds.clone(),
+        clock: clock.clone(),
+        budget: vm.ram().clone(),
+        memory: opts.memory,
+        random: Arc::new(move |buf: &mut [u8]| random.fill(buf)),
+        registry: registry.clone(),
+        system: system.clone(),
+    })
+    .map_err(RunError::Setup)?;
+    let _ = system.mounts.set(vfs.mounts.proc_mounts());
+    let root = vfs.root.clone();
+    let fs = FsContext {
+        cwd: initial_cwd(&vfs, &root),
+        root,
+        umask: 0o022,
+    };
     let kernel = Kernel::new(
         KernelOptions {
             strace: opts.strace,
         },
         hwcap,
+        clock,
+        vfs,
+        registry,
     );
+
+    let program = resolve_program(&kernel.vfs, &fs, &opts.program)?;
+    let exe_path = program.path();
+    let shown = String::from_utf8_lossy(&exe_path).into_owned();
+    let file = program.inode.clone();
+    loader::elf::ElfFile::parse(&file).map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
     let mut mm = MemoryManager::new(vm.new_address_space()?);
+    mm.set_exe_label(shown.clone());
 
     let (uid, gid) = crate::host::ids();
     let creds = Credentials {
@@ -128,15 +191,17 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     };
     let mut random = [0u8; 16];
     kernel.random.fill(&mut random);
+    let argv: Vec<Vec<u8>> = std::iter::once(&opts.program)
+        .chain(&opts.args)
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    let envp: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
+        .collect();
     let image = StackImage {
-        argv: std::iter::once(&opts.program)
-            .chain(&opts.args)
-            .map(|a| a.as_bytes().to_vec())
-            .collect(),
-        envp: std::env::vars_os()
-            .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
-            .collect(),
-        execfn: path.as_os_str().as_bytes().to_vec(),
+        argv: argv.clone(),
+        envp: envp.clone(),
+        execfn: exe_path.clone(),
         random,
         hwcap: kernel.hwcap,
         uid,
@@ -146,7 +211,6 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     };
     let loaded = loader::load(&mut mm, &file, &image)
         .map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
-    drop(file);
 
     let regs = UserRegs {
         rip: loaded.entry,
@@ -155,9 +219,33 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         ..Default::default()
     };
     let mut vcpu = vm.create_vcpu(0, mm.page_table_root(), regs)?;
-    let mut task = Task::new(kernel.allocate_id(), creds, mm);
-    let name = path.file_name().map_or(&[][..], |n| n.as_bytes());
-    task.comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();
+    let pid = kernel.allocate_id();
+    let name = exe_path.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    let comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();
+    let nul_joined = |v: &[Vec<u8>]| {
+        v.iter()
+            .flat_map(|a| a.iter().copied().chain([0]))
+            .collect::<Vec<u8>>()
+    };
+    let info = ProcessInfo::new(
+        pid,
+        ProcessState {
+            comm: comm.clone(),
+            exe: exe_path,
+            cmdline: nul_joined(&argv),
+            environ: nul_joined(&envp),
+            uid,
+            gid,
+            threads: 1,
+            start_time: kernel.clock.monotonic(),
+            ..Default::default()
+        },
+    );
+    kernel.registry.register(&info);
+    let mut task = Task::new(pid, creds, mm, fs, info);
+    task.comm = comm;
+    task.publish_files();
+    task.publish_memory();
     let setup = started.elapsed();
     let status = kernel::run(&kernel, &mut task, &mut vcpu)?;
     if opts.stats {

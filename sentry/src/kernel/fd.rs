@@ -1,25 +1,19 @@
-//! The per-process descriptor table. Today its files are the host's standard streams,
-//! passed through; the filesystem adds more kinds of open file.
+//! The per-process descriptor table: numbers to open file descriptions, with the
+//! close-on-exec flag that belongs to the descriptor, not the description.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::errno::{Errno, SysResult};
+use crate::fs::file::OpenFile;
 
-/// An open file description, shared by every descriptor `dup`ed from it.
-#[derive(Debug, PartialEq, Eq)]
-pub enum OpenFile {
-    /// One of the host's stdin, stdout, stderr, given to the sandbox.
-    HostStream { host_fd: i32 },
-}
-
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Slot {
-    file: Rc<OpenFile>,
+    file: Arc<OpenFile>,
     close_on_exec: bool,
 }
 
 /// Descriptor numbers to open files.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
 }
@@ -33,7 +27,7 @@ impl FdTable {
         let slots = (0..3)
             .map(|fd| {
                 Some(Slot {
-                    file: Rc::new(OpenFile::HostStream { host_fd: fd }),
+                    file: OpenFile::host_stream(fd),
                     close_on_exec: false,
                 })
             })
@@ -50,7 +44,7 @@ impl FdTable {
     }
 
     /// The open file behind `fd`.
-    pub fn get(&self, fd: i32) -> SysResult<Rc<OpenFile>> {
+    pub fn get(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
         self.slot(fd).map(|s| s.file.clone())
     }
 
@@ -69,6 +63,28 @@ impl FdTable {
         }
     }
 
+    /// Every open descriptor with its file, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &Arc<OpenFile>)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, &s.file)))
+    }
+
+    /// close_range(2) over `[first, last]`; with `cloexec`, marks instead of closing.
+    pub fn close_range(&mut self, first: usize, last: usize, cloexec: bool) {
+        let end = last.saturating_add(1).min(self.slots.len());
+        for slot in self.slots.iter_mut().take(end).skip(first) {
+            if cloexec {
+                if let Some(s) = slot {
+                    s.close_on_exec = true;
+                }
+            } else {
+                *slot = None;
+            }
+        }
+    }
+
     /// Closes `fd`.
     pub fn close(&mut self, fd: i32) -> SysResult<()> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
@@ -84,7 +100,7 @@ impl FdTable {
     /// Installs `file` at the lowest free descriptor >= `min`.
     pub fn install(
         &mut self,
-        file: Rc<OpenFile>,
+        file: Arc<OpenFile>,
         min: usize,
         close_on_exec: bool,
     ) -> SysResult<i32> {
@@ -95,7 +111,7 @@ impl FdTable {
         Ok(free as i32)
     }
 
-    fn put(&mut self, i: usize, file: Rc<OpenFile>, close_on_exec: bool) {
+    fn put(&mut self, i: usize, file: Arc<OpenFile>, close_on_exec: bool) {
         if self.slots.len() <= i {
             self.slots.resize(i + 1, None);
         }
@@ -129,14 +145,14 @@ mod tests {
         assert_eq!(t.install(f.clone(), 0, false).unwrap(), 0);
         assert_eq!(t.install(f, 0, false).unwrap(), 3);
         assert_eq!(t.close(7), Err(Errno::EBADF));
-        assert_eq!(t.get(-1).unwrap_err(), Errno::EBADF);
+        assert_eq!(t.get(-1).err(), Some(Errno::EBADF));
     }
 
     #[test]
     fn dup2_shares_the_file() {
         let mut t = FdTable::with_host_stdio();
         assert_eq!(t.duplicate_to(2, 9, true).unwrap(), 9);
-        assert!(Rc::ptr_eq(&t.get(2).unwrap(), &t.get(9).unwrap()));
+        assert!(Arc::ptr_eq(&t.get(2).unwrap(), &t.get(9).unwrap()));
         assert!(t.close_on_exec(9).unwrap());
         assert_eq!(t.duplicate_to(1, FD_LIMIT as i32, false), Err(Errno::EBADF));
     }

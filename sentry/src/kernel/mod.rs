@@ -2,7 +2,9 @@
 //! task on a vCPU, serving its syscalls and faults until it exits.
 
 pub mod fd;
+pub mod process;
 pub mod signal;
+pub mod system;
 pub mod task;
 
 use std::collections::{BTreeMap, HashSet};
@@ -12,6 +14,7 @@ use std::sync::Mutex;
 use vmm::arch::x86_64::paging::fault_code;
 use vmm::{Exit, Vcpu, VcpuError};
 
+use crate::fs::Vfs;
 use crate::mm::{Access, FaultError};
 use crate::services::{Clock, IdAllocator, RandomSource};
 use crate::strace;
@@ -38,6 +41,10 @@ pub struct Kernel {
     pub random: RandomSource,
     /// Process and thread ids.
     pub ids: Mutex<IdAllocator>,
+    /// The mount table (one mount namespace per sandbox).
+    pub vfs: Vfs,
+    /// Every live process, for procfs.
+    pub registry: std::sync::Arc<process::ProcessRegistry>,
     /// CPUID leaf 1 EDX, reported as AT_HWCAP.
     pub hwcap: u64,
     pub stats: Mutex<KernelStats>,
@@ -45,10 +52,18 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(options: KernelOptions, hwcap: u64) -> Self {
+    pub fn new(
+        options: KernelOptions,
+        hwcap: u64,
+        clock: Clock,
+        vfs: Vfs,
+        registry: std::sync::Arc<process::ProcessRegistry>,
+    ) -> Self {
         Kernel {
             options,
-            clock: Clock::new(),
+            vfs,
+            registry,
+            clock,
             random: RandomSource,
             ids: Mutex::new(IdAllocator::new()),
             hwcap,
@@ -102,6 +117,7 @@ pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStat
         task.cpu_time = vcpu.stats().time_in_guest;
         match exit {
             Exit::Syscall => {
+                process::set_current_pid(task.pid);
                 kernel.count_syscall(vcpu.regs().rax);
                 crate::syscall::dispatch(&mut Ctx { kernel, task, vcpu });
             }

@@ -3,9 +3,20 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::fd::FdTable;
+use super::process::ProcessInfo;
 use super::signal::SignalState;
+use crate::fs::path::Dentry;
 use crate::mm::MemoryManager;
+
+/// A process's view of the filesystem (shared by threads created with CLONE_FS).
+pub struct FsContext {
+    pub root: Arc<Dentry>,
+    pub cwd: Arc<Dentry>,
+    pub umask: u32,
+}
 
 /// User and group ids.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -101,6 +112,9 @@ pub struct Task {
     pub creds: Credentials,
     pub mm: MemoryManager,
     pub fds: FdTable,
+    pub fs: FsContext,
+    /// What procfs shows of this process, kept current by the syscalls.
+    pub info: Arc<ProcessInfo>,
     pub signals: SignalState,
     pub rlimits: [Rlimit; RLIMIT_COUNT],
     pub clear_child_tid: u64,
@@ -122,7 +136,13 @@ pub struct Task {
 pub const COMM_LEN: usize = 15;
 
 impl Task {
-    pub fn new(pid: i32, creds: Credentials, mm: MemoryManager) -> Self {
+    pub fn new(
+        pid: i32,
+        creds: Credentials,
+        mm: MemoryManager,
+        fs: FsContext,
+        info: Arc<ProcessInfo>,
+    ) -> Self {
         Task {
             pid,
             tid: pid,
@@ -130,6 +150,8 @@ impl Task {
             creds,
             mm,
             fds: FdTable::with_host_stdio(),
+            fs,
+            info,
             signals: SignalState::default(),
             rlimits: default_rlimits(),
             clear_child_tid: 0,
@@ -141,5 +163,45 @@ impl Task {
             parent_death_signal: 0,
             dumpable: true,
         }
+    }
+}
+
+impl Task {
+    /// Guest memory size, for statfs of memory filesystems.
+    pub fn mm_memory_total(&self) -> u64 {
+        self.mm.memory().0
+    }
+
+    /// Guest memory not in use.
+    pub fn mm_memory_free(&self) -> u64 {
+        self.mm.memory().1
+    }
+
+    /// Refreshes what procfs shows of the descriptor table and working directory.
+    pub fn publish_files(&self) {
+        let fds = self
+            .fds
+            .iter()
+            .map(|(fd, file)| super::process::FdInfo {
+                fd,
+                target: file.describe(),
+                flags: file.flags(),
+                pos: file.offset(),
+            })
+            .collect();
+        let mut state = self.info.state();
+        state.fds = fds;
+        state.cwd = self.fs.cwd.path();
+        state.root = self.fs.root.path();
+        state.umask = self.fs.umask;
+    }
+
+    /// Refreshes what procfs shows of the address space.
+    pub fn publish_memory(&self) {
+        let (maps, vm_bytes, resident_pages) = self.mm.describe();
+        let mut state = self.info.state();
+        state.maps = maps;
+        state.vm_bytes = vm_bytes;
+        state.resident_pages = resident_pages;
     }
 }

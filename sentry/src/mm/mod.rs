@@ -79,6 +79,7 @@ pub struct MemoryManager {
     brk_start: u64,
     brk: u64,
     stats: MmStats,
+    exe_label: String,
 }
 
 impl MemoryManager {
@@ -89,6 +90,7 @@ impl MemoryManager {
             brk_start: 0,
             brk: 0,
             stats: MmStats::default(),
+            exe_label: String::new(),
         }
     }
 
@@ -183,6 +185,41 @@ impl MemoryManager {
         let hi = lo.saturating_add(window).min(vma.end);
         self.populate(lo, hi);
         Ok(())
+    }
+
+    /// The mappings as /proc/[pid]/maps shows them, the virtual size and resident pages.
+    pub fn describe(&self) -> (Vec<crate::kernel::process::MapInfo>, u64, u64) {
+        let maps: Vec<_> = self
+            .vmas
+            .iter()
+            .map(|v| crate::kernel::process::MapInfo {
+                start: v.start,
+                end: v.end,
+                read: v.prot.read,
+                write: v.prot.write,
+                exec: v.prot.exec,
+                shared: v.shared,
+                label: match v.kind {
+                    VmaKind::Heap => "[heap]".into(),
+                    VmaKind::Stack if v.end == STACK_TOP => "[stack]".into(),
+                    VmaKind::Program => self.exe_label.clone(),
+                    _ => String::new(),
+                },
+            })
+            .collect();
+        let size = self.vmas.iter().map(|v| v.end - v.start).sum();
+        (maps, size, self.stats.pages_realized)
+    }
+
+    /// Guest memory size and free bytes.
+    pub fn memory(&self) -> (u64, u64) {
+        let ram = self.space.ram();
+        (ram.size(), ram.frames_available() * PAGE_SIZE)
+    }
+
+    /// Names the program's mappings in /proc/[pid]/maps.
+    pub fn set_exe_label(&mut self, label: String) {
+        self.exe_label = label;
     }
 
     /// ENOMEM when one more mapping (or a split) could pass `MAX_MAP_COUNT`.

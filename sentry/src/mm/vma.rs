@@ -114,8 +114,7 @@ impl VmaSet {
         at >= end
     }
 
-    #[cfg(test)]
-    fn iter(&self) -> impl Iterator<Item = &Vma> {
+    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
         self.by_start.values()
     }
 

@@ -1,10 +1,14 @@
 //! Syscall dispatch: the table of what we implement (data, printable with
 //! `sentry syscalls`), argument access, and the one place results become `-errno`.
 
-mod fs;
+mod fd;
+mod io;
 mod memory;
+mod path;
+mod poll;
 mod process;
 mod signal;
+mod stat;
 mod table;
 mod time;
 

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use syscalls::Sysno;
 
-use super::{fs, memory, process, signal, time, Handler};
+use super::{fd, io, memory, path, poll, process, signal, stat, time, Handler};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,36 +38,140 @@ const fn partial(sysno: Sysno, handler: Handler, note: &'static str) -> SyscallD
     }
 }
 
-const STDIO_ONLY: &str = "only the standard streams exist until the filesystem arrives";
+const NO_SIGNALS: &str = "not interruptible by signals yet";
 
 /// The table.
 pub static SYSCALLS: &[SyscallDef] = &[
-    partial(Sysno::read, fs::sys_read, STDIO_ONLY),
-    partial(Sysno::write, fs::sys_write, STDIO_ONLY),
-    partial(Sysno::readv, fs::sys_readv, STDIO_ONLY),
-    partial(Sysno::writev, fs::sys_writev, STDIO_ONLY),
-    partial(Sysno::pread64, fs::sys_pread64, STDIO_ONLY),
-    partial(Sysno::lseek, fs::sys_lseek, STDIO_ONLY),
+    // Data transfer.
+    full(Sysno::read, io::sys_read),
+    full(Sysno::write, io::sys_write),
+    full(Sysno::readv, io::sys_readv),
+    full(Sysno::writev, io::sys_writev),
+    full(Sysno::pread64, io::sys_pread64),
+    full(Sysno::pwrite64, io::sys_pwrite64),
+    full(Sysno::preadv, io::sys_preadv),
+    full(Sysno::pwritev, io::sys_pwritev),
+    partial(
+        Sysno::preadv2,
+        io::sys_preadv2,
+        "RWF_NOWAIT and RWF_APPEND give EOPNOTSUPP",
+    ),
+    partial(
+        Sysno::pwritev2,
+        io::sys_pwritev2,
+        "RWF_NOWAIT and RWF_APPEND give EOPNOTSUPP",
+    ),
+    full(Sysno::lseek, io::sys_lseek),
+    full(Sysno::sendfile, io::sys_sendfile),
+    full(Sysno::copy_file_range, io::sys_copy_file_range),
+    // Descriptors.
+    full(Sysno::close, fd::sys_close),
+    full(Sysno::close_range, fd::sys_close_range),
+    full(Sysno::dup, fd::sys_dup),
+    full(Sysno::dup2, fd::sys_dup2),
+    full(Sysno::dup3, fd::sys_dup3),
     partial(
         Sysno::fcntl,
-        fs::sys_fcntl,
-        "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; other commands give EINVAL",
-    ),
-    full(Sysno::close, fs::sys_close),
-    full(Sysno::dup, fs::sys_dup),
-    full(Sysno::dup2, fs::sys_dup2),
-    full(Sysno::dup3, fs::sys_dup3),
-    partial(
-        Sysno::fstat,
-        fs::sys_fstat,
-        "the standard streams report the host's stat",
+        fd::sys_fcntl,
+        "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; locks give EINVAL",
     ),
     partial(
-        Sysno::newfstatat,
-        fs::sys_newfstatat,
-        "descriptors (AT_EMPTY_PATH) only: no filesystem yet, every path is absent",
+        Sysno::ioctl,
+        fd::sys_ioctl,
+        "TCGETS and TIOCGWINSZ on the standard streams, FIONREAD",
     ),
-    partial(Sysno::ioctl, fs::sys_ioctl, "TCGETS and TIOCGWINSZ only"),
+    full(Sysno::getdents64, fd::sys_getdents64),
+    full(Sysno::fsync, fd::sys_fsync),
+    full(Sysno::fdatasync, fd::sys_fsync),
+    full(Sysno::syncfs, fd::sys_fsync),
+    full(Sysno::sync, fd::sys_sync),
+    full(Sysno::ftruncate, fd::sys_ftruncate),
+    partial(
+        Sysno::fallocate,
+        fd::sys_fallocate,
+        "mode 0 only; other modes give EOPNOTSUPP",
+    ),
+    full(Sysno::fchmod, path::sys_fchmod),
+    full(Sysno::fchown, path::sys_fchown),
+    full(Sysno::fchdir, path::sys_fchdir),
+    // Paths.
+    full(Sysno::open, path::sys_open),
+    full(Sysno::openat, path::sys_openat),
+    partial(
+        Sysno::openat2,
+        path::sys_openat2,
+        "RESOLVE_* flags give EINVAL; O_TMPFILE gives EOPNOTSUPP",
+    ),
+    full(Sysno::creat, path::sys_creat),
+    full(Sysno::mkdir, path::sys_mkdir),
+    full(Sysno::mkdirat, path::sys_mkdirat),
+    partial(
+        Sysno::mknod,
+        path::sys_mknod,
+        "regular files and FIFOs; device nodes give EPERM",
+    ),
+    partial(
+        Sysno::mknodat,
+        path::sys_mknodat,
+        "regular files and FIFOs; device nodes give EPERM",
+    ),
+    full(Sysno::rmdir, path::sys_rmdir),
+    full(Sysno::unlink, path::sys_unlink),
+    full(Sysno::unlinkat, path::sys_unlinkat),
+    full(Sysno::rename, path::sys_rename),
+    full(Sysno::renameat, path::sys_renameat),
+    partial(
+        Sysno::renameat2,
+        path::sys_renameat2,
+        "NOREPLACE and EXCHANGE; WHITEOUT gives EINVAL",
+    ),
+    full(Sysno::link, path::sys_link),
+    full(Sysno::linkat, path::sys_linkat),
+    full(Sysno::symlink, path::sys_symlink),
+    full(Sysno::symlinkat, path::sys_symlinkat),
+    full(Sysno::readlink, path::sys_readlink),
+    full(Sysno::readlinkat, path::sys_readlinkat),
+    full(Sysno::access, path::sys_access),
+    full(Sysno::faccessat, path::sys_faccessat),
+    full(Sysno::faccessat2, path::sys_faccessat2),
+    full(Sysno::chdir, path::sys_chdir),
+    full(Sysno::getcwd, path::sys_getcwd),
+    full(Sysno::umask, path::sys_umask),
+    full(Sysno::truncate, path::sys_truncate),
+    full(Sysno::chmod, path::sys_chmod),
+    full(Sysno::fchmodat, path::sys_fchmodat),
+    full(Sysno::chown, path::sys_chown),
+    full(Sysno::lchown, path::sys_lchown),
+    full(Sysno::fchownat, path::sys_fchownat),
+    full(Sysno::utimensat, path::sys_utimensat),
+    full(Sysno::stat, stat::sys_stat),
+    full(Sysno::lstat, stat::sys_lstat),
+    full(Sysno::fstat, stat::sys_fstat),
+    full(Sysno::newfstatat, stat::sys_newfstatat),
+    full(Sysno::statx, stat::sys_statx),
+    full(Sysno::statfs, stat::sys_statfs),
+    full(Sysno::fstatfs, stat::sys_fstatfs),
+    partial(
+        Sysno::poll,
+        poll::sys_poll,
+        "filesystem files are always ready; no signal interrupts the wait",
+    ),
+    partial(
+        Sysno::ppoll,
+        poll::sys_ppoll,
+        "the signal mask is ignored; no signal interrupts the wait",
+    ),
+    partial(
+        Sysno::select,
+        poll::sys_select,
+        "filesystem files are always ready; the timeout is not updated",
+    ),
+    partial(
+        Sysno::pselect6,
+        poll::sys_pselect6,
+        "the signal mask is ignored",
+    ),
+    // Memory.
     full(Sysno::brk, memory::sys_brk),
     partial(
         Sysno::mmap,
@@ -131,11 +235,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::clock_getres, time::sys_clock_getres),
     full(Sysno::gettimeofday, time::sys_gettimeofday),
     full(Sysno::time, time::sys_time),
-    partial(
-        Sysno::nanosleep,
-        time::sys_nanosleep,
-        "not interruptible by signals yet",
-    ),
+    partial(Sysno::nanosleep, time::sys_nanosleep, NO_SIGNALS),
     partial(
         Sysno::clock_nanosleep,
         time::sys_clock_nanosleep,

@@ -1,0 +1,349 @@
+//! Open file descriptions: what a descriptor refers to, with the offset and status
+//! flags that `dup`ed descriptors share.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::hostfs::host_errno;
+use super::inode::{DirEntry, FileType, Stat};
+use super::path::Dentry;
+use crate::errno::{Errno, SysResult};
+use crate::host;
+
+pub const O_ACCMODE: u32 = 0o3;
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+pub const O_DIRECTORY: u32 = 0o200000;
+pub const O_PATH: u32 = 0o10000000;
+/// Status flags F_SETFL may change (O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME, O_ASYNC).
+pub const SETTABLE_FLAGS: u32 = O_APPEND | O_NONBLOCK | 0o40000 | 0o1000000 | 0o20000;
+
+/// What an open file is.
+pub enum FileKind {
+    /// One of the host's standard streams, passed through (the host owns its offset).
+    HostStream { host_fd: i32 },
+    /// A file of the sandbox's filesystem.
+    Node(Arc<Dentry>),
+}
+
+/// An open file description.
+pub struct OpenFile {
+    pub kind: FileKind,
+    flags: Mutex<u32>,
+    offset: Mutex<u64>,
+    /// Directory listing being read by getdents64, taken at the first call.
+    listing: Mutex<Option<Vec<DirEntry>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Converts a host stat of a passed-through stream.
+fn host_stat(fd: i32) -> SysResult<Stat> {
+    let st = host::fstat(fd).map_err(host_errno)?;
+    let time = |s: i64, ns: i64| Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
+    Ok(Stat {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mode: st.st_mode,
+        nlink: st.st_nlink,
+        uid: st.st_uid,
+        gid: st.st_gid,
+        rdev: st.st_rdev,
+        size: st.st_size.max(0) as u64,
+        blksize: st.st_blksize.max(0) as u64,
+        blocks: st.st_blocks.max(0) as u64,
+        atime: time(st.st_atime, st.st_atime_nsec),
+        mtime: time(st.st_mtime, st.st_mtime_nsec),
+        ctime: time(st.st_ctime, st.st_ctime_nsec),
+    })
+}
+
+impl OpenFile {
+    pub fn new(kind: FileKind, flags: u32) -> Arc<OpenFile> {
+        Arc::new(OpenFile {
+            kind,
+            flags: Mutex::new(flags),
+            offset: Mutex::new(0),
+            listing: Mutex::new(None),
+        })
+    }
+
+    /// A host standard stream, with the host's status flags.
+    pub fn host_stream(host_fd: i32) -> Arc<OpenFile> {
+        let flags = host::status_flags(host_fd).unwrap_or(O_RDWR);
+        Self::new(FileKind::HostStream { host_fd }, flags)
+    }
+
+    pub fn flags(&self) -> u32 {
+        *lock(&self.flags)
+    }
+
+    /// F_SETFL: changes the settable status flags.
+    pub fn set_status_flags(&self, flags: u32) -> SysResult<()> {
+        if let FileKind::HostStream { host_fd } = self.kind {
+            let current = host::status_flags(host_fd).map_err(host_errno)?;
+            let wanted = (current & !SETTABLE_FLAGS) | (flags & SETTABLE_FLAGS);
+            host::set_status_flags(host_fd, wanted).map_err(host_errno)?;
+        }
+        let mut f = lock(&self.flags);
+        *f = (*f & !SETTABLE_FLAGS) | (flags & SETTABLE_FLAGS);
+        Ok(())
+    }
+
+    pub fn is_path_only(&self) -> bool {
+        self.flags() & O_PATH != 0
+    }
+
+    fn check_readable(&self) -> SysResult<()> {
+        let f = self.flags();
+        if f & O_PATH != 0 || f & O_ACCMODE == O_WRONLY {
+            return Err(Errno::EBADF);
+        }
+        Ok(())
+    }
+
+    fn check_writable(&self) -> SysResult<()> {
+        let f = self.flags();
+        if f & O_PATH != 0 || f & O_ACCMODE == O_RDONLY {
+            return Err(Errno::EBADF);
+        }
+        Ok(())
+    }
+
+    /// The dentry of a filesystem file.
+    pub fn dentry(&self) -> Option<&Arc<Dentry>> {
+        match &self.kind {
+            FileKind::Node(d) => Some(d),
+            FileKind::HostStream { .. } => None,
+        }
+    }
+
+    pub fn stat(&self) -> SysResult<Stat> {
+        match &self.kind {
+            FileKind::HostStream { host_fd } => host_stat(*host_fd),
+            FileKind::Node(d) => d.inode.stat(),
+        }
+    }
+
+    fn positional(&self) -> bool {
+        match &self.kind {
+            FileKind::HostStream { .. } => false,
+            FileKind::Node(d) => d.inode.seekable(),
+        }
+    }
+
+    /// read(2): at the file offset, which advances.
+    pub fn read(&self, buf: &mut [u8]) -> SysResult<usize> {
+        self.check_readable()?;
+        match &self.kind {
+            FileKind::HostStream { host_fd } => host::read(*host_fd, buf).map_err(host_errno),
+            FileKind::Node(d) => {
+                if d.is_dir() {
+                    return Err(Errno::EISDIR);
+                }
+                let mut offset = lock(&self.offset);
+                let n = d.inode.read_at(buf, *offset)?;
+                if self.positional() {
+                    *offset += n as u64;
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    /// write(2): at the file offset (or the end with O_APPEND), which advances.
+    pub fn write(&self, buf: &[u8]) -> SysResult<usize> {
+        self.check_writable()?;
+        match &self.kind {
+            FileKind::HostStream { host_fd } => host::write(*host_fd, buf).map_err(host_errno),
+            FileKind::Node(d) => {
+                let mut offset = lock(&self.offset);
+                if self.flags() & O_APPEND != 0 && self.positional() {
+                    *offset = d.inode.stat()?.size;
+                }
+                let n = d.inode.write_at(buf, *offset)?;
+                if self.positional() {
+                    *offset += n as u64;
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    /// pread(2): at `offset`, the file offset unchanged.
+    pub fn pread(&self, buf: &mut [u8], offset: u64) -> SysResult<usize> {
+        self.check_readable()?;
+        match &self.kind {
+            FileKind::HostStream { host_fd } => {
+                host::pread(*host_fd, buf, offset as i64).map_err(host_errno)
+            }
+            FileKind::Node(d) => {
+                if !self.positional() {
+                    return Err(Errno::ESPIPE);
+                }
+                if d.is_dir() {
+                    return Err(Errno::EISDIR);
+                }
+                d.inode.read_at(buf, offset)
+            }
+        }
+    }
+
+    /// pwrite(2): at `offset` (Linux appends anyway with O_APPEND).
+    pub fn pwrite(&self, buf: &[u8], offset: u64) -> SysResult<usize> {
+        self.check_writable()?;
+        match &self.kind {
+            FileKind::HostStream { .. } => Err(Errno::ESPIPE),
+            FileKind::Node(d) => {
+                if !self.positional() {
+                    return Err(Errno::ESPIPE);
+                }
+                let at = if self.flags() & O_APPEND != 0 {
+                    d.inode.stat()?.size
+                } else {
+                    offset
+                };
+                d.inode.write_at(buf, at)
+            }
+        }
+    }
+
+    /// lseek(2).
+    pub fn seek(&self, offset: i64, whence: i32) -> SysResult<u64> {
+        const SEEK_SET: i32 = 0;
+        const SEEK_CUR: i32 = 1;
+        const SEEK_END: i32 = 2;
+        const SEEK_DATA: i32 = 3;
+        const SEEK_HOLE: i32 = 4;
+        let d = match &self.kind {
+            FileKind::HostStream { host_fd } => {
+                return host::lseek(*host_fd, offset, whence).map_err(host_errno);
+            }
+            FileKind::Node(d) => d,
+        };
+        let kind = d.inode.file_type();
+        if matches!(kind, FileType::Fifo | FileType::Socket) {
+            return Err(Errno::ESPIPE);
+        }
+        if kind == FileType::CharDevice {
+            // /dev/null and friends accept any seek and stay at 0.
+            return Ok(0);
+        }
+        let mut pos = lock(&self.offset);
+        let size = d.inode.stat()?.size;
+        let base: i64 = match whence {
+            SEEK_SET => 0,
+            SEEK_CUR => *pos as i64,
+            SEEK_END => size as i64,
+            SEEK_DATA | SEEK_HOLE if kind == FileType::Regular => {
+                if offset < 0 || offset as u64 >= size {
+                    return Err(Errno::ENXIO);
+                }
+                let at = if whence == SEEK_DATA {
+                    offset as u64
+                } else {
+                    size
+                };
+                *pos = at;
+                return Ok(at);
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        let new = base
+            .checked_add(offset)
+            .filter(|n| *n >= 0)
+            .ok_or(Errno::EINVAL)?;
+        if kind == FileType::Directory {
+            if new != 0
+                && new as u64
+                    > lock(&self.listing)
+                        .as_ref()
+                        .map_or(0, |l| l.len() as u64 + 2)
+            {
+                return Err(Errno::EINVAL);
+            }
+            if new == 0 {
+                *lock(&self.listing) = None;
+            }
+        }
+        *pos = new as u64;
+        Ok(new as u64)
+    }
+
+    /// getdents64(2): serialized `linux_dirent64` records that fit in `max` bytes.
+    pub fn getdents(&self, max: usize) -> SysResult<Vec<u8>> {
+        let d = self.dentry().ok_or(Errno::ENOTDIR)?;
+        if self.is_path_only() {
+            return Err(Errno::EBADF);
+        }
+        if !d.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut pos = lock(&self.offset);
+        let mut listing = lock(&self.listing);
+        if listing.is_none() || *pos == 0 {
+            let (dev_ino, parent_ino) = (
+                d.inode.id().1,
+                d.parent.as_ref().map_or(d.inode.id().1, |p| p.inode.id().1),
+            );
+            let mut all = vec![
+                DirEntry {
+                    name: b".".to_vec(),
+                    ino: dev_ino,
+                    file_type: FileType::Directory,
+                },
+                DirEntry {
+                    name: b"..".to_vec(),
+                    ino: parent_ino,
+                    file_type: FileType::Directory,
+                },
+            ];
+            all.extend(d.inode.readdir()?);
+            *listing = Some(all);
+        }
+        let entries = listing.as_ref().ok_or(Errno::EIO)?;
+        let mut out = Vec::new();
+        let mut index = *pos as usize;
+        while let Some(e) = entries.get(index) {
+            let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+            if out.len() + reclen > max {
+                if out.is_empty() {
+                    return Err(Errno::EINVAL);
+                }
+                break;
+            }
+            out.extend_from_slice(&e.ino.to_le_bytes());
+            out.extend_from_slice(&((index + 1) as u64).to_le_bytes());
+            out.extend_from_slice(&(reclen as u16).to_le_bytes());
+            out.push(e.file_type.dirent_type());
+            out.extend_from_slice(&e.name);
+            out.resize(out.len() + reclen - 19 - e.name.len(), 0);
+            index += 1;
+        }
+        *pos = index as u64;
+        Ok(out)
+    }
+
+    pub fn offset(&self) -> u64 {
+        *lock(&self.offset)
+    }
+
+    /// What /proc/self/fd/N shows.
+    pub fn describe(&self) -> Vec<u8> {
+        match &self.kind {
+            FileKind::HostStream { host_fd } => {
+                match host_stat(*host_fd).map(|s| s.mode & 0o170000) {
+                    Ok(0o010000) => format!("pipe:[{}]", host_fd).into_bytes(),
+                    Ok(0o020000) => b"/dev/tty".to_vec(),
+                    _ => format!("host:[{host_fd}]").into_bytes(),
+                }
+            }
+            FileKind::Node(d) => d.path(),
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The filesystem object model: inodes (files, directories, symlinks, devices) behind
+//! one trait, so the path walk, the descriptor table and the syscalls never care which
+//! filesystem they are in. Every operation has Linux's errno as its default answer.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::errno::{Errno, SysResult};
+
+pub type InodeRef = Arc<dyn Inode>;
+
+/// The kind of an inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    Socket,
+}
+
+impl FileType {
+    /// The S_IF* bits of `st_mode`.
+    pub fn mode_bits(self) -> u32 {
+        match self {
+            FileType::Regular => 0o100000,
+            FileType::Directory => 0o040000,
+            FileType::Symlink => 0o120000,
+            FileType::CharDevice => 0o020000,
+            FileType::BlockDevice => 0o060000,
+            FileType::Fifo => 0o010000,
+            FileType::Socket => 0o140000,
+        }
+    }
+
+    /// From the S_IF* bits of a mode; `None` for an invalid type.
+    pub fn from_mode(mode: u32) -> Option<FileType> {
+        Some(match mode & 0o170000 {
+            0o100000 => FileType::Regular,
+            0o040000 => FileType::Directory,
+            0o120000 => FileType::Symlink,
+            0o020000 => FileType::CharDevice,
+            0o060000 => FileType::BlockDevice,
+            0o010000 => FileType::Fifo,
+            0o140000 => FileType::Socket,
+            _ => return None,
+        })
+    }
+
+    /// The DT_* value getdents64 reports.
+    pub fn dirent_type(self) -> u8 {
+        match self {
+            FileType::Fifo => 1,
+            FileType::CharDevice => 2,
+            FileType::Directory => 4,
+            FileType::BlockDevice => 6,
+            FileType::Regular => 8,
+            FileType::Symlink => 10,
+            FileType::Socket => 12,
+        }
+    }
+}
+
+/// What stat(2) reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    /// Type bits and permission bits.
+    pub mode: u32,
+    pub nlink: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: u64,
+    pub blksize: u64,
+    pub blocks: u64,
+    pub atime: Duration,
+    pub mtime: Duration,
+    pub ctime: Duration,
+}
+
+/// One directory entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: Vec<u8>,
+    pub ino: u64,
+    pub file_type: FileType,
+}
+
+/// What `create` makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewNode {
+    Regular,
+    Directory,
+    Symlink(Vec<u8>),
+    Fifo,
+}
+
+/// Owner and permissions of a new inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+    /// Permission bits (already masked by the umask).
+    pub perm: u32,
+}
+
+/// Attribute changes (chmod, chown, truncate, utimensat).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetAttr {
+    pub perm: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub size: Option<u64>,
+    pub atime: Option<Duration>,
+    pub mtime: Option<Duration>,
+}
+
+/// renameat2 flags.
+pub const RENAME_NOREPLACE: u32 = 1;
+pub const RENAME_EXCHANGE: u32 = 2;
+
+/// A filesystem object. Directory operations take names that are single components
+/// (never empty, ".", ".." or containing '/': the path walk guarantees it).
+pub trait Inode: Send + Sync + Any {
+    fn file_type(&self) -> FileType;
+    fn stat(&self) -> SysResult<Stat>;
+
+    /// The device number of the filesystem and the inode number: identifies the inode.
+    fn id(&self) -> (u64, u64) {
+        self.stat().map_or((0, 0), |s| (s.dev, s.ino))
+    }
+
+    fn set_attr(&self, _attr: &SetAttr) -> SysResult<()> {
+        Err(Errno::EPERM)
+    }
+
+    fn lookup(&self, _name: &[u8]) -> SysResult<InodeRef> {
+        Err(Errno::ENOTDIR)
+    }
+
+    fn readdir(&self) -> SysResult<Vec<DirEntry>> {
+        Err(Errno::ENOTDIR)
+    }
+
+    fn create(&self, _name: &[u8], _node: NewNode, _owner: Owner) -> SysResult<InodeRef> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Adds a hard link `name` to `target` (which is in the same filesystem).
+    fn link(&self, _name: &[u8], _target: &InodeRef) -> SysResult<()> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Removes `name`; `directory` says whether rmdir (true) or unlink (false) asked.
+    fn unlink(&self, _name: &[u8], _directory: bool) -> SysResult<()> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Moves `old` in this directory to `new` in `new_dir` (same filesystem).
+    fn rename(&self, _old: &[u8], _new_dir: &InodeRef, _new: &[u8], _flags: u32) -> SysResult<()> {
+        Err(Errno::ENOTDIR)
+    }
+
+    fn readlink(&self) -> SysResult<Vec<u8>> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Reads file data at `offset`.
+    fn read_at(&self, _buf: &mut [u8], _offset: u64) -> SysResult<usize> {
+        Err(if self.file_type() == FileType::Directory {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Writes file data at `offset`.
+    fn write_at(&self, _buf: &[u8], _offset: u64) -> SysResult<usize> {
+        Err(if self.file_type() == FileType::Directory {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
+    }
+
+    /// Whether offsets mean anything (false for devices like /dev/null's streams).
+    fn seekable(&self) -> bool {
+        matches!(
+            self.file_type(),
+            FileType::Regular | FileType::Directory | FileType::BlockDevice
+        )
+    }
+
+    /// Whether the inode lives on a read-only mount (opening for write gives EROFS).
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    /// Changes the file's size (truncate, ftruncate, O_TRUNC).
+    fn truncate(&self, size: u64) -> SysResult<()> {
+        self.set_attr(&SetAttr {
+            size: Some(size),
+            ..SetAttr::default()
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any;
+}

@@ -1,0 +1,377 @@
+//! Data transfer: read/write and their vector, positional and in-kernel-copy variants.
+//! One rule for partial transfers: bytes done win over a later fault or error.
+
+use std::sync::Arc;
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::fs::file::OpenFile;
+use crate::kernel::Ctx;
+
+/// Largest single transfer Linux performs (MAX_RW_COUNT).
+pub const MAX_RW_COUNT: usize = 0x7fff_f000;
+/// Bytes moved per step, bounding the sentry's buffers.
+pub const CHUNK: usize = 1 << 20;
+/// Most iovecs one call may pass (UIO_MAXIOV).
+const IOV_MAX: usize = 1024;
+
+pub fn file(ctx: &Ctx, fd: i32) -> SysResult<Arc<OpenFile>> {
+    ctx.task.fds.get(fd)
+}
+
+/// Copies the readable prefix of `[addr, addr+len)`; EFAULT only if nothing is readable.
+fn copy_in_prefix(ctx: &mut Ctx, addr: u64, len: usize) -> SysResult<Vec<u8>> {
+    const PAGE: u64 = vmm::PAGE_SIZE;
+    let mut data = vec![0u8; len];
+    let mut good = 0usize;
+    while good < len {
+        let Some(at) = addr.checked_add(good as u64) else {
+            break;
+        };
+        let n = ((PAGE - at % PAGE) as usize).min(len - good);
+        if ctx.task.mm.copy_in(at, &mut data[good..good + n]).is_err() {
+            break;
+        }
+        good += n;
+    }
+    if good == 0 && len > 0 {
+        return Err(Errno::EFAULT);
+    }
+    data.truncate(good);
+    Ok(data)
+}
+
+/// Where a transfer happens: the file offset, or an explicit position.
+#[derive(Clone, Copy)]
+enum At {
+    FileOffset,
+    Position(u64),
+}
+
+fn read_file(f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usize> {
+    match at {
+        At::FileOffset => f.read(buf),
+        At::Position(p) => f.pread(buf, p),
+    }
+}
+
+fn write_file(f: &OpenFile, buf: &[u8], at: At) -> SysResult<usize> {
+    match at {
+        At::FileOffset => f.write(buf),
+        At::Position(p) => f.pwrite(buf, p),
+    }
+}
+
+/// Reads into the iovecs (one file read per chunk, scattered after).
+fn read_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) -> SysResult<u64> {
+    // The descriptor's mode is checked before the buffer, as in Linux.
+    read_file(f, &mut [], at)?;
+    let total = iovs
+        .iter()
+        .map(|v| v.1)
+        .fold(0usize, usize::saturating_add)
+        .min(MAX_RW_COUNT);
+    if total == 0 {
+        return Ok(0);
+    }
+    let want = total.min(CHUNK);
+    let mut room = want;
+    for (base, len) in iovs {
+        if room == 0 {
+            break;
+        }
+        let n = (*len).min(room);
+        ctx.task.mm.check_writable(*base, n)?;
+        room -= n;
+    }
+    let mut data = vec![0u8; want];
+    let n = read_file(f, &mut data, at)?;
+    let mut done = 0;
+    for (base, len) in iovs {
+        if done == n {
+            break;
+        }
+        let m = (*len).min(n - done);
+        ctx.task.mm.copy_out(*base, &data[done..done + m])?;
+        done += m;
+    }
+    Ok(n as u64)
+}
+
+/// Gathers the iovecs and writes them, chunk by chunk.
+fn write_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) -> SysResult<u64> {
+    // The descriptor's mode is checked before the buffer, as in Linux.
+    write_file(f, &[], at)?;
+    let mut done: u64 = 0;
+    let mut pending = Vec::new();
+    let mut faulted = false;
+    let flush = |pending: &mut Vec<u8>, done: &mut u64| -> SysResult<bool> {
+        if pending.is_empty() {
+            return Ok(true);
+        }
+        let here = match at {
+            At::FileOffset => At::FileOffset,
+            At::Position(p) => At::Position(p + *done),
+        };
+        let n = match write_file(f, pending, here) {
+            Ok(n) => n,
+            Err(e) if *done == 0 => return Err(e),
+            Err(_) => return Ok(false),
+        };
+        let complete = n == pending.len();
+        *done += n as u64;
+        pending.clear();
+        Ok(complete)
+    };
+    for (base, len) in iovs {
+        let mut off = 0usize;
+        while off < *len {
+            let n = (*len - off).min(CHUNK - pending.len());
+            match copy_in_prefix(ctx, base + off as u64, n) {
+                Ok(part) => {
+                    let short = part.len() < n;
+                    pending.extend_from_slice(&part);
+                    off += part.len();
+                    if short {
+                        faulted = true;
+                        break;
+                    }
+                }
+                Err(e) if done == 0 && pending.is_empty() => return Err(e),
+                Err(_) => {
+                    faulted = true;
+                    break;
+                }
+            }
+            if pending.len() == CHUNK && !flush(&mut pending, &mut done)? {
+                return Ok(done);
+            }
+        }
+        if faulted {
+            break;
+        }
+    }
+    flush(&mut pending, &mut done)?;
+    Ok(done)
+}
+
+/// Reads an iovec array with Linux's checks.
+fn read_iovecs(ctx: &mut Ctx, addr: u64, count: u64) -> SysResult<Vec<(u64, usize)>> {
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|c| *c <= IOV_MAX)
+        .ok_or(Errno::EINVAL)?;
+    let mut raw = vec![0u8; count * 16];
+    ctx.task.mm.copy_in(addr, &mut raw)?;
+    let mut total: u64 = 0;
+    let mut iovs = Vec::with_capacity(count);
+    for chunk in raw.chunks_exact(16) {
+        let word = |i: usize| u64::from_le_bytes(chunk[i..i + 8].try_into().unwrap_or_default());
+        let (base, len) = (word(0), word(8));
+        total = total
+            .checked_add(len)
+            .filter(|t| *t <= i64::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
+        iovs.push((base, len as usize));
+    }
+    Ok(iovs)
+}
+
+fn position(a: &Args, i: usize) -> SysResult<u64> {
+    let p = a.u64(i) as i64;
+    if p < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(p as u64)
+}
+
+pub fn sys_read(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    read_vectored(ctx, &f, &[(a.u64(1), a.usize(2))], At::FileOffset)
+}
+
+pub fn sys_write(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    write_vectored(
+        ctx,
+        &f,
+        &[(a.u64(1), a.usize(2).min(MAX_RW_COUNT))],
+        At::FileOffset,
+    )
+}
+
+pub fn sys_pread64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let at = At::Position(position(a, 3)?);
+    read_vectored(ctx, &f, &[(a.u64(1), a.usize(2))], at)
+}
+
+pub fn sys_pwrite64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let at = At::Position(position(a, 3)?);
+    write_vectored(ctx, &f, &[(a.u64(1), a.usize(2).min(MAX_RW_COUNT))], at)
+}
+
+pub fn sys_readv(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
+    read_vectored(ctx, &f, &iovs, At::FileOffset)
+}
+
+pub fn sys_writev(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
+    write_vectored(ctx, &f, &iovs, At::FileOffset)
+}
+
+pub fn sys_preadv(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
+    read_vectored(ctx, &f, &iovs, At::Position(position(a, 3)?))
+}
+
+pub fn sys_pwritev(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
+    write_vectored(ctx, &f, &iovs, At::Position(position(a, 3)?))
+}
+
+/// preadv2/pwritev2 flags we accept (RWF_HIPRI, DSYNC, SYNC are hints for us; NOWAIT
+/// and APPEND change semantics and are refused).
+const RWF_HINTS: u64 = 0x1 | 0x2 | 0x4;
+
+fn v2_position(a: &Args) -> SysResult<At> {
+    if a.u64(5) & !RWF_HINTS != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(match a.u64(3) as i64 {
+        -1 => At::FileOffset,
+        p if p < 0 => return Err(Errno::EINVAL),
+        p => At::Position(p as u64),
+    })
+}
+
+pub fn sys_preadv2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let at = v2_position(a)?;
+    let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
+    read_vectored(ctx, &f, &iovs, at)
+}
+
+pub fn sys_pwritev2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    let at = v2_position(a)?;
+    let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
+    write_vectored(ctx, &f, &iovs, at)
+}
+
+pub fn sys_lseek(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    f.seek(a.u64(1) as i64, a.i32(2))
+}
+
+/// Copies up to `count` bytes between two files through a bounded buffer.
+fn copy_between(
+    input: &OpenFile,
+    mut in_at: At,
+    output: &OpenFile,
+    mut out_at: At,
+    count: usize,
+) -> SysResult<(u64, At, At)> {
+    let mut done = 0u64;
+    let mut buf = vec![0u8; count.min(CHUNK)];
+    while (done as usize) < count {
+        let want = (count - done as usize).min(buf.len());
+        let n = match read_file(input, &mut buf[..want], in_at) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if n == 0 {
+            break;
+        }
+        let w = match write_file(output, &buf[..n], out_at) {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += w as u64;
+        if let At::Position(p) = &mut in_at {
+            *p += w as u64;
+        }
+        if let At::Position(p) = &mut out_at {
+            *p += w as u64;
+        }
+        if w < n {
+            break;
+        }
+    }
+    Ok((done, in_at, out_at))
+}
+
+pub fn sys_sendfile(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (out, input) = (file(ctx, a.i32(0))?, file(ctx, a.i32(1))?);
+    if input.dentry().is_some_and(|d| d.is_dir()) {
+        return Err(Errno::EINVAL);
+    }
+    let offset_ptr = a.u64(2);
+    let in_at = if offset_ptr != 0 {
+        let off = ctx.task.mm.read_u64(offset_ptr)? as i64;
+        if off < 0 {
+            return Err(Errno::EINVAL);
+        }
+        At::Position(off as u64)
+    } else {
+        At::FileOffset
+    };
+    if out.flags() & crate::fs::file::O_APPEND != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let count = a.usize(3).min(MAX_RW_COUNT);
+    let (done, in_at, _) = copy_between(&input, in_at, &out, At::FileOffset, count)?;
+    if let At::Position(p) = in_at {
+        ctx.task.mm.write_u64(offset_ptr, p)?;
+    }
+    Ok(done)
+}
+
+pub fn sys_copy_file_range(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (input, output) = (file(ctx, a.i32(0))?, file(ctx, a.i32(2))?);
+    if a.u32(5) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if output.flags() & crate::fs::file::O_APPEND != 0 {
+        return Err(Errno::EBADF);
+    }
+    for f in [&input, &output] {
+        match f.dentry() {
+            Some(d) if d.is_dir() => return Err(Errno::EISDIR),
+            Some(d) if d.inode.file_type() == crate::fs::inode::FileType::Regular => {}
+            _ => return Err(Errno::EINVAL),
+        }
+    }
+    let at = |ctx: &mut Ctx, ptr: u64| -> SysResult<At> {
+        if ptr == 0 {
+            return Ok(At::FileOffset);
+        }
+        let off = ctx.task.mm.read_u64(ptr)? as i64;
+        if off < 0 {
+            return Err(Errno::EINVAL);
+        }
+        Ok(At::Position(off as u64))
+    };
+    let (in_ptr, out_ptr) = (a.u64(1), a.u64(3));
+    let (in_at, out_at) = (at(ctx, in_ptr)?, at(ctx, out_ptr)?);
+    let count = a.usize(4).min(MAX_RW_COUNT);
+    let (done, in_at, out_at) = copy_between(&input, in_at, &output, out_at, count)?;
+    if let At::Position(p) = in_at {
+        ctx.task.mm.write_u64(in_ptr, p)?;
+    }
+    if let At::Position(p) = out_at {
+        ctx.task.mm.write_u64(out_ptr, p)?;
+    }
+    Ok(done)
+}

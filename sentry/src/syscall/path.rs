@@ -1,0 +1,890 @@
+//! Path syscalls: open, create, remove, rename, link, symlink, readlink, access,
+//! working directory, attributes by path.
+
+use std::sync::Arc;
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::fs::file::{FileKind, OpenFile, O_ACCMODE, O_DIRECTORY, O_PATH, O_RDONLY};
+use crate::fs::inode::{FileType, NewNode, Owner, SetAttr, RENAME_EXCHANGE, RENAME_NOREPLACE};
+use crate::fs::path::{Dentry, WalkLimits, PATH_MAX};
+use crate::kernel::Ctx;
+
+pub const AT_FDCWD: i32 = -100;
+pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+pub const AT_REMOVEDIR: u64 = 0x200;
+pub const AT_SYMLINK_FOLLOW: u64 = 0x400;
+pub const AT_NO_AUTOMOUNT: u64 = 0x800;
+pub const AT_EMPTY_PATH: u64 = 0x1000;
+
+const O_CREAT: u32 = 0o100;
+const O_EXCL: u32 = 0o200;
+const O_TRUNC: u32 = 0o1000;
+const O_NOFOLLOW: u32 = 0o400000;
+const O_CLOEXEC: u32 = 0o2000000;
+const O_TMPFILE: u32 = 0o20000000 | O_DIRECTORY;
+/// Every open flag Linux knows (openat2 rejects others).
+const O_KNOWN: u32 = 0o3
+    | O_CREAT
+    | O_EXCL
+    | 0o400
+    | O_TRUNC
+    | 0o2000
+    | 0o4000
+    | 0o10000
+    | 0o20000
+    | 0o40000
+    | 0o100000
+    | O_DIRECTORY
+    | O_NOFOLLOW
+    | 0o1000000
+    | O_CLOEXEC
+    | 0o4010000
+    | O_PATH
+    | O_TMPFILE;
+
+/// Reads a path argument (ENAMETOOLONG past PATH_MAX).
+pub fn read_path(ctx: &mut Ctx, addr: u64) -> SysResult<Vec<u8>> {
+    ctx.task.mm.read_c_string(addr, PATH_MAX - 1).map_err(|e| {
+        if e == Errno::E2BIG {
+            Errno::ENAMETOOLONG
+        } else {
+            e
+        }
+    })
+}
+
+/// The directory a relative path starts from: the cwd or `dirfd`'s directory.
+fn start_dir(ctx: &Ctx, dirfd: i32, path: &[u8]) -> SysResult<Arc<Dentry>> {
+    if path.first() == Some(&b'/') {
+        return Ok(ctx.task.fs.root.clone());
+    }
+    if dirfd == AT_FDCWD {
+        return Ok(ctx.task.fs.cwd.clone());
+    }
+    let file = ctx.task.fds.get(dirfd)?;
+    let dir = file.dentry().ok_or(Errno::ENOTDIR)?;
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(dir.clone())
+}
+
+/// What a path-or-descriptor argument names.
+pub enum Target {
+    Node(Arc<Dentry>),
+    /// AT_EMPTY_PATH on a descriptor that is not a filesystem file (a host stream).
+    File(Arc<OpenFile>),
+}
+
+/// Resolves `(dirfd, path)` with the *at() conventions.
+pub fn lookup_at(
+    ctx: &mut Ctx,
+    dirfd: i32,
+    path_addr: u64,
+    follow: bool,
+    empty_ok: bool,
+) -> SysResult<Target> {
+    let path = read_path(ctx, path_addr)?;
+    if path.is_empty() {
+        if !empty_ok {
+            return Err(Errno::ENOENT);
+        }
+        if dirfd == AT_FDCWD {
+            return Ok(Target::Node(ctx.task.fs.cwd.clone()));
+        }
+        let file = ctx.task.fds.get(dirfd)?;
+        return Ok(match file.dentry() {
+            Some(d) => Target::Node(d.clone()),
+            None => Target::File(file),
+        });
+    }
+    let start = start_dir(ctx, dirfd, &path)?;
+    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    walker.resolve(&start, &path, follow).map(Target::Node)
+}
+
+/// Like `lookup_at` for calls that need a filesystem node.
+pub fn node_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64, follow: bool) -> SysResult<Arc<Dentry>> {
+    match lookup_at(ctx, dirfd, path_addr, follow, false)? {
+        Target::Node(d) => Ok(d),
+        Target::File(_) => Err(Errno::ENOTDIR),
+    }
+}
+
+/// The parent directory and last name of `(dirfd, path)`.
+fn parent_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64) -> SysResult<(Arc<Dentry>, Vec<u8>, bool)> {
+    let path = read_path(ctx, path_addr)?;
+    let start = start_dir(ctx, dirfd, &path)?;
+    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    walker.resolve_parent(&start, &path)
+}
+
+fn owner(ctx: &Ctx, mode: u32) -> Owner {
+    Owner {
+        uid: ctx.task.creds.euid,
+        gid: ctx.task.creds.egid,
+        perm: mode & 0o7777 & !ctx.task.fs.umask,
+    }
+}
+
+fn wants_write(flags: u32) -> bool {
+    flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0
+}
+
+/// Where and how an open resolves its path.
+struct OpenHow {
+    start: Arc<Dentry>,
+    root: Arc<Dentry>,
+    limits: WalkLimits,
+    path: Vec<u8>,
+}
+
+/// The common body of open, openat and creat.
+fn do_open(ctx: &mut Ctx, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult<u64> {
+    let path = read_path(ctx, path_addr)?;
+    let start = start_dir(ctx, dirfd, &path)?;
+    let how = OpenHow {
+        start,
+        root: ctx.task.fs.root.clone(),
+        limits: WalkLimits::default(),
+        path,
+    };
+    do_open_how(ctx, &how, flags, mode)
+}
+
+/// Opens (creating if asked) what `how` names.
+fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult<u64> {
+    if flags & O_TMPFILE == O_TMPFILE {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let flags = if flags & O_PATH != 0 {
+        flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    } else {
+        flags
+    };
+    let mut walker = ctx.kernel.vfs.walker(&how.root);
+    walker.limits = how.limits;
+    let dentry = if flags & O_CREAT != 0 {
+        let (dir, name, trailing) = walker.resolve_parent(&how.start, &how.path)?;
+        if name.is_empty() || name == b"." || name == b".." || trailing {
+            return Err(Errno::EISDIR);
+        }
+        let follow = flags & (O_EXCL | O_NOFOLLOW) == 0;
+        match walker.resolve(&dir, &name, follow) {
+            Ok(existing) => {
+                if flags & O_EXCL != 0 {
+                    return Err(Errno::EEXIST);
+                }
+                if existing.is_dir() {
+                    return Err(Errno::EISDIR);
+                }
+                existing
+            }
+            Err(Errno::ENOENT) => {
+                if dir.inode.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                let owner = owner(ctx, mode);
+                dir.inode.create(&name, NewNode::Regular, owner)?;
+                walker.resolve(&dir, &name, false)?
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        if how.path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        walker.resolve(&how.start, &how.path, flags & O_NOFOLLOW == 0)?
+    };
+    let kind = dentry.inode.file_type();
+    if kind == FileType::Symlink && flags & O_PATH == 0 {
+        return Err(Errno::ELOOP);
+    }
+    if flags & O_DIRECTORY != 0 && kind != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    if flags & O_PATH == 0 {
+        if kind == FileType::Directory && wants_write(flags) {
+            return Err(Errno::EISDIR);
+        }
+        if wants_write(flags) && dentry.inode.read_only() {
+            return Err(Errno::EROFS);
+        }
+        if kind == FileType::Socket {
+            return Err(Errno::ENXIO);
+        }
+        if kind == FileType::Fifo {
+            // Reading and writing FIFOs needs pipes, which arrive with processes. A
+            // writer without readers would get ENXIO (O_NONBLOCK) or block forever.
+            return Err(if flags & O_ACCMODE == O_RDONLY {
+                Errno::EOPNOTSUPP
+            } else {
+                Errno::ENXIO
+            });
+        }
+        if flags & O_TRUNC != 0 && kind == FileType::Regular && flags & O_ACCMODE != O_RDONLY {
+            dentry.inode.truncate(0)?;
+        }
+    }
+    let file = OpenFile::new(
+        FileKind::Node(dentry),
+        flags & !(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC),
+    );
+    let fd = ctx.task.fds.install(file, 0, flags & O_CLOEXEC != 0)?;
+    ctx.task.publish_files();
+    Ok(fd as u64)
+}
+
+pub fn sys_open(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_open(ctx, AT_FDCWD, a.u64(0), a.u32(1), a.u32(2))
+}
+
+pub fn sys_openat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_open(ctx, a.i32(0), a.u64(1), a.u32(2), a.u32(3))
+}
+
+pub fn sys_creat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const O_WRONLY: u32 = 1;
+    do_open(
+        ctx,
+        AT_FDCWD,
+        a.u64(0),
+        O_CREAT | O_WRONLY | O_TRUNC,
+        a.u32(1),
+    )
+}
+
+pub fn sys_openat2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const OPEN_HOW_SIZE: usize = 24;
+    let size = a.usize(3);
+    if size < OPEN_HOW_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let mut how = vec![0u8; size];
+    ctx.task.mm.copy_in(a.u64(2), &mut how)?;
+    if how[OPEN_HOW_SIZE..].iter().any(|b| *b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    let word = |i: usize| u64::from_le_bytes(how[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+    let (flags, mode, resolve) = (word(0), word(1), word(2));
+    if flags > u64::from(u32::MAX) || flags as u32 & !O_KNOWN != 0 || mode & !0o7777 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if mode != 0 && flags as u32 & (O_CREAT | O_TMPFILE) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    const RESOLVE_NO_XDEV: u64 = 0x01;
+    const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+    const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+    const RESOLVE_BENEATH: u64 = 0x08;
+    const RESOLVE_IN_ROOT: u64 = 0x10;
+    const RESOLVE_CACHED: u64 = 0x20;
+    let known = RESOLVE_NO_XDEV
+        | RESOLVE_NO_MAGICLINKS
+        | RESOLVE_NO_SYMLINKS
+        | RESOLVE_BENEATH
+        | RESOLVE_IN_ROOT
+        | RESOLVE_CACHED;
+    if resolve & !known != 0 || (resolve & RESOLVE_BENEATH != 0 && resolve & RESOLVE_IN_ROOT != 0) {
+        return Err(Errno::EINVAL);
+    }
+    if resolve & RESOLVE_CACHED != 0 && flags as u32 & (O_CREAT | O_TRUNC | O_TMPFILE) != 0 {
+        return Err(Errno::EAGAIN);
+    }
+    let dirfd = a.i32(0);
+    let path = read_path(ctx, a.u64(1))?;
+    let start = if path.first() == Some(&b'/') && resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) == 0
+    {
+        ctx.task.fs.root.clone()
+    } else if dirfd == AT_FDCWD {
+        ctx.task.fs.cwd.clone()
+    } else {
+        let file = ctx.task.fds.get(dirfd)?;
+        let dir = file.dentry().ok_or(Errno::ENOTDIR)?.clone();
+        if !dir.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        dir
+    };
+    let limits = WalkLimits {
+        no_symlinks: resolve & RESOLVE_NO_SYMLINKS != 0,
+        beneath: (resolve & RESOLVE_BENEATH != 0).then(|| start.inode.id()),
+        no_xdev: resolve & RESOLVE_NO_XDEV != 0,
+    };
+    // RESOLVE_IN_ROOT: the start directory is the root for this walk.
+    let root = if resolve & RESOLVE_IN_ROOT != 0 {
+        start.clone()
+    } else {
+        ctx.task.fs.root.clone()
+    };
+    let how = OpenHow {
+        start,
+        root,
+        limits,
+        path,
+    };
+    do_open_how(ctx, &how, flags as u32, mode as u32)
+}
+
+fn make_node(
+    ctx: &mut Ctx,
+    dirfd: i32,
+    path_addr: u64,
+    node: NewNode,
+    mode: u32,
+) -> SysResult<u64> {
+    let (dir, name, _) = parent_at(ctx, dirfd, path_addr)?;
+    if name.is_empty() || name == b"." || name == b".." {
+        return Err(Errno::EEXIST);
+    }
+    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    if walker.resolve(&dir, &name, false).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    if dir.inode.read_only() {
+        return Err(Errno::EROFS);
+    }
+    let owner = owner(ctx, mode);
+    dir.inode.create(&name, node, owner)?;
+    Ok(0)
+}
+
+pub fn sys_mkdir(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    make_node(ctx, AT_FDCWD, a.u64(0), NewNode::Directory, a.u32(1))
+}
+
+pub fn sys_mkdirat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    make_node(ctx, a.i32(0), a.u64(1), NewNode::Directory, a.u32(2))
+}
+
+fn do_mknod(ctx: &mut Ctx, dirfd: i32, path_addr: u64, mode: u32) -> SysResult<u64> {
+    let node = match mode & 0o170000 {
+        0 | 0o100000 => NewNode::Regular,
+        0o010000 => NewNode::Fifo,
+        // Device and socket nodes are refused: the sandbox exposes no host devices.
+        0o020000 | 0o060000 | 0o140000 => return Err(Errno::EPERM),
+        0o040000 => return Err(Errno::EPERM),
+        _ => return Err(Errno::EINVAL),
+    };
+    make_node(ctx, dirfd, path_addr, node, mode)
+}
+
+pub fn sys_mknod(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_mknod(ctx, AT_FDCWD, a.u64(0), a.u32(1))
+}
+
+pub fn sys_mknodat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_mknod(ctx, a.i32(0), a.u64(1), a.u32(2))
+}
+
+pub fn sys_symlink(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_symlink(ctx, a.u64(0), AT_FDCWD, a.u64(1))
+}
+
+pub fn sys_symlinkat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_symlink(ctx, a.u64(0), a.i32(1), a.u64(2))
+}
+
+fn do_symlink(ctx: &mut Ctx, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResult<u64> {
+    let target = read_path(ctx, target_addr)?;
+    if target.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    make_node(ctx, dirfd, path_addr, NewNode::Symlink(target), 0o777)
+}
+
+fn is_mount_point(ctx: &Ctx, d: &Dentry) -> bool {
+    ctx.kernel
+        .vfs
+        .mounts
+        .iter()
+        .any(|m| m.covers.is_some() && m.root.id() == d.inode.id())
+}
+
+fn do_unlink(ctx: &mut Ctx, dirfd: i32, path_addr: u64, directory: bool) -> SysResult<u64> {
+    let (dir, name, trailing) = parent_at(ctx, dirfd, path_addr)?;
+    match name.as_slice() {
+        b"" => {
+            return Err(if directory {
+                Errno::EBUSY
+            } else {
+                Errno::EISDIR
+            })
+        }
+        b"." => {
+            return Err(if directory {
+                Errno::EINVAL
+            } else {
+                Errno::EISDIR
+            })
+        }
+        b".." => {
+            return Err(if directory {
+                Errno::ENOTEMPTY
+            } else {
+                Errno::EISDIR
+            })
+        }
+        _ => {}
+    }
+    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let victim = walker.resolve(&dir, &name, false)?;
+    if !directory && trailing {
+        return Err(if victim.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::ENOTDIR
+        });
+    }
+    if directory && is_mount_point(ctx, &victim) {
+        return Err(Errno::EBUSY);
+    }
+    if dir.inode.read_only() {
+        return Err(Errno::EROFS);
+    }
+    dir.inode.unlink(&name, directory)?;
+    Ok(0)
+}
+
+pub fn sys_unlink(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_unlink(ctx, AT_FDCWD, a.u64(0), false)
+}
+
+pub fn sys_rmdir(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_unlink(ctx, AT_FDCWD, a.u64(0), true)
+}
+
+pub fn sys_unlinkat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let flags = a.u64(2);
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    do_unlink(ctx, a.i32(0), a.u64(1), flags & AT_REMOVEDIR != 0)
+}
+
+fn do_rename(
+    ctx: &mut Ctx,
+    olddir: i32,
+    old: u64,
+    newdir: i32,
+    new: u64,
+    flags: u32,
+) -> SysResult<u64> {
+    const RENAME_WHITEOUT: u32 = 4;
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
+        || (flags & RENAME_EXCHANGE != 0 && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) != 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & RENAME_WHITEOUT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (src_dir, src_name, _) = parent_at(ctx, olddir, old)?;
+    let (dst_dir, dst_name, _) = parent_at(ctx, newdir, new)?;
+    for name in [&src_name, &dst_name] {
+        if name.is_empty() || *name == b"." || *name == b".." {
+            return Err(Errno::EBUSY);
+        }
+    }
+    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let src = walker.resolve(&src_dir, &src_name, false)?;
+    // A directory cannot move into itself or its own subtree.
+    let mut at = Some(dst_dir.clone());
+    while let Some(d) = at {
+        if d.inode.id() == src.inode.id() {
+            return Err(Errno::EINVAL);
+        }
+        at = d.parent.clone();
+    }
+    if let Ok(dst) = walker.resolve(&dst_dir, &dst_name, false) {
+        if is_mount_point(ctx, &dst) || is_mount_point(ctx, &src) {
+            return Err(Errno::EBUSY);
+        }
+        if dst.inode.id() == src.inode.id() && flags == 0 {
+            return Ok(0);
+        }
+        let mut at = Some(src_dir.clone());
+        while let Some(d) = at {
+            if flags & RENAME_EXCHANGE != 0 && d.inode.id() == dst.inode.id() {
+                return Err(Errno::EINVAL);
+            }
+            at = d.parent.clone();
+        }
+    }
+    if src_dir.inode.read_only() || dst_dir.inode.read_only() {
+        return Err(Errno::EROFS);
+    }
+    src_dir
+        .inode
+        .rename(&src_name, &dst_dir.inode, &dst_name, flags)?;
+    Ok(0)
+}
+
+pub fn sys_rename(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_rename(ctx, AT_FDCWD, a.u64(0), AT_FDCWD, a.u64(1), 0)
+}
+
+pub fn sys_renameat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_rename(ctx, a.i32(0), a.u64(1), a.i32(2), a.u64(3), 0)
+}
+
+pub fn sys_renameat2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_rename(ctx, a.i32(0), a.u64(1), a.i32(2), a.u64(3), a.u32(4))
+}
+
+fn do_link(
+    ctx: &mut Ctx,
+    olddir: i32,
+    old: u64,
+    newdir: i32,
+    new: u64,
+    flags: u64,
+) -> SysResult<u64> {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = match lookup_at(
+        ctx,
+        olddir,
+        old,
+        flags & AT_SYMLINK_FOLLOW != 0,
+        flags & AT_EMPTY_PATH != 0,
+    )? {
+        Target::Node(d) => d,
+        Target::File(_) => return Err(Errno::EXDEV),
+    };
+    if target.is_dir() {
+        return Err(Errno::EPERM);
+    }
+    let (dir, name, trailing) = parent_at(ctx, newdir, new)?;
+    if name.is_empty() || name == b"." || name == b".." || trailing {
+        return Err(Errno::EEXIST);
+    }
+    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    if walker.resolve(&dir, &name, false).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    if dir.inode.read_only() {
+        return Err(Errno::EROFS);
+    }
+    dir.inode.link(&name, &target.inode)?;
+    Ok(0)
+}
+
+pub fn sys_link(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_link(ctx, AT_FDCWD, a.u64(0), AT_FDCWD, a.u64(1), 0)
+}
+
+pub fn sys_linkat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_link(ctx, a.i32(0), a.u64(1), a.i32(2), a.u64(3), a.u64(4))
+}
+
+fn do_readlink(ctx: &mut Ctx, dirfd: i32, path: u64, buf: u64, size: u64) -> SysResult<u64> {
+    let size = size as u32 as i32;
+    if size <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let node = match lookup_at(ctx, dirfd, path, false, true)? {
+        Target::Node(d) => d,
+        Target::File(_) => return Err(Errno::EINVAL),
+    };
+    if node.inode.file_type() != FileType::Symlink {
+        return Err(Errno::EINVAL);
+    }
+    let target = node.inode.readlink()?;
+    let n = target.len().min(size as usize);
+    ctx.task.mm.copy_out(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+pub fn sys_readlink(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_readlink(ctx, AT_FDCWD, a.u64(0), a.u64(1), a.u64(2))
+}
+
+pub fn sys_readlinkat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_readlink(ctx, a.i32(0), a.u64(1), a.u64(2), a.u64(3))
+}
+
+/// Whether `creds` may access a file with `stat` for `mask` (R=4, W=2, X=1).
+fn permitted(ctx: &Ctx, st: &crate::fs::inode::Stat, mask: u32, effective: bool) -> bool {
+    let (uid, gid) = if effective {
+        (ctx.task.creds.euid, ctx.task.creds.egid)
+    } else {
+        (ctx.task.creds.uid, ctx.task.creds.gid)
+    };
+    if uid == 0 {
+        // Root needs one execute bit to execute (directories are always searchable).
+        return mask & 1 == 0 || st.mode & 0o111 != 0 || st.mode & 0o170000 == 0o040000;
+    }
+    let bits = if st.uid == uid {
+        st.mode >> 6
+    } else if st.gid == gid {
+        st.mode >> 3
+    } else {
+        st.mode
+    } & 7;
+    bits & mask == mask
+}
+
+fn do_access(ctx: &mut Ctx, dirfd: i32, path: u64, mode: u32, flags: u64) -> SysResult<u64> {
+    const AT_EACCESS: u64 = 0x200;
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let st = match lookup_at(ctx, dirfd, path, follow, flags & AT_EMPTY_PATH != 0)? {
+        Target::Node(d) => {
+            if mode & 2 != 0 && d.inode.read_only() {
+                return Err(Errno::EROFS);
+            }
+            d.inode.stat()?
+        }
+        Target::File(f) => f.stat()?,
+    };
+    if !permitted(ctx, &st, mode, flags & AT_EACCESS != 0) {
+        return Err(Errno::EACCES);
+    }
+    Ok(0)
+}
+
+pub fn sys_access(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_access(ctx, AT_FDCWD, a.u64(0), a.u32(1), 0)
+}
+
+pub fn sys_faccessat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_access(ctx, a.i32(0), a.u64(1), a.u32(2), 0)
+}
+
+pub fn sys_faccessat2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_access(ctx, a.i32(0), a.u64(1), a.u32(2), a.u64(3))
+}
+
+fn set_cwd(ctx: &mut Ctx, d: Arc<Dentry>) -> SysResult<u64> {
+    if !d.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    ctx.task.fs.cwd = d;
+    ctx.task.publish_files();
+    Ok(0)
+}
+
+pub fn sys_chdir(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let d = node_at(ctx, AT_FDCWD, a.u64(0), true)?;
+    set_cwd(ctx, d)
+}
+
+pub fn sys_fchdir(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let file = ctx.task.fds.get(a.i32(0))?;
+    let d = file.dentry().ok_or(Errno::ENOTDIR)?.clone();
+    set_cwd(ctx, d)
+}
+
+pub fn sys_getcwd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let mut path = ctx.task.fs.cwd.path();
+    path.push(0);
+    if a.usize(1) < path.len() {
+        return Err(Errno::ERANGE);
+    }
+    ctx.task.mm.copy_out(a.u64(0), &path)?;
+    Ok(path.len() as u64)
+}
+
+pub fn sys_umask(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let old = ctx.task.fs.umask;
+    ctx.task.fs.umask = a.u32(0) & 0o777;
+    ctx.task.publish_files();
+    Ok(u64::from(old))
+}
+
+/// Applies `attr` to what `(dirfd, path)` names.
+pub fn set_attr_at(target: Target, attr: SetAttr) -> SysResult<u64> {
+    match target {
+        Target::Node(d) => {
+            if d.inode.read_only() {
+                return Err(Errno::EROFS);
+            }
+            d.inode.set_attr(&attr)?;
+        }
+        Target::File(_) => return Err(Errno::EPERM),
+    }
+    Ok(0)
+}
+
+pub fn sys_truncate(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let len = a.u64(1) as i64;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let d = node_at(ctx, AT_FDCWD, a.u64(0), true)?;
+    match d.inode.file_type() {
+        FileType::Directory => return Err(Errno::EISDIR),
+        FileType::Regular => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    set_attr_at(
+        Target::Node(d),
+        SetAttr {
+            size: Some(len as u64),
+            ..SetAttr::default()
+        },
+    )
+}
+
+fn chmod_attr(mode: u32) -> SetAttr {
+    SetAttr {
+        perm: Some(mode & 0o7777),
+        ..SetAttr::default()
+    }
+}
+
+pub fn sys_chmod(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let t = lookup_at(ctx, AT_FDCWD, a.u64(0), true, false)?;
+    set_attr_at(t, chmod_attr(a.u32(1)))
+}
+
+pub fn sys_fchmodat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let t = lookup_at(ctx, a.i32(0), a.u64(1), true, false)?;
+    set_attr_at(t, chmod_attr(a.u32(2)))
+}
+
+/// chown's ids: -1 keeps the current value; only root may give files away.
+fn chown_attr(ctx: &Ctx, target: &Target, uid: u32, gid: u32) -> SysResult<SetAttr> {
+    let keep = u32::MAX;
+    let st = match target {
+        Target::Node(d) => d.inode.stat()?,
+        Target::File(f) => f.stat()?,
+    };
+    let root = ctx.task.creds.euid == 0;
+    if !root
+        && ((uid != keep && uid != st.uid)
+            || (gid != keep && gid != st.gid && gid != ctx.task.creds.egid))
+    {
+        return Err(Errno::EPERM);
+    }
+    Ok(SetAttr {
+        uid: (uid != keep).then_some(uid),
+        gid: (gid != keep).then_some(gid),
+        ..SetAttr::default()
+    })
+}
+
+fn do_chown(
+    ctx: &mut Ctx,
+    dirfd: i32,
+    path: u64,
+    uid: u32,
+    gid: u32,
+    flags: u64,
+) -> SysResult<u64> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let t = lookup_at(
+        ctx,
+        dirfd,
+        path,
+        flags & AT_SYMLINK_NOFOLLOW == 0,
+        flags & AT_EMPTY_PATH != 0,
+    )?;
+    let attr = chown_attr(ctx, &t, uid, gid)?;
+    set_attr_at(t, attr)
+}
+
+pub fn sys_chown(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_chown(ctx, AT_FDCWD, a.u64(0), a.u32(1), a.u32(2), 0)
+}
+
+pub fn sys_lchown(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_chown(
+        ctx,
+        AT_FDCWD,
+        a.u64(0),
+        a.u32(1),
+        a.u32(2),
+        AT_SYMLINK_NOFOLLOW,
+    )
+}
+
+pub fn sys_fchownat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_chown(ctx, a.i32(0), a.u64(1), a.u32(2), a.u32(3), a.u64(4))
+}
+
+pub fn sys_fchown(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let file = ctx.task.fds.get(a.i32(0))?;
+    let t = match file.dentry() {
+        Some(d) => Target::Node(d.clone()),
+        None => Target::File(file),
+    };
+    let attr = chown_attr(ctx, &t, a.u32(1), a.u32(2))?;
+    set_attr_at(t, attr)
+}
+
+pub fn sys_fchmod(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let file = ctx.task.fds.get(a.i32(0))?;
+    let t = match file.dentry() {
+        Some(d) => Target::Node(d.clone()),
+        None => Target::File(file),
+    };
+    set_attr_at(t, chmod_attr(a.u32(1)))
+}
+
+pub fn sys_utimensat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const UTIME_NOW: i64 = (1 << 30) - 1;
+    const UTIME_OMIT: i64 = (1 << 30) - 2;
+    let (dirfd, path, times, flags) = (a.i32(0), a.u64(1), a.u64(2), a.u64(3));
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let now = ctx.kernel.clock.realtime();
+    let (atime, mtime) = if times == 0 {
+        (Some(now), Some(now))
+    } else {
+        let mut raw = [0u8; 32];
+        ctx.task.mm.copy_in(times, &mut raw)?;
+        let word =
+            |i: usize| i64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        let pick = |sec: i64, nsec: i64| -> SysResult<Option<std::time::Duration>> {
+            match nsec {
+                UTIME_NOW => Ok(Some(now)),
+                UTIME_OMIT => Ok(None),
+                0..=999_999_999 if sec >= 0 => {
+                    Ok(Some(std::time::Duration::new(sec as u64, nsec as u32)))
+                }
+                0..=999_999_999 => Ok(Some(std::time::Duration::ZERO)),
+                _ => Err(Errno::EINVAL),
+            }
+        };
+        (pick(word(0), word(1))?, pick(word(2), word(3))?)
+    };
+    // A NULL path means the descriptor itself (Linux's futimens).
+    let target = if path == 0 {
+        let file = ctx.task.fds.get(dirfd)?;
+        match file.dentry() {
+            Some(d) => Target::Node(d.clone()),
+            None => Target::File(file),
+        }
+    } else {
+        lookup_at(
+            ctx,
+            dirfd,
+            path,
+            flags & AT_SYMLINK_NOFOLLOW == 0,
+            flags & AT_EMPTY_PATH != 0,
+        )?
+    };
+    if atime.is_none() && mtime.is_none() {
+        return Ok(0);
+    }
+    set_attr_at(
+        target,
+        SetAttr {
+            atime,
+            mtime,
+            ..SetAttr::default()
+        },
+    )
+}

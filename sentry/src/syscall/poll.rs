@@ -1,0 +1,195 @@
+//! poll, ppoll, select, pselect6. Filesystem files are always ready; the host's
+//! standard streams are polled on the host; with nothing ready the call waits for
+//! them (or sleeps out its timeout).
+
+use std::time::Duration;
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::fs::file::FileKind;
+use crate::kernel::fd::FD_LIMIT;
+use crate::kernel::Ctx;
+
+const POLLIN: i16 = 0x1;
+const POLLPRI: i16 = 0x2;
+const POLLOUT: i16 = 0x4;
+const POLLERR: i16 = 0x8;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+const POLLRDNORM: i16 = 0x40;
+const POLLWRNORM: i16 = 0x100;
+
+/// Readiness of each `(fd, events)`, waiting up to `timeout` (None: forever) when
+/// nothing is ready.
+fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> Vec<i16> {
+    let mut revents = vec![0i16; fds.len()];
+    let mut host = Vec::new();
+    for (i, (fd, events)) in fds.iter().enumerate() {
+        if *fd < 0 {
+            continue;
+        }
+        match ctx.task.fds.get(*fd) {
+            Err(_) => revents[i] = POLLNVAL,
+            Ok(f) => match &f.kind {
+                FileKind::HostStream { host_fd } => host.push((i, *host_fd, *events)),
+                FileKind::Node(_) => {
+                    revents[i] = events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+                }
+            },
+        }
+    }
+    let ready_now = revents.iter().any(|r| *r != 0);
+    let wait_ms = match (ready_now, timeout) {
+        (true, _) => 0,
+        (false, Some(t)) => t.as_millis().min(i32::MAX as u128) as i32,
+        (false, None) => -1,
+    };
+    if host.is_empty() {
+        if !ready_now {
+            match timeout {
+                Some(t) => ctx.kernel.clock.sleep(t),
+                // Waiting forever on nothing: nothing can wake it yet (no signals).
+                None => loop {
+                    ctx.kernel.clock.sleep(Duration::from_secs(3600));
+                },
+            }
+        }
+        return revents;
+    }
+    let request: Vec<(i32, i16)> = host.iter().map(|(_, fd, ev)| (*fd, *ev)).collect();
+    if let Ok(got) = crate::host::poll(&request, wait_ms) {
+        for ((i, _, events), r) in host.iter().zip(got) {
+            revents[*i] = r & (events | POLLERR | POLLHUP | POLLNVAL);
+        }
+    }
+    revents
+}
+
+fn read_timespec(ctx: &mut Ctx, addr: u64) -> SysResult<Option<Duration>> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let mut b = [0u8; 16];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+    let nanos = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
+    if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(Duration::new(secs as u64, nanos as u32)))
+}
+
+fn do_poll(ctx: &mut Ctx, addr: u64, nfds: u64, timeout: Option<Duration>) -> SysResult<u64> {
+    if nfds > FD_LIMIT as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; nfds as usize * 8];
+    ctx.task.mm.copy_in(addr, &mut raw)?;
+    let fds: Vec<(i32, i16)> = raw
+        .chunks_exact(8)
+        .map(|c| {
+            (
+                i32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                i16::from_le_bytes([c[4], c[5]]),
+            )
+        })
+        .collect();
+    let revents = poll_fds(ctx, &fds, timeout);
+    for (i, r) in revents.iter().enumerate() {
+        raw[i * 8 + 6..i * 8 + 8].copy_from_slice(&r.to_le_bytes());
+    }
+    ctx.task.mm.copy_out(addr, &raw)?;
+    Ok(revents.iter().filter(|r| **r != 0).count() as u64)
+}
+
+pub fn sys_poll(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let ms = a.i32(2);
+    let timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
+    do_poll(ctx, a.u64(0), a.u64(1), timeout)
+}
+
+pub fn sys_ppoll(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let timeout = read_timespec(ctx, a.u64(2))?;
+    do_poll(ctx, a.u64(0), a.u64(1), timeout)
+}
+
+/// select's three fd_sets over `nfds` descriptors.
+fn do_select(ctx: &mut Ctx, a: &Args, timeout: Option<Duration>) -> SysResult<u64> {
+    let nfds = a.i32(0);
+    if nfds < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let nfds = (nfds as usize).min(FD_LIMIT);
+    let bytes = nfds.div_ceil(64) * 8;
+    let mut sets = [Vec::new(), Vec::new(), Vec::new()];
+    for (k, set) in sets.iter_mut().enumerate() {
+        let addr = a.u64(1 + k);
+        *set = vec![0u8; bytes];
+        if addr != 0 {
+            ctx.task.mm.copy_in(addr, set)?;
+        }
+    }
+    let bit = |set: &[u8], fd: usize| set[fd / 8] & (1 << (fd % 8)) != 0;
+    let mut request = Vec::new();
+    for fd in 0..nfds {
+        let mut events = 0;
+        if bit(&sets[0], fd) {
+            events |= POLLIN;
+        }
+        if bit(&sets[1], fd) {
+            events |= POLLOUT;
+        }
+        if bit(&sets[2], fd) {
+            events |= POLLPRI;
+        }
+        if events != 0 {
+            ctx.task.fds.get(fd as i32)?;
+            request.push((fd as i32, events));
+        }
+    }
+    let revents = poll_fds(ctx, &request, timeout);
+    let mut out = [vec![0u8; bytes], vec![0u8; bytes], vec![0u8; bytes]];
+    let mut count = 0;
+    for ((fd, events), r) in request.iter().zip(revents) {
+        let fd = *fd as usize;
+        for (k, mask) in [
+            (0, POLLIN | POLLHUP | POLLERR),
+            (1, POLLOUT | POLLERR),
+            (2, POLLPRI),
+        ] {
+            let wanted = [POLLIN, POLLOUT, POLLPRI][k];
+            if events & wanted != 0 && r & mask != 0 {
+                out[k][fd / 8] |= 1 << (fd % 8);
+                count += 1;
+            }
+        }
+    }
+    for (k, set) in out.iter().enumerate() {
+        let addr = a.u64(1 + k);
+        if addr != 0 {
+            ctx.task.mm.copy_out(addr, set)?;
+        }
+    }
+    Ok(count)
+}
+
+pub fn sys_select(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let timeout = if a.u64(4) == 0 {
+        None
+    } else {
+        let mut b = [0u8; 16];
+        ctx.task.mm.copy_in(a.u64(4), &mut b)?;
+        let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+        let micros = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
+        if secs < 0 || !(0..1_000_000).contains(&micros) {
+            return Err(Errno::EINVAL);
+        }
+        Some(Duration::new(secs as u64, micros as u32 * 1000))
+    };
+    do_select(ctx, a, timeout)
+}
+
+pub fn sys_pselect6(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let timeout = read_timespec(ctx, a.u64(4))?;
+    do_select(ctx, a, timeout)
+}
