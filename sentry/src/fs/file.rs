@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::hostfs::host_errno;
-use super::inode::{DirEntry, FileType, Stat};
+use super::inode::{DirEntry, FileType, Inode, SetAttr, Stat};
 use super::path::Dentry;
 use crate::errno::{Errno, SysResult};
 use crate::host;
@@ -183,7 +183,7 @@ impl OpenFile {
                 host::pread(*host_fd, buf, offset as i64).map_err(host_errno)
             }
             FileKind::Node(d) => {
-                if !self.positional() {
+                if matches!(d.inode.file_type(), FileType::Fifo | FileType::Socket) {
                     return Err(Errno::ESPIPE);
                 }
                 if d.is_dir() {
@@ -200,10 +200,10 @@ impl OpenFile {
         match &self.kind {
             FileKind::HostStream { .. } => Err(Errno::ESPIPE),
             FileKind::Node(d) => {
-                if !self.positional() {
+                if matches!(d.inode.file_type(), FileType::Fifo | FileType::Socket) {
                     return Err(Errno::ESPIPE);
                 }
-                let at = if self.flags() & O_APPEND != 0 {
+                let at = if self.flags() & O_APPEND != 0 && self.positional() {
                     d.inode.stat()?.size
                 } else {
                     offset
@@ -333,6 +333,15 @@ impl OpenFile {
         *lock(&self.offset)
     }
 
+    /// A dentry for this open file (following /proc/self/fd/N): the file's own, or for
+    /// a host stream a nameless one whose inode passes I/O through to the stream.
+    pub fn as_dentry(&self) -> Arc<Dentry> {
+        match &self.kind {
+            FileKind::Node(d) => d.clone(),
+            FileKind::HostStream { host_fd } => Dentry::root(Arc::new(HostStreamInode { host_fd: *host_fd })),
+        }
+    }
+
     /// What /proc/self/fd/N shows.
     pub fn describe(&self) -> Vec<u8> {
         match &self.kind {
@@ -345,5 +354,49 @@ impl OpenFile {
             }
             FileKind::Node(d) => d.path(),
         }
+    }
+}
+
+/// Whether `inode` is a host stream reopened through /proc/self/fd/N.
+pub fn is_host_stream(inode: &dyn Inode) -> bool {
+    inode.as_any().is::<HostStreamInode>()
+}
+
+/// A host standard stream reopened through /proc/self/fd/N or /dev/stdout.
+struct HostStreamInode {
+    host_fd: i32,
+}
+
+impl Inode for HostStreamInode {
+    fn file_type(&self) -> FileType {
+        self.stat().ok().and_then(|s| FileType::from_mode(s.mode)).unwrap_or(FileType::CharDevice)
+    }
+
+    fn stat(&self) -> SysResult<Stat> {
+        host_stat(self.host_fd)
+    }
+
+    fn set_attr(&self, attr: &SetAttr) -> SysResult<()> {
+        // O_TRUNC on a stream is ignored, as on a pipe or terminal.
+        if *attr == (SetAttr { size: Some(0), ..SetAttr::default() }) {
+            return Ok(());
+        }
+        Err(Errno::EPERM)
+    }
+
+    fn read_at(&self, buf: &mut [u8], _offset: u64) -> SysResult<usize> {
+        host::read(self.host_fd, buf).map_err(host_errno)
+    }
+
+    fn write_at(&self, buf: &[u8], _offset: u64) -> SysResult<usize> {
+        host::write(self.host_fd, buf).map_err(host_errno)
+    }
+
+    fn seekable(&self) -> bool {
+        false
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

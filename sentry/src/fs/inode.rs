@@ -196,6 +196,12 @@ pub trait Inode: Send + Sync + Any {
         )
     }
 
+    /// For /proc/[pid]/fd/N: (pid, N). Following such a link reaches the open file
+    /// itself (a "magic link"), not the path its text shows.
+    fn fd_link(&self) -> Option<(i32, i32)> {
+        None
+    }
+
     /// Whether the inode lives on a read-only mount (opening for write gives EROFS).
     fn read_only(&self) -> bool {
         false

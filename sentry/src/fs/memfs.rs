@@ -7,9 +7,9 @@
 //! Lock order: a directory's state before a child's; two directories by address.
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use super::inode::*;
@@ -46,6 +46,9 @@ pub struct MemFs {
     /// Most bytes of file data (tmpfs `size=`); guest memory bounds it too.
     limit: u64,
     used: AtomicU64,
+    /// Nodes shadowing lower files, by the lower identity, so that two lower hard links
+    /// stay one file (one link count, one copy-up).
+    lower_files: Mutex<HashMap<(u64, u64), Weak<MemNode>>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -75,6 +78,8 @@ struct State {
     /// `None` while the lower inode's attributes apply.
     meta: Option<Meta>,
     content: Content,
+    /// A directory that was removed: nothing can be created in it any more.
+    removed: bool,
 }
 
 /// A node of a `MemFs`.
@@ -103,6 +108,7 @@ impl MemFs {
             budget,
             limit,
             used: AtomicU64::new(0),
+            lower_files: Mutex::new(HashMap::new()),
         });
         let meta = match &lower {
             Some(_) => None,
@@ -122,6 +128,7 @@ impl MemFs {
             state: Mutex::new(State {
                 meta,
                 content: Content::Dir(BTreeMap::new()),
+                removed: false,
             }),
         };
         Ok(Arc::new(root))
@@ -182,6 +189,15 @@ fn meta_from_stat(st: &Stat) -> Meta {
 const COPY_CHUNK: usize = 1 << 20;
 
 impl MemNode {
+    /// The file type, from already-locked state.
+    fn kind_locked(&self, st: &State) -> FileType {
+        match (&st.meta, &st.content) {
+            (Some(m), _) => FileType::from_mode(m.mode).unwrap_or(FileType::Regular),
+            (None, Content::Dir(_)) => FileType::Directory,
+            (None, _) => self.lower.as_ref().map_or(FileType::Regular, |l| l.file_type()),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -200,7 +216,7 @@ impl MemNode {
             fs: self.fs.clone(),
             ino,
             lower,
-            state: Mutex::new(State { meta, content }),
+            state: Mutex::new(State { meta, content, removed: false }),
         })
     }
 
@@ -249,6 +265,9 @@ impl MemNode {
 
     /// The child named `name`, as a node of this filesystem.
     fn child(&self, st: &mut State, name: &[u8]) -> SysResult<Arc<MemNode>> {
+        if st.removed {
+            return Err(Errno::ENOENT);
+        }
         let Content::Dir(entries) = &mut st.content else {
             return Err(Errno::ENOTDIR);
         };
@@ -256,12 +275,20 @@ impl MemNode {
             return entry.clone().ok_or(Errno::ENOENT);
         }
         let lower = self.lower.as_ref().ok_or(Errno::ENOENT)?.lookup(name)?;
-        let content = if lower.file_type() == FileType::Directory {
-            Content::Dir(BTreeMap::new())
+        let node = if lower.file_type() == FileType::Directory {
+            self.new_child(Some(lower), None, Content::Dir(BTreeMap::new()))
         } else {
-            Content::Lower
+            let id = lower.id();
+            let mut known = self.fs.lower_files.lock().unwrap_or_else(|e| e.into_inner());
+            match known.get(&id).and_then(Weak::upgrade) {
+                Some(node) => node,
+                None => {
+                    let node = self.new_child(Some(lower), None, Content::Lower);
+                    known.insert(id, Arc::downgrade(&node));
+                    node
+                }
+            }
         };
-        let node = self.new_child(Some(lower), None, content);
         entries.insert(name.to_vec(), Some(node.clone()));
         Ok(node)
     }
@@ -325,14 +352,7 @@ impl MemNode {
 impl Inode for MemNode {
     fn file_type(&self) -> FileType {
         let st = self.lock();
-        match (&st.meta, &st.content) {
-            (Some(m), _) => FileType::from_mode(m.mode).unwrap_or(FileType::Regular),
-            (None, Content::Dir(_)) => FileType::Directory,
-            (None, _) => self
-                .lower
-                .as_ref()
-                .map_or(FileType::Regular, |l| l.file_type()),
-        }
+        self.kind_locked(&st)
     }
 
     fn stat(&self) -> SysResult<Stat> {
@@ -377,7 +397,7 @@ impl Inode for MemNode {
             match st.content {
                 Content::Dir(_) => return Err(Errno::EISDIR),
                 Content::Symlink(_) | Content::Fifo => return Err(Errno::EINVAL),
-                Content::Lower if self.file_type() != FileType::Regular => {
+                Content::Lower if self.kind_locked(&st) != FileType::Regular => {
                     return Err(Errno::EINVAL)
                 }
                 _ => {}
@@ -418,11 +438,17 @@ impl Inode for MemNode {
 
     fn readdir(&self) -> SysResult<Vec<DirEntry>> {
         let st = self.lock();
+        if st.removed {
+            return Ok(Vec::new());
+        }
         Ok(self.merged_entries(&st)?.into_values().collect())
     }
 
     fn create(&self, name: &[u8], node: NewNode, owner: Owner) -> SysResult<InodeRef> {
         let mut st = self.lock();
+        if st.removed {
+            return Err(Errno::ENOENT);
+        }
         match self.child(&mut st, name) {
             Ok(_) => return Err(Errno::EEXIST),
             Err(Errno::ENOENT) => {}
@@ -493,7 +519,9 @@ impl Inode for MemNode {
             meta.nlink = meta.nlink.saturating_sub(1);
         }
         drop(st);
-        if !is_dir {
+        if is_dir {
+            child.lock().removed = true;
+        } else {
             // The data goes when the last reference does (open files keep it).
             child.adjust_nlink(-1);
         }
@@ -596,7 +624,7 @@ impl Inode for MemNode {
         match st.content {
             Content::Dir(_) => return Err(Errno::EISDIR),
             Content::Symlink(_) | Content::Fifo => return Err(Errno::EINVAL),
-            Content::Lower if self.file_type() != FileType::Regular => {
+            Content::Lower if self.kind_locked(&st) != FileType::Regular => {
                 // Devices on the lower layer keep their own semantics.
                 return self.lower.as_ref().ok_or(Errno::EIO)?.write_at(buf, offset);
             }

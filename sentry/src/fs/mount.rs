@@ -1,6 +1,7 @@
 //! The mount table: which filesystem root covers which directory.
 
 use super::inode::InodeRef;
+use super::path::Dentry;
 
 /// One mount.
 pub struct Mount {
@@ -33,6 +34,23 @@ impl MountTable {
             .rev()
             .find(|m| m.covers == Some(id))
             .map(|m| m.root.clone())
+    }
+
+    /// The index of the mount `d` lives in (0 is the root).
+    pub fn mount_of(&self, d: &Dentry) -> usize {
+        let mut at = Some(d);
+        while let Some(dentry) = at {
+            let id = dentry.inode.id();
+            if let Some(i) = self.mounts.iter().rposition(|m| m.covers.is_some() && m.root.id() == id) {
+                return i;
+            }
+            at = dentry.parent.as_deref();
+        }
+        0
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Mount> {
+        self.mounts.get(index)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Mount> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::inode::{FileType, InodeRef};
 use super::mount::MountTable;
+use crate::kernel::fd::FdTable;
 use crate::errno::{Errno, SysResult};
 
 /// Longest path, terminating NUL included (PATH_MAX).
@@ -65,6 +66,9 @@ pub struct Walker<'a> {
     pub mounts: &'a MountTable,
     /// Restrictions (openat2's RESOLVE_* flags).
     pub limits: WalkLimits,
+    /// The walking process's descriptors and pid, to follow its /proc/[pid]/fd/N links
+    /// to the open files themselves; without them such links are followed as text.
+    pub open_files: Option<(&'a FdTable, i32)>,
 }
 
 /// openat2's resolution restrictions.
@@ -116,6 +120,15 @@ impl Walker<'_> {
             parent: Some(dir.clone()),
             name: name.to_vec(),
         }))
+    }
+
+    /// The dentry of the walking process's descriptor `fd`.
+    fn open_file(&self, pid: i32, fd: i32) -> Option<Arc<Dentry>> {
+        let (fds, own_pid) = self.open_files?;
+        if pid != own_pid {
+            return None;
+        }
+        fds.get(fd).ok().map(|f| f.as_dentry())
     }
 
     /// Resolves `path` from `start` (ignored for absolute paths). The last component is
@@ -185,8 +198,11 @@ impl Walker<'_> {
                 if *links > MAX_SYMLINKS {
                     return Err(Errno::ELOOP);
                 }
-                let target = child.inode.readlink()?;
-                cur = self.walk(&cur, &target, true, links)?;
+                let magic = child.inode.fd_link().and_then(|(pid, fd)| self.open_file(pid, fd));
+                cur = match magic {
+                    Some(open_file) => open_file,
+                    None => self.walk(&cur, &child.inode.readlink()?, true, links)?,
+                };
             } else {
                 cur = child;
             }

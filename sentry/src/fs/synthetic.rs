@@ -359,17 +359,27 @@ impl Inode for GenFile {
 pub struct Symlink {
     attr: Attr,
     target: Generator,
+    fd_link: Option<(i32, i32)>,
 }
 
 impl Symlink {
     pub fn new(attr: Attr, target: Generator) -> Arc<Symlink> {
-        Arc::new(Symlink { attr, target })
+        Arc::new(Symlink { attr, target, fd_link: None })
+    }
+
+    /// /proc/[pid]/fd/N: a link that leads to the open file itself.
+    pub fn to_open_file(attr: Attr, target: Generator, pid: i32, fd: i32) -> Arc<Symlink> {
+        Arc::new(Symlink { attr, target, fd_link: Some((pid, fd)) })
     }
 }
 
 impl Inode for Symlink {
     fn file_type(&self) -> FileType {
         FileType::Symlink
+    }
+
+    fn fd_link(&self) -> Option<(i32, i32)> {
+        self.fd_link
     }
 
     fn stat(&self) -> SysResult<Stat> {

@@ -100,7 +100,7 @@ pub fn lookup_at(
         });
     }
     let start = start_dir(ctx, dirfd, &path)?;
-    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     walker.resolve(&start, &path, follow).map(Target::Node)
 }
 
@@ -116,7 +116,7 @@ pub fn node_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64, follow: bool) -> SysRe
 fn parent_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64) -> SysResult<(Arc<Dentry>, Vec<u8>, bool)> {
     let path = read_path(ctx, path_addr)?;
     let start = start_dir(ctx, dirfd, &path)?;
-    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     walker.resolve_parent(&start, &path)
 }
 
@@ -158,12 +158,15 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
     if flags & O_TMPFILE == O_TMPFILE {
         return Err(Errno::EOPNOTSUPP);
     }
+    if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
+        return Err(Errno::EINVAL);
+    }
     let flags = if flags & O_PATH != 0 {
         flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     } else {
         flags
     };
-    let mut walker = ctx.kernel.vfs.walker(&how.root);
+    let mut walker = ctx.kernel.vfs.task_walker(&how.root, &ctx.task.fds, ctx.task.pid);
     walker.limits = how.limits;
     let dentry = if flags & O_CREAT != 0 {
         let (dir, name, trailing) = walker.resolve_parent(&how.start, &how.path)?;
@@ -198,11 +201,11 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
         walker.resolve(&how.start, &how.path, flags & O_NOFOLLOW == 0)?
     };
     let kind = dentry.inode.file_type();
-    if kind == FileType::Symlink && flags & O_PATH == 0 {
-        return Err(Errno::ELOOP);
-    }
     if flags & O_DIRECTORY != 0 && kind != FileType::Directory {
         return Err(Errno::ENOTDIR);
+    }
+    if kind == FileType::Symlink && flags & O_PATH == 0 {
+        return Err(Errno::ELOOP);
     }
     if flags & O_PATH == 0 {
         if kind == FileType::Directory && wants_write(flags) {
@@ -214,7 +217,7 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
         if kind == FileType::Socket {
             return Err(Errno::ENXIO);
         }
-        if kind == FileType::Fifo {
+        if kind == FileType::Fifo && !crate::fs::file::is_host_stream(dentry.inode.as_ref()) {
             // Reading and writing FIFOs needs pipes, which arrive with processes. A
             // writer without readers would get ENXIO (O_NONBLOCK) or block forever.
             return Err(if flags & O_ACCMODE == O_RDONLY {
@@ -341,7 +344,7 @@ fn make_node(
     if name.is_empty() || name == b"." || name == b".." {
         return Err(Errno::EEXIST);
     }
-    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     if walker.resolve(&dir, &name, false).is_ok() {
         return Err(Errno::EEXIST);
     }
@@ -431,7 +434,7 @@ fn do_unlink(ctx: &mut Ctx, dirfd: i32, path_addr: u64, directory: bool) -> SysR
         }
         _ => {}
     }
-    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     let victim = walker.resolve(&dir, &name, false)?;
     if !directory && trailing {
         return Err(if victim.is_dir() {
@@ -483,15 +486,23 @@ fn do_rename(
     if flags & RENAME_WHITEOUT != 0 {
         return Err(Errno::EINVAL);
     }
-    let (src_dir, src_name, _) = parent_at(ctx, olddir, old)?;
-    let (dst_dir, dst_name, _) = parent_at(ctx, newdir, new)?;
+    let (src_dir, src_name, src_slash) = parent_at(ctx, olddir, old)?;
+    let (dst_dir, dst_name, dst_slash) = parent_at(ctx, newdir, new)?;
     for name in [&src_name, &dst_name] {
         if name.is_empty() || *name == b"." || *name == b".." {
             return Err(Errno::EBUSY);
         }
     }
-    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let mounts = &ctx.kernel.vfs.mounts;
+    if mounts.mount_of(&src_dir) != mounts.mount_of(&dst_dir) {
+        return Err(Errno::EXDEV);
+    }
+    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     let src = walker.resolve(&src_dir, &src_name, false)?;
+    // A trailing slash says "directory": a file there is ENOTDIR.
+    if (src_slash || dst_slash) && !src.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
     // A directory cannot move into itself or its own subtree.
     let mut at = Some(dst_dir.clone());
     while let Some(d) = at {
@@ -564,7 +575,7 @@ fn do_link(
     if name.is_empty() || name == b"." || name == b".." || trailing {
         return Err(Errno::EEXIST);
     }
-    let walker = ctx.kernel.vfs.walker(&ctx.task.fs.root);
+    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     if walker.resolve(&dir, &name, false).is_ok() {
         return Err(Errno::EEXIST);
     }
@@ -683,7 +694,17 @@ pub fn sys_fchdir(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     set_cwd(ctx, d)
 }
 
+/// Whether `d` is still reachable by its name (not removed since it was looked up).
+fn still_linked(ctx: &Ctx, d: &Dentry) -> bool {
+    let Some(parent) = &d.parent else { return true };
+    let mounts = &ctx.kernel.vfs.mounts;
+    parent.inode.lookup(&d.name).is_ok_and(|i| mounts.mounted_over(&i).unwrap_or(i).id() == d.inode.id())
+}
+
 pub fn sys_getcwd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    if !still_linked(ctx, &ctx.task.fs.cwd) {
+        return Err(Errno::ENOENT);
+    }
     let mut path = ctx.task.fs.cwd.path();
     path.push(0);
     if a.usize(1) < path.len() {

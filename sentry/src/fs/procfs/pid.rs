@@ -207,6 +207,7 @@ impl FdDir {
         let dir = if self.info { "fdinfo" } else { "fd" };
         let name = format!("{dir}/{fd}");
         let proc = n.proc.clone();
+        let pid = proc.upgrade().map_or(0, |p| p.pid);
         if self.info {
             let generate: Generator = Arc::new(move || {
                 let p = proc.upgrade().ok_or(Errno::ESRCH)?;
@@ -234,7 +235,7 @@ impl FdDir {
             1 => 0o300,
             _ => 0o700,
         };
-        Symlink::new(n.attr(&name, perm), target)
+        Symlink::to_open_file(n.attr(&name, perm), target, pid, fd)
     }
 }
 
