@@ -26,6 +26,25 @@ static inline const char *errname(int e) {
     case ENOTTY: return "ENOTTY(25)";
     case ESPIPE: return "ESPIPE(29)";
     case ENOSYS: return "ENOSYS(38)";
+    case ENXIO: return "ENXIO(6)";
+    case E2BIG: return "E2BIG(7)";
+    case EBUSY: return "EBUSY(16)";
+    case EXDEV: return "EXDEV(18)";
+    case ENODEV: return "ENODEV(19)";
+    case ENOTDIR: return "ENOTDIR(20)";
+    case EISDIR: return "EISDIR(21)";
+    case EMFILE: return "EMFILE(24)";
+    case ETXTBSY: return "ETXTBSY(26)";
+    case EFBIG: return "EFBIG(27)";
+    case ENOSPC: return "ENOSPC(28)";
+    case EROFS: return "EROFS(30)";
+    case EMLINK: return "EMLINK(31)";
+    case ERANGE: return "ERANGE(34)";
+    case ENAMETOOLONG: return "ENAMETOOLONG(36)";
+    case ENOTEMPTY: return "ENOTEMPTY(39)";
+    case ELOOP: return "ELOOP(40)";
+    case EOVERFLOW: return "EOVERFLOW(75)";
+    case EOPNOTSUPP: return "EOPNOTSUPP(95)";
     }
     snprintf(buf, sizeof buf, "errno %d", e);
     return buf;

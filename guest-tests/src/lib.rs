@@ -9,6 +9,10 @@
 //! * Every run gets the same args, env, cwd and stdin (`/dev/null` unless bytes are given);
 //!   a native death by signal N is reported as exit status 128+N, like the sentry does.
 //! * Tests never skip: without a usable `/dev/kvm` they fail loudly.
+//! * `Run::in_fixture()` gives each run (native and sentry) its own fresh copy of the fixture
+//!   tree of `fixture.rs` as its cwd, and after a sentry run asserts that copy is unchanged.
+
+pub mod fixture;
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -315,6 +319,8 @@ pub struct Run {
     env: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
     sentry_flags: Vec<OsString>,
+    fixture: bool,
+    cwd: Option<PathBuf>,
 }
 
 impl Run {
@@ -333,6 +339,8 @@ impl Run {
             env: vec![],
             stdin: None,
             sentry_flags: vec![],
+            fixture: false,
+            cwd: None,
         }
     }
 
@@ -364,6 +372,21 @@ impl Run {
         self
     }
 
+    /// Each run gets a fresh copy of the standard fixture tree (`fixture::Fixture::create`) as
+    /// its current directory; after a sentry run the harness asserts that copy is exactly as
+    /// created (files, contents, modes, link counts, symlink targets, mtimes): the sandbox's
+    /// writes must stay in the sandbox. Native runs may change their copy freely.
+    pub fn in_fixture(mut self) -> Run {
+        self.fixture = true;
+        self
+    }
+
+    /// Runs in this directory instead of the harness work dir (ignored with `in_fixture`).
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Run {
+        self.cwd = Some(dir.into());
+        self
+    }
+
     /// Runs the program directly on the host.
     pub fn native(&self) -> Output {
         let mut cmd = Command::new(&self.program);
@@ -390,9 +413,30 @@ impl Run {
     }
 
     fn execute(&self, mut cmd: Command, is_sentry: bool) -> Output {
-        cmd.current_dir(work_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        if !self.fixture {
+            cmd.current_dir(self.cwd.as_deref().unwrap_or(work_dir()));
+            return self.execute_in(cmd, is_sentry);
+        }
+        let fx = fixture::Fixture::create();
+        let before = fx.snapshot();
+        cmd.current_dir(fx.path());
+        let out = self.execute_in(cmd, is_sentry);
+        if is_sentry {
+            let diff = before.diff(&fx.snapshot());
+            assert!(
+                diff.is_empty(),
+                "\nsentry run of {} {:?} modified its host fixture {}:\n{diff}--- sentry:\n{out}",
+                self.program.display(),
+                self.args,
+                fx.path().display()
+            );
+        }
+        fx.remove();
+        out
+    }
+
+    fn execute_in(&self, mut cmd: Command, is_sentry: bool) -> Output {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

@@ -338,7 +338,9 @@ impl OpenFile {
     pub fn as_dentry(&self) -> Arc<Dentry> {
         match &self.kind {
             FileKind::Node(d) => d.clone(),
-            FileKind::HostStream { host_fd } => Dentry::root(Arc::new(HostStreamInode { host_fd: *host_fd })),
+            FileKind::HostStream { host_fd } => {
+                Dentry::root(Arc::new(HostStreamInode { host_fd: *host_fd }))
+            }
         }
     }
 
@@ -369,7 +371,10 @@ struct HostStreamInode {
 
 impl Inode for HostStreamInode {
     fn file_type(&self) -> FileType {
-        self.stat().ok().and_then(|s| FileType::from_mode(s.mode)).unwrap_or(FileType::CharDevice)
+        self.stat()
+            .ok()
+            .and_then(|s| FileType::from_mode(s.mode))
+            .unwrap_or(FileType::CharDevice)
     }
 
     fn stat(&self) -> SysResult<Stat> {
@@ -378,7 +383,12 @@ impl Inode for HostStreamInode {
 
     fn set_attr(&self, attr: &SetAttr) -> SysResult<()> {
         // O_TRUNC on a stream is ignored, as on a pipe or terminal.
-        if *attr == (SetAttr { size: Some(0), ..SetAttr::default() }) {
+        if *attr
+            == (SetAttr {
+                size: Some(0),
+                ..SetAttr::default()
+            })
+        {
             return Ok(());
         }
         Err(Errno::EPERM)

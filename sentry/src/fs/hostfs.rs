@@ -122,10 +122,11 @@ impl HostInode {
         }
         let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
         if data.is_none() {
+            // The O_PATH descriptor is known to be a regular file; reopening it through
+            // /proc follows no path a guest chose.
             let file = OpenOptions::new()
                 .read(true)
                 .write(self.fs.writable)
-                .custom_flags(libc::O_NOFOLLOW)
                 .open(self.proc_path())
                 .or_else(|_| File::open(self.proc_path()))
                 .map_err(host_errno)?;

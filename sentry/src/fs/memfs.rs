@@ -194,7 +194,10 @@ impl MemNode {
         match (&st.meta, &st.content) {
             (Some(m), _) => FileType::from_mode(m.mode).unwrap_or(FileType::Regular),
             (None, Content::Dir(_)) => FileType::Directory,
-            (None, _) => self.lower.as_ref().map_or(FileType::Regular, |l| l.file_type()),
+            (None, _) => self
+                .lower
+                .as_ref()
+                .map_or(FileType::Regular, |l| l.file_type()),
         }
     }
 
@@ -216,7 +219,11 @@ impl MemNode {
             fs: self.fs.clone(),
             ino,
             lower,
-            state: Mutex::new(State { meta, content, removed: false }),
+            state: Mutex::new(State {
+                meta,
+                content,
+                removed: false,
+            }),
         })
     }
 
@@ -279,7 +286,11 @@ impl MemNode {
             self.new_child(Some(lower), None, Content::Dir(BTreeMap::new()))
         } else {
             let id = lower.id();
-            let mut known = self.fs.lower_files.lock().unwrap_or_else(|e| e.into_inner());
+            let mut known = self
+                .fs
+                .lower_files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             match known.get(&id).and_then(Weak::upgrade) {
                 Some(node) => node,
                 None => {
@@ -612,6 +623,8 @@ impl Inode for MemNode {
             }
             Content::Lower => self.lower.as_ref().ok_or(Errno::EIO)?.read_at(buf, offset),
             Content::Dir(_) => Err(Errno::EISDIR),
+            // No writer can exist yet (pipes come with processes): end of file.
+            Content::Fifo => Ok(0),
             _ => Err(Errno::EINVAL),
         }
     }

@@ -167,12 +167,25 @@ impl Vfs {
     }
 
     pub fn walker<'a>(&'a self, root: &'a Arc<Dentry>) -> Walker<'a> {
-        Walker { root, mounts: &self.mounts, limits: path::WalkLimits::default(), open_files: None }
+        Walker {
+            root,
+            mounts: &self.mounts,
+            limits: path::WalkLimits::default(),
+            open_files: None,
+        }
     }
 
     /// A walker for a task: its root, and its descriptors for /proc/self/fd/N links.
-    pub fn task_walker<'a>(&'a self, root: &'a Arc<Dentry>, fds: &'a FdTable, pid: i32) -> Walker<'a> {
-        Walker { open_files: Some((fds, pid)), ..self.walker(root) }
+    pub fn task_walker<'a>(
+        &'a self,
+        root: &'a Arc<Dentry>,
+        fds: &'a FdTable,
+        pid: i32,
+    ) -> Walker<'a> {
+        Walker {
+            open_files: Some((fds, pid)),
+            ..self.walker(root)
+        }
     }
 
     /// Mounts `root` over directory `target`, creating it (in memory) if missing.

@@ -41,7 +41,11 @@ impl MountTable {
         let mut at = Some(d);
         while let Some(dentry) = at {
             let id = dentry.inode.id();
-            if let Some(i) = self.mounts.iter().rposition(|m| m.covers.is_some() && m.root.id() == id) {
+            if let Some(i) = self
+                .mounts
+                .iter()
+                .rposition(|m| m.covers.is_some() && m.root.id() == id)
+            {
                 return i;
             }
             at = dentry.parent.as_deref();

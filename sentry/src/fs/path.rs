@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::inode::{FileType, InodeRef};
 use super::mount::MountTable;
-use crate::kernel::fd::FdTable;
 use crate::errno::{Errno, SysResult};
+use crate::kernel::fd::FdTable;
 
 /// Longest path, terminating NUL included (PATH_MAX).
 pub const PATH_MAX: usize = 4096;
@@ -198,7 +198,10 @@ impl Walker<'_> {
                 if *links > MAX_SYMLINKS {
                     return Err(Errno::ELOOP);
                 }
-                let magic = child.inode.fd_link().and_then(|(pid, fd)| self.open_file(pid, fd));
+                let magic = child
+                    .inode
+                    .fd_link()
+                    .and_then(|(pid, fd)| self.open_file(pid, fd));
                 cur = match magic {
                     Some(open_file) => open_file,
                     None => self.walk(&cur, &child.inode.readlink()?, true, links)?,

@@ -364,12 +364,20 @@ pub struct Symlink {
 
 impl Symlink {
     pub fn new(attr: Attr, target: Generator) -> Arc<Symlink> {
-        Arc::new(Symlink { attr, target, fd_link: None })
+        Arc::new(Symlink {
+            attr,
+            target,
+            fd_link: None,
+        })
     }
 
     /// /proc/[pid]/fd/N: a link that leads to the open file itself.
     pub fn to_open_file(attr: Attr, target: Generator, pid: i32, fd: i32) -> Arc<Symlink> {
-        Arc::new(Symlink { attr, target, fd_link: Some((pid, fd)) })
+        Arc::new(Symlink {
+            attr,
+            target,
+            fd_link: Some((pid, fd)),
+        })
     }
 }
 

@@ -189,12 +189,14 @@ pub fn sys_fallocate(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         FileType::Fifo => return Err(Errno::ESPIPE),
         _ => return Err(Errno::ENODEV),
     }
-    if mode != 0 {
-        // Only plain allocation; hole punching and ranges are not supported.
+    const FALLOC_FL_KEEP_SIZE: u32 = 1;
+    if mode & !FALLOC_FL_KEEP_SIZE != 0 {
+        // Hole punching, zeroing and range collapsing are not supported.
         return Err(Errno::EOPNOTSUPP);
     }
     let end = offset.checked_add(len).ok_or(Errno::EFBIG)? as u64;
-    if end > d.inode.stat()?.size {
+    // Memory needs no preallocation; only the size can change.
+    if mode & FALLOC_FL_KEEP_SIZE == 0 && end > d.inode.stat()?.size {
         d.inode.set_attr(&SetAttr {
             size: Some(end),
             ..SetAttr::default()

@@ -100,7 +100,10 @@ pub fn lookup_at(
         });
     }
     let start = start_dir(ctx, dirfd, &path)?;
-    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     walker.resolve(&start, &path, follow).map(Target::Node)
 }
 
@@ -116,7 +119,10 @@ pub fn node_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64, follow: bool) -> SysRe
 fn parent_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64) -> SysResult<(Arc<Dentry>, Vec<u8>, bool)> {
     let path = read_path(ctx, path_addr)?;
     let start = start_dir(ctx, dirfd, &path)?;
-    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     walker.resolve_parent(&start, &path)
 }
 
@@ -166,7 +172,10 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
     } else {
         flags
     };
-    let mut walker = ctx.kernel.vfs.task_walker(&how.root, &ctx.task.fds, ctx.task.pid);
+    let mut walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&how.root, &ctx.task.fds, ctx.task.pid);
     walker.limits = how.limits;
     let dentry = if flags & O_CREAT != 0 {
         let (dir, name, trailing) = walker.resolve_parent(&how.start, &how.path)?;
@@ -185,6 +194,18 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
                 existing
             }
             Err(Errno::ENOENT) => {
+                // A dangling symlink is followed: the file is created where it points.
+                let (dir, name) = match walker.resolve(&dir, &name, false) {
+                    Ok(link) if follow && link.inode.file_type() == FileType::Symlink => {
+                        let target = link.inode.readlink()?;
+                        let (d, n, slash) = walker.resolve_parent(&dir, &target)?;
+                        if n.is_empty() || n == b"." || n == b".." || slash {
+                            return Err(Errno::EISDIR);
+                        }
+                        (d, n)
+                    }
+                    _ => (dir, name),
+                };
                 if dir.inode.read_only() {
                     return Err(Errno::EROFS);
                 }
@@ -214,19 +235,26 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
         if wants_write(flags) && dentry.inode.read_only() {
             return Err(Errno::EROFS);
         }
-        if kind == FileType::Socket {
+        // A socket, or /dev/tty without a controlling terminal.
+        if kind == FileType::Socket
+            || (kind == FileType::CharDevice && dentry.inode.stat()?.rdev == 0x500)
+        {
             return Err(Errno::ENXIO);
         }
         if kind == FileType::Fifo && !crate::fs::file::is_host_stream(dentry.inode.as_ref()) {
             // Reading and writing FIFOs needs pipes, which arrive with processes. A
-            // writer without readers would get ENXIO (O_NONBLOCK) or block forever.
-            return Err(if flags & O_ACCMODE == O_RDONLY {
-                Errno::EOPNOTSUPP
-            } else {
-                Errno::ENXIO
-            });
+            // writer without readers would get ENXIO (O_NONBLOCK) or block forever; a
+            // non-blocking reader may open one and sees end of file.
+            const O_NONBLOCK: u32 = 0o4000;
+            if flags & O_ACCMODE != O_RDONLY {
+                return Err(Errno::ENXIO);
+            }
+            if flags & O_NONBLOCK == 0 {
+                return Err(Errno::EOPNOTSUPP);
+            }
         }
-        if flags & O_TRUNC != 0 && kind == FileType::Regular && flags & O_ACCMODE != O_RDONLY {
+        // Linux truncates even when the file is opened read-only.
+        if flags & O_TRUNC != 0 && kind == FileType::Regular {
             dentry.inode.truncate(0)?;
         }
     }
@@ -344,7 +372,10 @@ fn make_node(
     if name.is_empty() || name == b"." || name == b".." {
         return Err(Errno::EEXIST);
     }
-    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     if walker.resolve(&dir, &name, false).is_ok() {
         return Err(Errno::EEXIST);
     }
@@ -434,7 +465,10 @@ fn do_unlink(ctx: &mut Ctx, dirfd: i32, path_addr: u64, directory: bool) -> SysR
         }
         _ => {}
     }
-    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     let victim = walker.resolve(&dir, &name, false)?;
     if !directory && trailing {
         return Err(if victim.is_dir() {
@@ -497,7 +531,10 @@ fn do_rename(
     if mounts.mount_of(&src_dir) != mounts.mount_of(&dst_dir) {
         return Err(Errno::EXDEV);
     }
-    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     let src = walker.resolve(&src_dir, &src_name, false)?;
     // A trailing slash says "directory": a file there is ENOTDIR.
     if (src_slash || dst_slash) && !src.is_dir() {
@@ -575,7 +612,10 @@ fn do_link(
     if name.is_empty() || name == b"." || name == b".." || trailing {
         return Err(Errno::EEXIST);
     }
-    let walker = ctx.kernel.vfs.task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
     if walker.resolve(&dir, &name, false).is_ok() {
         return Err(Errno::EEXIST);
     }
@@ -698,7 +738,10 @@ pub fn sys_fchdir(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 fn still_linked(ctx: &Ctx, d: &Dentry) -> bool {
     let Some(parent) = &d.parent else { return true };
     let mounts = &ctx.kernel.vfs.mounts;
-    parent.inode.lookup(&d.name).is_ok_and(|i| mounts.mounted_over(&i).unwrap_or(i).id() == d.inode.id())
+    parent
+        .inode
+        .lookup(&d.name)
+        .is_ok_and(|i| mounts.mounted_over(&i).unwrap_or(i).id() == d.inode.id())
 }
 
 pub fn sys_getcwd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

@@ -146,26 +146,14 @@ pub fn sys_statx(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 /// The filesystem type magic of the mount `d` is in.
 fn fs_magic(ctx: &Ctx, d: &Dentry) -> u64 {
-    let mut at = Some(d);
-    while let Some(dentry) = at {
-        let id = dentry.inode.id();
-        if let Some(m) = ctx
-            .kernel
-            .vfs
-            .mounts
-            .iter()
-            .find(|m| m.covers.is_some() && m.root.id() == id)
-        {
-            return match m.fstype {
-                "proc" => 0x9fa0,
-                "sysfs" => 0x6265_6572,
-                "bind" => 0xef53,
-                _ => 0x0102_1994,
-            };
-        }
-        at = dentry.parent.as_deref();
+    let mounts = &ctx.kernel.vfs.mounts;
+    match mounts.get(mounts.mount_of(d)).map(|m| m.fstype) {
+        Some("proc") => 0x9fa0,
+        Some("sysfs") => 0x6265_6572,
+        Some("bind") => 0xef53,
+        Some("overlay") | None => 0x794c_7630,
+        Some(_) => 0x0102_1994,
     }
-    0x794c_7630 // the root overlay
 }
 
 fn write_statfs(ctx: &mut Ctx, magic: u64, buf: u64) -> SysResult<u64> {
