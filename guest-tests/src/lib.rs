@@ -219,13 +219,18 @@ fn find_or_build_sentry() -> Result<PathBuf, String> {
 }
 
 /// A directory private to this test process: compiled programs, scratch files, the cwd of runs.
+///
+/// It lives in `target/guest-tests`, unless the workspace is under /tmp: the sandbox
+/// mounts a fresh tmpfs there, so programs and fixtures must sit elsewhere to be seen
+/// at the same path inside (then `/var/tmp/sentry-guest-tests`).
 pub fn work_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let base = match profile_dir().and_then(|p| p.parent().map(Path::to_path_buf)) {
-            Some(target) => target.join("guest-tests"),
-            None => std::env::temp_dir().join("guest-tests"),
-        };
+        let in_target = profile_dir()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .map(|target| target.join("guest-tests"))
+            .filter(|dir| !dir.starts_with("/tmp"));
+        let base = in_target.unwrap_or_else(|| PathBuf::from("/var/tmp/sentry-guest-tests"));
         remove_stale_dirs(&base);
         let dir = base.join(std::process::id().to_string());
         let _ = fs::remove_dir_all(&dir);
