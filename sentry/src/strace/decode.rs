@@ -121,6 +121,22 @@ pub fn decode(name: &str, c: &Call) -> Option<(Vec<String>, Ret)> {
             flags(a[3], fl::AT_FLAGS, "AT"),
         ],
         "lseek" => vec![int(a[0]), sdec(a[1]), xlat(a[2], fl::SEEK, "SEEK")],
+        "sendfile" => vec![int(a[0]), int(a[1]), ptr(a[2]), dec(a[3])],
+        "getdents64" => vec![int(a[0]), ptr(a[1]), dec(a[2])],
+        "rename" | "link" | "symlink" => vec![path(m, a[0]), path(m, a[1])],
+        "renameat" => vec![dirfd(a[0]), path(m, a[1]), dirfd(a[2]), path(m, a[3])],
+        "symlinkat" => vec![path(m, a[0]), dirfd(a[1]), path(m, a[2])],
+        "linkat" => vec![
+            dirfd(a[0]),
+            path(m, a[1]),
+            dirfd(a[2]),
+            path(m, a[3]),
+            flags(a[4], fl::AT_FLAGS, "AT"),
+        ],
+        "truncate" => vec![path(m, a[0]), dec(a[1])],
+        "ftruncate" => vec![int(a[0]), dec(a[1])],
+        "statfs" => vec![path(m, a[0]), ptr(a[1])],
+        "fstatfs" => vec![int(a[0]), ptr(a[1])],
         "ioctl" => {
             let mut v = vec![int(a[0])];
             v.extend(tty::ioctl_args(m, a[1], a[2], c.ok()));
