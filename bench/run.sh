@@ -8,8 +8,9 @@ rounds=${1:-5}
 
 cargo build --release -q -p sentry
 sentry=target/release/sentry
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Not under /tmp: the sandbox's /tmp is its own tmpfs.
+work=target/bench
+mkdir -p "$work"
 gcc -static -O2 -o "$work/getppid_loop" bench/getppid_loop.c
 if ! command -v runsc >/dev/null; then
     echo "bench: installing runsc (Debian package) to compare with gVisor" >&2
@@ -33,6 +34,7 @@ median_ms() {
 row() {
     local name=$1; shift
     local native sentry_ms runsc_ms
+    "$sentry" run -- "$@" >/dev/null 2>&1 || { echo "bench: sentry run -- $* failed" >&2; exit 1; }
     native=$(median_ms "$@")
     sentry_ms=$(median_ms "$sentry" run -- "$@")
     if command -v runsc >/dev/null; then
