@@ -209,7 +209,19 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         gid,
         egid: gid,
     };
-    let loaded = loader::load(&mut mm, &file, &image)
+    let walker = kernel.vfs.walker(&fs.root);
+    let mut open_interpreter = |path: &[u8]| -> Result<Box<dyn loader::elf::ReadAt>, ElfError> {
+        let found = walker
+            .resolve(&fs.cwd, path, true)
+            .map_err(|e| ElfError::Io(std::io::Error::from_raw_os_error(e.into_raw())))?;
+        if found.inode.file_type() != FileType::Regular {
+            return Err(ElfError::Io(std::io::Error::from_raw_os_error(
+                libc::EACCES,
+            )));
+        }
+        Ok(Box::new(found.inode.clone()))
+    };
+    let loaded = loader::load(&mut mm, &file, &image, &mut open_interpreter)
         .map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
 
     let regs = UserRegs {

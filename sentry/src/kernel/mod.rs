@@ -171,6 +171,14 @@ fn handle_exception(
         Ok(()) => return None,
         Err(FaultError::Unmapped) => SEGV_MAPERR,
         Err(FaultError::Forbidden) => SEGV_ACCERR,
+        Err(FaultError::BeyondFile) => {
+            const BUS_ADRERR: i32 = 2;
+            return Some(FaultSignal {
+                signo: signal::SIGBUS,
+                code: BUS_ADRERR,
+                addr: Some(fault_addr),
+            });
+        }
         Err(FaultError::OutOfMemory) => {
             log::error!(
                 "guest memory exhausted at a page fault; killing the task (raise --memory)"

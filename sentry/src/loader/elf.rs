@@ -14,8 +14,8 @@ pub enum ElfError {
     WrongMachine(u16),
     #[error("ELF file is not an executable (type {0})")]
     NotExecutable(u16),
-    #[error("dynamically linked executables are not supported yet (interpreter {0})")]
-    Dynamic(String),
+    #[error("cannot load the interpreter {0}: {1}")]
+    Interpreter(String, Box<ElfError>),
     #[error("malformed ELF: {0}")]
     Malformed(&'static str),
     #[error("cannot read: {0}")]
@@ -56,6 +56,8 @@ pub struct ElfFile {
     pub phoff: u64,
     pub phnum: u16,
     pub headers: Vec<ProgramHeader>,
+    /// PT_INTERP: the dynamic loader's path.
+    pub interpreter: Option<Vec<u8>>,
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -182,14 +184,17 @@ impl ElfFile {
         if !headers.iter().any(|h| h.kind == PT_LOAD) {
             return Err(ElfError::Malformed("no loadable segment"));
         }
+        let mut interpreter = None;
         if let Some(interp) = headers.iter().find(|h| h.kind == PT_INTERP) {
             let len = interp.filesz.min(4096) as usize;
             let mut name = vec![0u8; len];
             file.read_exact_at(&mut name, interp.offset)
                 .map_err(|_| ElfError::Malformed("interpreter path past end of file"))?;
-            let name = String::from_utf8_lossy(name.split(|b| *b == 0).next().unwrap_or_default())
-                .into_owned();
-            return Err(ElfError::Dynamic(name));
+            let name: Vec<u8> = name.split(|b| *b == 0).next().unwrap_or_default().to_vec();
+            if name.is_empty() {
+                return Err(ElfError::Malformed("empty interpreter path"));
+            }
+            interpreter = Some(name);
         }
         Ok(ElfFile {
             position_independent,
@@ -197,6 +202,7 @@ impl ElfFile {
             phoff,
             phnum,
             headers,
+            interpreter,
         })
     }
 

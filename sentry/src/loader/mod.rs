@@ -37,10 +37,12 @@ fn load_segments(
     mm: &mut MemoryManager,
     file: &(impl ReadAt + ?Sized),
     elf: &ElfFile,
+    base: u64,
+    kind: VmaKind,
 ) -> Result<(u64, u64), ElfError> {
     let first = elf.segments().map(|s| s.vaddr).min().unwrap_or(0);
     let bias = if elf.position_independent {
-        PIE_LOAD_BASE - page_align_down(first)
+        base - page_align_down(first)
     } else {
         0
     };
@@ -60,13 +62,7 @@ fn load_segments(
         // Segments may share a boundary page; the first to map it keeps its rights.
         let map_start = page_align_down(start).max(image_end);
         if map_start < map_end {
-            mm.map_fixed(
-                map_start,
-                map_end,
-                segment_prot(seg.flags),
-                false,
-                VmaKind::Program,
-            );
+            mm.map_fixed(map_start, map_end, segment_prot(seg.flags), false, kind);
         }
         let mut buf = vec![0u8; COPY_CHUNK];
         let mut done = 0u64;
@@ -91,18 +87,65 @@ fn load_segments(
 }
 
 /// Loads `file` into `mm` and builds the initial stack from `image`.
+/// Opens the program's interpreter (PT_INTERP) by path, inside the sandbox.
+pub type OpenInterpreter<'a> = &'a mut dyn FnMut(&[u8]) -> Result<Box<dyn ReadAt>, ElfError>;
+
+/// The span of addresses the loadable segments cover, page aligned.
+fn image_span(elf: &ElfFile) -> Option<u64> {
+    let first = page_align_down(elf.segments().map(|s| s.vaddr).min()?);
+    let end = elf
+        .segments()
+        .filter_map(|s| s.vaddr.checked_add(s.memsz))
+        .max()?;
+    page_align_up(end)?.checked_sub(first)
+}
+
+/// Loads the dynamic loader where mmap would put it; returns (load base, entry).
+fn load_interpreter(
+    mm: &mut MemoryManager,
+    path: &[u8],
+    open: OpenInterpreter,
+) -> Result<(u64, u64), ElfError> {
+    let shown = String::from_utf8_lossy(path).into_owned();
+    let wrap = |e: ElfError| ElfError::Interpreter(shown.clone(), Box::new(e));
+    let file = open(path).map_err(wrap)?;
+    let elf = ElfFile::parse(file.as_ref()).map_err(wrap)?;
+    if !elf.position_independent || elf.interpreter.is_some() {
+        return Err(wrap(ElfError::Malformed(
+            "the interpreter must be a static ET_DYN object",
+        )));
+    }
+    let span = image_span(&elf).ok_or_else(|| wrap(ElfError::Malformed("bad segment layout")))?;
+    let base = mm
+        .free_area(span)
+        .map_err(|_| wrap(ElfError::Malformed("no room for the interpreter")))?;
+    mm.set_interpreter_label(shown.clone());
+    let (bias, _) =
+        load_segments(mm, file.as_ref(), &elf, base, VmaKind::Interpreter).map_err(wrap)?;
+    let entry = elf
+        .entry
+        .checked_add(bias)
+        .ok_or_else(|| wrap(ElfError::Malformed("bad entry point")))?;
+    Ok((base, entry))
+}
+
 pub fn load(
     mm: &mut MemoryManager,
     file: &(impl ReadAt + ?Sized),
     image: &StackImage,
+    open_interpreter: OpenInterpreter,
 ) -> Result<LoadedProgram, ElfError> {
     let elf = ElfFile::parse(file)?;
-    let (bias, image_end) = load_segments(mm, file, &elf)?;
+    let (bias, image_end) = load_segments(mm, file, &elf, PIE_LOAD_BASE, VmaKind::Program)?;
     let entry = elf
         .entry
         .checked_add(bias)
         .filter(|e| *e < TASK_SIZE)
         .ok_or(ElfError::Malformed("bad entry point"))?;
+    let (interp_base, first_instruction) = match &elf.interpreter {
+        Some(path) => load_interpreter(mm, path, open_interpreter)?,
+        None => (0, entry),
+    };
     mm.map_fixed(
         STACK_TOP - STACK_SIZE,
         STACK_TOP,
@@ -114,6 +157,7 @@ pub fn load(
         phdr: elf.phdr_vaddr().map_or(0, |p| p + bias),
         phnum: u64::from(elf.phnum),
         entry,
+        base: interp_base,
     };
     let stack_pointer = image.write(mm, STACK_TOP, &aux).map_err(|e| match e {
         stack::StackError::TooBig => ElfError::Malformed("argument list too long"),
@@ -121,7 +165,7 @@ pub fn load(
     })?;
     mm.set_brk_start(image_end);
     Ok(LoadedProgram {
-        entry,
+        entry: first_instruction,
         stack_pointer,
         brk_start: image_end,
     })

@@ -38,6 +38,8 @@ pub struct AuxValues {
     pub phdr: u64,
     pub phnum: u64,
     pub entry: u64,
+    /// Where the interpreter was loaded (AT_BASE), 0 without one.
+    pub base: u64,
 }
 
 /// Everything the stack holds that does not come from the ELF file.
@@ -111,7 +113,7 @@ impl StackImage {
             (AT_PHDR, aux.phdr),
             (AT_PHENT, super::elf::PHDR_SIZE as u64),
             (AT_PHNUM, aux.phnum),
-            (AT_BASE, 0),
+            (AT_BASE, aux.base),
             (AT_FLAGS, 0),
             (AT_ENTRY, aux.entry),
             (AT_UID, u64::from(self.uid)),

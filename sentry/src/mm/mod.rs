@@ -63,6 +63,8 @@ pub enum FaultError {
     Forbidden,
     /// Guest memory is exhausted.
     OutOfMemory,
+    /// A file mapping touched past the end of its file (SIGBUS, BUS_ADRERR).
+    BeyondFile,
 }
 
 /// Counters for `--stats`.
@@ -80,6 +82,7 @@ pub struct MemoryManager {
     brk: u64,
     stats: MmStats,
     exe_label: String,
+    interp_label: String,
 }
 
 impl MemoryManager {
@@ -91,6 +94,7 @@ impl MemoryManager {
             brk: 0,
             stats: MmStats::default(),
             exe_label: String::new(),
+            interp_label: String::new(),
         }
     }
 
@@ -111,13 +115,33 @@ impl MemoryManager {
         }
     }
 
-    /// Realizes page `va` of `vma` with a zeroed frame.
+    /// Realizes page `va` of `vma`: a zeroed frame, or the file's page for a file
+    /// mapping (SIGBUS past the end of the file).
     fn realize(&mut self, va: u64, vma: &Vma) -> Result<(), FaultError> {
+        let mut contents = None;
+        if let (Some(file), Some(offset)) = (&vma.file, vma.file_offset(va)) {
+            let size = file.inode.stat().map_err(|_| FaultError::BeyondFile)?.size;
+            if offset >= page_align_up(size).unwrap_or(u64::MAX) {
+                return Err(FaultError::BeyondFile);
+            }
+            let mut page = vec![0u8; PAGE_SIZE as usize];
+            let mut got = 0;
+            while got < page.len() {
+                match file.inode.read_at(&mut page[got..], offset + got as u64) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got += n,
+                }
+            }
+            contents = Some(page);
+        }
         let frame = self
             .space
             .ram()
             .alloc()
             .map_err(|_| FaultError::OutOfMemory)?;
+        if let Some(page) = contents {
+            let _ = self.space.ram().write(frame.addr(), &page);
+        }
         match self.space.map(va, frame, Self::page_flags(vma.prot)) {
             Ok(None) => {
                 self.stats.pages_realized += 1;
@@ -141,7 +165,7 @@ impl MemoryManager {
             .into_iter()
             .map(|(va, _)| va)
             .collect();
-        let vmas: Vec<Vma> = self.vmas.intersecting(start, end).copied().collect();
+        let vmas: Vec<Vma> = self.vmas.intersecting(start, end).cloned().collect();
         for vma in vmas.iter().filter(|v| v.prot.accessible()) {
             let mut va = vma.start.max(start);
             while va < vma.end.min(end) {
@@ -157,7 +181,7 @@ impl MemoryManager {
     /// mapping allows `access`.
     pub fn handle_fault(&mut self, addr: u64, access: Access) -> Result<(), FaultError> {
         self.stats.page_faults += 1;
-        let vma = *self.vmas.find(addr).ok_or(FaultError::Unmapped)?;
+        let vma = self.vmas.find(addr).ok_or(FaultError::Unmapped)?.clone();
         let allowed = match access {
             Access::Read => vma.prot.accessible(),
             Access::Write => vma.prot.write,
@@ -199,10 +223,12 @@ impl MemoryManager {
                 write: v.prot.write,
                 exec: v.prot.exec,
                 shared: v.shared,
-                label: match v.kind {
-                    VmaKind::Heap => "[heap]".into(),
-                    VmaKind::Stack if v.end == STACK_TOP => "[stack]".into(),
-                    VmaKind::Program => self.exe_label.clone(),
+                label: match (&v.file, v.kind) {
+                    (Some(f), _) => f.path.clone(),
+                    (None, VmaKind::Heap) => "[heap]".into(),
+                    (None, VmaKind::Stack) if v.end == STACK_TOP => "[stack]".into(),
+                    (None, VmaKind::Program) => self.exe_label.clone(),
+                    (None, VmaKind::Interpreter) => self.interp_label.clone(),
                     _ => String::new(),
                 },
             })
@@ -211,10 +237,25 @@ impl MemoryManager {
         (maps, size, self.stats.pages_realized)
     }
 
+    /// Whether `[start, end)` is covered by mappings.
+    pub fn is_mapped(&self, start: u64, end: u64) -> bool {
+        self.vmas.covers(start, end)
+    }
+
     /// Guest memory size and free bytes.
     pub fn memory(&self) -> (u64, u64) {
         let ram = self.space.ram();
         (ram.size(), ram.frames_available() * PAGE_SIZE)
+    }
+
+    /// Names the interpreter's mappings in /proc/[pid]/maps.
+    pub fn set_interpreter_label(&mut self, label: String) {
+        self.interp_label = label;
+    }
+
+    /// A free range of `len` bytes where mmap would put it.
+    pub fn free_area(&self, len: u64) -> SysResult<u64> {
+        self.find_free(0, len)
     }
 
     /// Names the program's mappings in /proc/[pid]/maps.
@@ -232,6 +273,19 @@ impl MemoryManager {
 
     /// Adds a mapping over `[start, end)`, replacing whatever was there.
     pub fn map_fixed(&mut self, start: u64, end: u64, prot: Prot, shared: bool, kind: VmaKind) {
+        self.map_fixed_file(start, end, prot, shared, kind, None);
+    }
+
+    /// `map_fixed` for a mapping that may be backed by a file.
+    pub fn map_fixed_file(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: Prot,
+        shared: bool,
+        kind: VmaKind,
+        file: Option<vma::FileBacking>,
+    ) {
         self.unmap_range(start, end);
         self.vmas.insert(Vma {
             start,
@@ -239,16 +293,54 @@ impl MemoryManager {
             prot,
             shared,
             kind,
+            file,
         });
         if end - start <= EAGER_POPULATE_LIMIT && prot.accessible() {
             self.populate(start, end);
         }
     }
 
-    /// Removes mappings and frees their pages in `[start, end)`.
+    /// Removes mappings and frees their pages in `[start, end)`, writing shared file
+    /// pages back first.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
+        self.write_back(start, end);
         self.vmas.remove_range(start, end);
         self.discard_pages(start, end);
+    }
+
+    /// Writes the realized pages of shared, writable file mappings in `[start, end)`
+    /// back to their files (msync, munmap, exit). Never extends a file.
+    pub fn write_back(&mut self, start: u64, end: u64) {
+        let shared: Vec<Vma> = self
+            .vmas
+            .intersecting(start, end)
+            .filter(|v| {
+                v.shared && v.file.is_some() && v.file.as_ref().is_some_and(|f| f.may_write)
+            })
+            .cloned()
+            .collect();
+        for vma in shared {
+            let Some(file) = &vma.file else { continue };
+            let Ok(size) = file.inode.stat().map(|s| s.size) else {
+                continue;
+            };
+            for (va, t) in self
+                .space
+                .mapped_pages(vma.start.max(start), vma.end.min(end))
+            {
+                let Some(offset) = vma.file_offset(va) else {
+                    continue;
+                };
+                if offset >= size {
+                    continue;
+                }
+                let n = (size - offset).min(PAGE_SIZE) as usize;
+                let mut page = vec![0u8; n];
+                if self.space.ram().read(t.frame.addr(), &mut page).is_ok() {
+                    let _ = file.inode.write_at(&page, offset);
+                }
+            }
+        }
     }
 
     /// Frees the realized pages of `[start, end)`; the mappings stay (they read as zero).

@@ -3,7 +3,7 @@
 
 use vmm::PAGE_SIZE;
 
-use super::vma::{Prot, Vma, VmaKind};
+use super::vma::{FileBacking, Prot, Vma, VmaKind};
 use super::*;
 
 const MAP_SHARED: u64 = 0x01;
@@ -69,19 +69,17 @@ impl MemoryManager {
     }
 
     /// mmap(2) for anonymous memory.
-    pub fn mmap(&mut self, req: MmapRequest) -> SysResult<u64> {
+    /// mmap(2); `file` backs the mapping unless MAP_ANONYMOUS is set.
+    pub fn mmap(&mut self, req: MmapRequest, file: Option<FileBacking>) -> SysResult<u64> {
         self.check_map_count()?;
         if !is_page_aligned(req.offset) {
             return Err(Errno::EINVAL);
         }
-        if req.flags & MAP_ANONYMOUS == 0 {
-            // File mappings arrive with the filesystem; only the standard streams exist.
-            return Err(if (0..=2).contains(&req.fd) {
-                Errno::EACCES
-            } else {
-                Errno::EBADF
-            });
-        }
+        let file = if req.flags & MAP_ANONYMOUS == 0 {
+            Some(file.ok_or(Errno::EBADF)?)
+        } else {
+            None
+        };
         if req.flags & MAP_HUGETLB != 0 {
             return Err(Errno::EINVAL);
         }
@@ -95,11 +93,16 @@ impl MemoryManager {
             return Err(Errno::ENOMEM);
         }
         // MAP_SHARED_VALIDATE is for file mappings; for anonymous memory it is EINVAL.
+        const MAP_SHARED_VALIDATE: u64 = 0x03;
         let shared = match req.flags & MAP_TYPE {
             MAP_PRIVATE => false,
             MAP_SHARED if req.flags & MAP_GROWSDOWN == 0 => true,
+            MAP_SHARED_VALIDATE if file.is_some() => true,
             _ => return Err(Errno::EINVAL),
         };
+        if file.is_some() && req.offset.checked_add(len).is_none() {
+            return Err(Errno::EOVERFLOW);
+        }
         let fixed = req.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
         let start = if fixed {
             if !is_page_aligned(req.addr) {
@@ -124,7 +127,7 @@ impl MemoryManager {
         } else {
             VmaKind::Anonymous
         };
-        self.map_fixed(start, start + len, prot, shared, kind);
+        self.map_fixed_file(start, start + len, prot, shared, kind, file);
         if req.flags & MAP_POPULATE != 0 {
             self.populate(start, start + len);
         }
@@ -132,7 +135,7 @@ impl MemoryManager {
     }
 
     /// A free range of `len` bytes: at `hint` if possible, else top-down below MMAP_BASE.
-    fn find_free(&self, hint: u64, len: u64) -> SysResult<u64> {
+    pub(super) fn find_free(&self, hint: u64, len: u64) -> SysResult<u64> {
         if hint >= MMAP_MIN_ADDR {
             if let Some(end) = hint.checked_add(len) {
                 if end <= TASK_SIZE && !self.vmas.overlaps(hint, end) {
@@ -177,6 +180,10 @@ impl MemoryManager {
         }
         if !self.vmas.covers(addr, end) {
             return Err(Errno::ENOMEM);
+        }
+        let cannot_write = |v: &Vma| v.shared && v.file.as_ref().is_some_and(|f| !f.may_write);
+        if prot.write && self.vmas.intersecting(addr, end).any(cannot_write) {
+            return Err(Errno::EACCES);
         }
         self.check_map_count()?;
         self.protect_range(addr, end, prot);
@@ -268,7 +275,7 @@ impl MemoryManager {
                 return Err(Errno::EINVAL);
             }
         }
-        let vma = *self.vmas.find(old).ok_or(Errno::EFAULT)?;
+        let vma = self.vmas.find(old).ok_or(Errno::EFAULT)?.clone();
         if old_len == 0 {
             // Duplicating a shared mapping needs frames shared by two mappings: not yet.
             return Err(Errno::EINVAL);

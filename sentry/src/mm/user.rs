@@ -28,7 +28,7 @@ impl MemoryManager {
         while at < end {
             let page = page_align_down(at);
             let n = ((page + PAGE_SIZE).min(end) - at) as usize;
-            let vma = *self.vmas.find(at).ok_or(Errno::EFAULT)?;
+            let vma = self.vmas.find(at).ok_or(Errno::EFAULT)?;
             let allowed = match access {
                 Access::Read => vma.prot.read || vma.prot.write || vma.prot.exec,
                 Access::Write => vma.prot.write,

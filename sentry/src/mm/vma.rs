@@ -4,7 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use vmm::PAGE_SIZE;
+
+use crate::fs::inode::InodeRef;
 
 /// Access rights of a mapping (PROT_READ, PROT_WRITE, PROT_EXEC).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,23 +51,62 @@ pub enum VmaKind {
     Anonymous,
     /// A loaded ELF segment.
     Program,
+    /// The dynamic loader's segments.
+    Interpreter,
     Heap,
     Stack,
 }
 
+/// The file behind a mapping.
+#[derive(Clone)]
+pub struct FileBacking {
+    pub inode: InodeRef,
+    /// File offset of the mapping's first byte.
+    pub offset: u64,
+    /// The path /proc/[pid]/maps shows.
+    pub path: String,
+    /// Whether the file was opened for writing (a shared mapping may become writable).
+    pub may_write: bool,
+}
+
+impl PartialEq for FileBacking {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inode, &other.inode) && self.offset == other.offset
+    }
+}
+
+impl Eq for FileBacking {}
+
+impl std::fmt::Debug for FileBacking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{:#x}", self.path, self.offset)
+    }
+}
+
 /// One mapping: `[start, end)`, page aligned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vma {
     pub start: u64,
     pub end: u64,
     pub prot: Prot,
     pub shared: bool,
     pub kind: VmaKind,
+    pub file: Option<FileBacking>,
 }
 
 impl Vma {
+    /// Whether two neighbouring mappings can become one (file mappings never merge).
     fn same_attributes(&self, other: &Vma) -> bool {
-        self.prot == other.prot && self.shared == other.shared && self.kind == other.kind
+        self.prot == other.prot
+            && self.shared == other.shared
+            && self.kind == other.kind
+            && self.file.is_none()
+            && other.file.is_none()
+    }
+
+    /// The file offset of address `addr` inside a file mapping.
+    pub fn file_offset(&self, addr: u64) -> Option<u64> {
+        self.file.as_ref().map(|f| f.offset + (addr - self.start))
     }
 }
 
@@ -121,17 +164,18 @@ impl VmaSet {
     /// Adds a mapping over a free range, merging with equal neighbours.
     pub fn insert(&mut self, vma: Vma) {
         debug_assert!(!self.overlaps(vma.start, vma.end));
-        self.by_start.insert(vma.start, vma);
-        self.merge_around(vma.start);
-        self.merge_around(vma.end);
+        let (start, end) = (vma.start, vma.end);
+        self.by_start.insert(start, vma);
+        self.merge_around(start);
+        self.merge_around(end);
     }
 
     /// Merges the mapping ending at `boundary` with the one starting there, if alike.
     fn merge_around(&mut self, boundary: u64) {
-        let Some(next) = self.by_start.get(&boundary).copied() else {
+        let Some(next) = self.by_start.get(&boundary).cloned() else {
             return;
         };
-        let Some(prev) = self.find(boundary.wrapping_sub(1)).copied() else {
+        let Some(prev) = self.find(boundary.wrapping_sub(1)).cloned() else {
             return;
         };
         if prev.end == boundary && prev.same_attributes(&next) {
@@ -144,7 +188,7 @@ impl VmaSet {
 
     /// Splits the mapping containing `addr` so that one starts exactly at `addr`.
     fn split_at(&mut self, addr: u64) {
-        let Some(v) = self.find(addr).copied() else {
+        let Some(v) = self.find(addr).cloned() else {
             return;
         };
         if v.start == addr {
@@ -153,7 +197,18 @@ impl VmaSet {
         if let Some(left) = self.by_start.get_mut(&v.start) {
             left.end = addr;
         }
-        self.by_start.insert(addr, Vma { start: addr, ..v });
+        let file = v.file.clone().map(|f| FileBacking {
+            offset: f.offset + (addr - v.start),
+            ..f
+        });
+        self.by_start.insert(
+            addr,
+            Vma {
+                start: addr,
+                file,
+                ..v
+            },
+        );
     }
 
     /// Removes `[start, end)` from the set and returns the pieces removed.
@@ -212,6 +267,7 @@ mod tests {
             prot,
             shared: false,
             kind: VmaKind::Anonymous,
+            file: None,
         }
     }
     const RO: Prot = Prot {

@@ -281,7 +281,6 @@ pub fn decode(name: &str, c: &Call) -> Option<(Vec<String>, Ret)> {
         "fchmod" => vec![int(a[0]), octal(a[1] & 0xffff_ffff)],
         "mkdirat" => vec![dirfd(a[0]), path(m, a[1]), octal(a[2] & 0xffff_ffff)],
         "unlinkat" => vec![dirfd(a[0]), path(m, a[1]), flags(a[2], fl::AT_FLAGS, "AT")],
-        "rename" => vec![path(m, a[0]), path(m, a[1])],
         "umask" => {
             ret = Ret::Octal;
             vec![octal(a[0] & 0xffff_ffff)]

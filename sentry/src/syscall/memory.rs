@@ -1,40 +1,112 @@
 //! Memory syscalls: thin wrappers over the memory manager.
 
 use super::Args;
-use crate::errno::SysResult;
+use crate::errno::{Errno, SysResult};
+use crate::fs::file::{O_ACCMODE, O_APPEND, O_RDWR, O_WRONLY};
+use crate::fs::inode::FileType;
 use crate::kernel::Ctx;
 use crate::mm::syscalls::MmapRequest;
+use crate::mm::vma::FileBacking;
 
 pub fn sys_brk(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    Ok(ctx.task.mm.brk(a.u64(0)))
+    changing_maps(ctx, |mm| Ok(mm.brk(a.u64(0))))
+}
+
+const MAP_ANONYMOUS: u64 = 0x20;
+const PROT_WRITE: u64 = 0x2;
+
+/// The file an mmap without MAP_ANONYMOUS maps, with Linux's access checks; `None`
+/// when the file behaves as anonymous memory (/dev/zero).
+fn mapped_file(ctx: &Ctx, req: &MmapRequest) -> SysResult<Option<FileBacking>> {
+    let file = ctx.task.fds.get(req.fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let dentry = file.dentry().ok_or(Errno::ENODEV)?;
+    match dentry.inode.file_type() {
+        FileType::Regular => {}
+        // /dev/zero: mapping it is anonymous memory.
+        FileType::CharDevice if dentry.inode.stat()?.rdev == 0x105 => return Ok(None),
+        _ => return Err(Errno::ENODEV),
+    }
+    let mode = file.flags() & O_ACCMODE;
+    if mode == O_WRONLY {
+        return Err(Errno::EACCES);
+    }
+    let shared = req.flags & 0x03 != 0x02;
+    if shared && req.prot & PROT_WRITE != 0 && (mode != O_RDWR || file.flags() & O_APPEND != 0) {
+        return Err(Errno::EACCES);
+    }
+    Ok(Some(FileBacking {
+        inode: dentry.inode.clone(),
+        offset: req.offset,
+        path: String::from_utf8_lossy(&dentry.path()).into_owned(),
+        may_write: mode == O_RDWR && file.flags() & O_APPEND == 0,
+    }))
 }
 
 pub fn sys_mmap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task.mm.mmap(MmapRequest {
+    let mut req = MmapRequest {
         addr: a.u64(0),
         len: a.u64(1),
         prot: a.u64(2),
         flags: a.u64(3),
         fd: a.i32(4),
         offset: a.u64(5),
-    })
+    };
+    let mut file = None;
+    if req.flags & MAP_ANONYMOUS == 0 {
+        file = mapped_file(ctx, &req)?;
+        if file.is_none() {
+            req.flags |= MAP_ANONYMOUS;
+        }
+    }
+    changing_maps(ctx, |mm| mm.mmap(req, file))
+}
+
+pub fn sys_msync(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    let (addr, len, flags) = (a.u64(0), a.u64(1), a.u64(2));
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC)
+        || addr % vmm::PAGE_SIZE != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+    if !ctx.task.mm.is_mapped(addr, end) {
+        return Err(Errno::ENOMEM);
+    }
+    ctx.task.mm.write_back(addr, end);
+    Ok(0)
+}
+
+/// Runs a change to the address space, then refreshes what procfs shows of it.
+fn changing_maps<T>(
+    ctx: &mut Ctx,
+    change: impl FnOnce(&mut crate::mm::MemoryManager) -> SysResult<T>,
+) -> SysResult<T> {
+    let r = change(&mut ctx.task.mm);
+    if r.is_ok() {
+        ctx.task.publish_memory();
+    }
+    r
 }
 
 pub fn sys_munmap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task.mm.munmap(a.u64(0), a.u64(1)).map(|()| 0)
+    changing_maps(ctx, |mm| mm.munmap(a.u64(0), a.u64(1))).map(|()| 0)
 }
 
 pub fn sys_mprotect(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task
-        .mm
-        .mprotect(a.u64(0), a.u64(1), a.u64(2))
-        .map(|()| 0)
+    changing_maps(ctx, |mm| mm.mprotect(a.u64(0), a.u64(1), a.u64(2))).map(|()| 0)
 }
 
 pub fn sys_mremap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task
-        .mm
-        .mremap(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    changing_maps(ctx, |mm| {
+        mm.mremap(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    })
 }
 
 pub fn sys_madvise(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

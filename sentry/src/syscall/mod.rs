@@ -2,6 +2,7 @@
 //! `sentry syscalls`), argument access, and the one place results become `-errno`.
 
 mod fd;
+mod futex;
 mod io;
 mod memory;
 mod path;

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use syscalls::Sysno;
 
-use super::{fd, io, memory, path, poll, process, signal, stat, time, Handler};
+use super::{fd, futex, io, memory, path, poll, process, signal, stat, time, Handler};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +144,51 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::lchown, path::sys_lchown),
     full(Sysno::fchownat, path::sys_fchownat),
     full(Sysno::utimensat, path::sys_utimensat),
+    partial(
+        Sysno::getxattr,
+        path::sys_getxattr,
+        "no extended attributes are stored: ENODATA",
+    ),
+    partial(
+        Sysno::lgetxattr,
+        path::sys_lgetxattr,
+        "no extended attributes are stored: ENODATA",
+    ),
+    partial(
+        Sysno::fgetxattr,
+        path::sys_fgetxattr,
+        "no extended attributes are stored: ENODATA",
+    ),
+    partial(
+        Sysno::listxattr,
+        path::sys_listxattr,
+        "no extended attributes are stored: empty list",
+    ),
+    partial(
+        Sysno::llistxattr,
+        path::sys_llistxattr,
+        "no extended attributes are stored: empty list",
+    ),
+    partial(
+        Sysno::flistxattr,
+        path::sys_flistxattr,
+        "no extended attributes are stored: empty list",
+    ),
+    partial(
+        Sysno::setxattr,
+        path::sys_setxattr,
+        "extended attributes cannot be set: EOPNOTSUPP",
+    ),
+    partial(
+        Sysno::lsetxattr,
+        path::sys_lsetxattr,
+        "extended attributes cannot be set: EOPNOTSUPP",
+    ),
+    partial(
+        Sysno::fsetxattr,
+        path::sys_fsetxattr,
+        "extended attributes cannot be set: EOPNOTSUPP",
+    ),
     full(Sysno::stat, stat::sys_stat),
     full(Sysno::lstat, stat::sys_lstat),
     full(Sysno::fstat, stat::sys_fstat),
@@ -179,6 +224,16 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "anonymous mappings only; no file mappings yet",
     ),
     full(Sysno::munmap, memory::sys_munmap),
+    partial(
+        Sysno::futex,
+        futex::sys_futex,
+        "one thread: waits sleep out their timeout, wakes find no one; PI ops give ENOSYS",
+    ),
+    partial(
+        Sysno::msync,
+        memory::sys_msync,
+        "writes shared file pages back; no page cache shared with read/write",
+    ),
     full(Sysno::mprotect, memory::sys_mprotect),
     partial(
         Sysno::mremap,

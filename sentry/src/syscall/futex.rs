@@ -1,0 +1,132 @@
+//! futex(2) for a process with one thread: nobody else can wake a waiter or be woken,
+//! so waits only check the value and sleep out their timeout, and wakes find no one.
+
+use std::time::Duration;
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::Ctx;
+
+const FUTEX_WAIT: u32 = 0;
+const FUTEX_WAKE: u32 = 1;
+const FUTEX_REQUEUE: u32 = 3;
+const FUTEX_CMP_REQUEUE: u32 = 4;
+const FUTEX_WAKE_OP: u32 = 5;
+const FUTEX_WAIT_BITSET: u32 = 9;
+const FUTEX_WAKE_BITSET: u32 = 10;
+const FUTEX_PRIVATE_FLAG: u32 = 128;
+const FUTEX_CLOCK_REALTIME: u32 = 256;
+
+fn read_u32(ctx: &mut Ctx, addr: u64) -> SysResult<u32> {
+    if addr % 4 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 4];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+/// FUTEX_WAKE_OP's operation on the second word; returns whether its comparison held.
+fn wake_op(ctx: &mut Ctx, addr: u64, encoded: u32) -> SysResult<bool> {
+    let op = (encoded >> 28) & 0x7;
+    let shift_arg = encoded & (8 << 28) != 0;
+    let cmp = (encoded >> 24) & 0xf;
+    let mut oparg = (encoded >> 12) & 0xfff;
+    let cmparg = encoded & 0xfff;
+    if shift_arg {
+        oparg = 1u32.checked_shl(oparg).unwrap_or(0);
+    }
+    let old = read_u32(ctx, addr)?;
+    let new = match op {
+        0 => oparg,
+        1 => old.wrapping_add(oparg),
+        2 => old | oparg,
+        3 => old & !oparg,
+        4 => old ^ oparg,
+        _ => return Err(Errno::ENOSYS),
+    };
+    ctx.task.mm.write_u32(addr, new)?;
+    let (old, cmparg) = (old as i32, cmparg as i32);
+    Ok(match cmp {
+        0 => old == cmparg,
+        1 => old != cmparg,
+        2 => old < cmparg,
+        3 => old <= cmparg,
+        4 => old > cmparg,
+        5 => old >= cmparg,
+        _ => return Err(Errno::ENOSYS),
+    })
+}
+
+pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (uaddr, op, val, timeout, uaddr2, val3) =
+        (a.u64(0), a.u32(1), a.u32(2), a.u64(3), a.u64(4), a.u32(5));
+    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) {
+        return Err(Errno::ENOSYS);
+    }
+    match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            if cmd == FUTEX_WAIT_BITSET && val3 == 0 {
+                return Err(Errno::EINVAL);
+            }
+            if read_u32(ctx, uaddr)? != val {
+                return Err(Errno::EAGAIN);
+            }
+            let wait = if timeout == 0 {
+                None
+            } else {
+                let mut b = [0u8; 16];
+                ctx.task.mm.copy_in(timeout, &mut b)?;
+                let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+                let nanos = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
+                if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
+                    return Err(Errno::EINVAL);
+                }
+                let t = Duration::new(secs as u64, nanos as u32);
+                // FUTEX_WAIT's timeout is relative; the bitset variant's is absolute.
+                Some(if cmd == FUTEX_WAIT {
+                    t
+                } else {
+                    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { 0 } else { 1 };
+                    t.saturating_sub(ctx.kernel.clock.now(clock, ctx.task.cpu_time)?)
+                })
+            };
+            match wait {
+                Some(d) => {
+                    ctx.kernel.clock.sleep(d);
+                    Err(Errno::ETIMEDOUT)
+                }
+                None => {
+                    // No other thread exists to wake us: Linux would sleep forever too.
+                    log::warn!(
+                        "futex wait without timeout in a single-threaded process: sleeping forever"
+                    );
+                    loop {
+                        ctx.kernel.clock.sleep(Duration::from_secs(3600));
+                    }
+                }
+            }
+        }
+        FUTEX_WAKE => Ok(0),
+        FUTEX_WAKE_BITSET => {
+            if val3 == 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(0)
+        }
+        FUTEX_REQUEUE => Ok(0),
+        FUTEX_CMP_REQUEUE => {
+            if read_u32(ctx, uaddr)? != val3 {
+                return Err(Errno::EAGAIN);
+            }
+            Ok(0)
+        }
+        FUTEX_WAKE_OP => {
+            wake_op(ctx, uaddr2, val3)?;
+            Ok(0)
+        }
+        // Priority-inheritance locks and FUTEX_WAIT_REQUEUE_PI wait for threads.
+        _ => Err(Errno::ENOSYS),
+    }
+}
