@@ -126,14 +126,28 @@ fn elf64_other_machine_is_126() {
 }
 
 #[test]
-fn dynamically_linked_is_126() {
-    let path = Path::new("/bin/true");
-    let bytes = fs::read(path).expect("/bin/true");
+fn dynamically_linked_runs_like_native() {
+    let bytes = fs::read("/bin/false").expect("/bin/false");
     assert!(
         bytes.windows(12).any(|w| w == b"/lib64/ld-li"),
-        "/bin/true should be dynamic"
+        "/bin/false should be dynamic"
     );
-    refused(path, 126);
+    guest_tests::assert_same_host("/bin/false", &[]);
+}
+
+#[test]
+fn missing_interpreter_is_126() {
+    // /bin/true with its PT_INTERP pointing nowhere (same length, so offsets hold).
+    let mut bytes = fs::read("/bin/true").expect("/bin/true");
+    let from = b"/lib64/ld-linux-x86-64.so.2";
+    let to = b"/lib64/ld-absent-x86-64.so.";
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("/bin/true names ld-linux");
+    bytes[at..at + to.len()].copy_from_slice(to);
+    let path = executable("no-interp", &bytes);
+    refused(&path, 126);
 }
 
 #[test]

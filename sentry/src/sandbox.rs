@@ -126,6 +126,67 @@ fn resolve_program(vfs: &Vfs, fs: &FsContext, program: &OsStr) -> Result<Arc<Den
     }
 }
 
+/// Follows `#!` lines as Linux's binfmt_script does: the interpreter runs with the
+/// optional argument and the script's path in front of the script's arguments.
+fn resolve_scripts(
+    vfs: &Vfs,
+    fs: &FsContext,
+    mut program: Arc<Dentry>,
+    argv: &mut Vec<Vec<u8>>,
+) -> Result<Arc<Dentry>, RunError> {
+    /// Nested interpreters Linux accepts (BINPRM_MAX_RECURSION).
+    const MAX_DEPTH: usize = 4;
+    /// Bytes of a `#!` line Linux reads (BINPRM_BUF_SIZE).
+    const LINE_MAX: usize = 256;
+    for _ in 0..=MAX_DEPTH {
+        let mut head = [0u8; LINE_MAX];
+        let n = program.inode.read_at(&mut head, 0).unwrap_or(0);
+        if n < 2 || &head[..2] != b"#!" {
+            return Ok(program);
+        }
+        let shown = String::from_utf8_lossy(&program.path()).into_owned();
+        let line = head[2..n].split(|b| *b == b'\n').next().unwrap_or_default();
+        let line: Vec<u8> = line
+            .iter()
+            .copied()
+            .skip_while(|b| *b == b' ' || *b == b'\t')
+            .collect();
+        let (interp, arg) = match line.iter().position(|b| *b == b' ' || *b == b'\t') {
+            Some(i) => {
+                let rest = line[i..]
+                    .iter()
+                    .copied()
+                    .skip_while(|b| *b == b' ' || *b == b'\t');
+                let arg: Vec<u8> = rest.collect::<Vec<u8>>().trim_ascii_end().to_vec();
+                (line[..i].to_vec(), (!arg.is_empty()).then_some(arg))
+            }
+            None => (line.trim_ascii_end().to_vec(), None),
+        };
+        if interp.is_empty() {
+            return Err(RunError::BadExecutable(shown, ElfError::NotElf));
+        }
+        let interp_os = OsStr::from_bytes(&interp);
+        let found = resolve_program(vfs, fs, interp_os)
+            .map_err(|_| RunError::NotFound(String::from_utf8_lossy(&interp).into_owned()))?;
+        // argv[0] becomes the interpreter; the script path replaces the old argv[0].
+        let script_path = program.path();
+        let mut new = vec![interp];
+        new.extend(arg);
+        new.push(if argv.first().is_some_and(|a| a.contains(&b'/')) {
+            argv[0].clone()
+        } else {
+            script_path
+        });
+        new.extend(argv.drain(1..));
+        *argv = new;
+        program = found;
+    }
+    Err(RunError::BadExecutable(
+        String::from_utf8_lossy(&program.path()).into_owned(),
+        ElfError::Malformed("too many levels of #! interpreters"),
+    ))
+}
+
 /// The guest's starting directory: the host's current directory if the sandbox has it.
 fn initial_cwd(vfs: &Vfs, root: &Arc<Dentry>) -> Arc<Dentry> {
     let Ok(cwd) = std::env::current_dir() else {
@@ -174,7 +235,12 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         registry,
     );
 
-    let program = resolve_program(&kernel.vfs, &fs, &opts.program)?;
+    let script = resolve_program(&kernel.vfs, &fs, &opts.program)?;
+    let mut argv: Vec<Vec<u8>> = std::iter::once(&opts.program)
+        .chain(&opts.args)
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    let program = resolve_scripts(&kernel.vfs, &fs, script, &mut argv)?;
     let exe_path = program.path();
     let shown = String::from_utf8_lossy(&exe_path).into_owned();
     let file = program.inode.clone();
@@ -191,10 +257,6 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     };
     let mut random = [0u8; 16];
     kernel.random.fill(&mut random);
-    let argv: Vec<Vec<u8>> = std::iter::once(&opts.program)
-        .chain(&opts.args)
-        .map(|a| a.as_bytes().to_vec())
-        .collect();
     let envp: Vec<Vec<u8>> = std::env::vars_os()
         .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
         .collect();

@@ -90,6 +90,8 @@ pub struct SignalState {
     pub blocked: SigSet,
     /// Signals sent while blocked, waiting to be unblocked.
     pub pending: SigSet,
+    /// sigaltstack: (base, size, SS_AUTODISARM bit).
+    pub alt_stack: Option<(u64, u64, u32)>,
 }
 
 impl Default for SignalState {
@@ -98,6 +100,7 @@ impl Default for SignalState {
             actions: [SigAction::default(); SIGNAL_COUNT],
             blocked: 0,
             pending: 0,
+            alt_stack: None,
         }
     }
 }

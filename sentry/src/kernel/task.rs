@@ -130,6 +130,12 @@ pub struct Task {
     pub parent_death_signal: i32,
     /// `PR_SET_DUMPABLE`.
     pub dumpable: bool,
+    /// The address space changed since procfs last saw it.
+    pub memory_changed: bool,
+    /// Scheduling niceness (-20..19).
+    pub nice: i32,
+    /// personality(2) flags.
+    pub personality: u32,
 }
 
 /// Longest thread name, without the terminating NUL (TASK_COMM_LEN - 1).
@@ -162,6 +168,9 @@ impl Task {
             comm: Vec::new(),
             parent_death_signal: 0,
             dumpable: true,
+            memory_changed: false,
+            nice: 0,
+            personality: 0,
         }
     }
 }

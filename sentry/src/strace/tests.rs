@@ -339,8 +339,12 @@ fn generic_and_unknown() {
         "syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"
     );
     assert_eq!(
+        fmt(&m, 206, &[7, 0, 0, 9, 9, 9], Some(-20)),
+        "io_setup(0x7, 0) = -1 ENOTDIR (Not a directory)"
+    );
+    assert_eq!(
         fmt(&m, 217, &[7, 0, 0, 9, 9, 9], Some(-20)),
-        "getdents64(0x7, 0, 0) = -1 ENOTDIR (Not a directory)"
+        "getdents64(7, NULL, 0) = -1 ENOTDIR (Not a directory)"
     );
     assert_eq!(fmt(&m, 81, &[3], Some(0)), "fchdir(3) = 0");
     assert_eq!(fmt(&m, 95, &[0o22], Some(0o22)), "umask(022) = 022");

@@ -18,7 +18,7 @@ const FUTEX_PRIVATE_FLAG: u32 = 128;
 const FUTEX_CLOCK_REALTIME: u32 = 256;
 
 fn read_u32(ctx: &mut Ctx, addr: u64) -> SysResult<u32> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let mut b = [0u8; 4];

@@ -83,14 +83,15 @@ pub fn sys_msync(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     Ok(0)
 }
 
-/// Runs a change to the address space, then refreshes what procfs shows of it.
+/// Runs a change to the address space, and notes that procfs must be refreshed.
 fn changing_maps<T>(
     ctx: &mut Ctx,
     change: impl FnOnce(&mut crate::mm::MemoryManager) -> SysResult<T>,
 ) -> SysResult<T> {
     let r = change(&mut ctx.task.mm);
     if r.is_ok() {
-        ctx.task.publish_memory();
+        // Published before the next syscall that could read /proc (see dispatch).
+        ctx.task.memory_changed = true;
     }
     r
 }

@@ -336,3 +336,104 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         _ => Err(Errno::EINVAL),
     }
 }
+
+pub fn sys_sysinfo(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (total, free) = ctx.task.mm.memory();
+    let mut b = [0u8; 112];
+    let mut put = |at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
+    put(0, &ctx.kernel.clock.monotonic().as_secs().to_le_bytes());
+    put(32, &total.to_le_bytes());
+    put(40, &free.to_le_bytes());
+    put(80, &(ctx.kernel.registry.pids().len() as u16).to_le_bytes());
+    put(104, &1u32.to_le_bytes()); // mem_unit
+    ctx.task.mm.copy_out(a.u64(0), &b)?;
+    Ok(0)
+}
+
+fn timeval_bytes(d: std::time::Duration) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&d.as_secs().to_le_bytes());
+    b[8..].copy_from_slice(&u64::from(d.subsec_micros()).to_le_bytes());
+    b
+}
+
+pub fn sys_getrusage(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const RUSAGE_SELF: i32 = 0;
+    const RUSAGE_CHILDREN: i32 = -1;
+    const RUSAGE_THREAD: i32 = 1;
+    let who = a.i32(0);
+    let user = match who {
+        RUSAGE_SELF | RUSAGE_THREAD => ctx.task.cpu_time,
+        RUSAGE_CHILDREN => std::time::Duration::ZERO,
+        _ => return Err(Errno::EINVAL),
+    };
+    let mut b = [0u8; 144];
+    b[..16].copy_from_slice(&timeval_bytes(user));
+    if who != RUSAGE_CHILDREN {
+        // ru_maxrss in KiB.
+        let rss_kib = ctx.task.mm.stats().pages_realized * 4;
+        b[32..40].copy_from_slice(&rss_kib.to_le_bytes());
+    }
+    ctx.task.mm.copy_out(a.u64(1), &b)?;
+    Ok(0)
+}
+
+pub fn sys_times(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let ticks = |d: std::time::Duration| (d.as_millis() / 10) as u64;
+    if a.u64(0) != 0 {
+        let mut b = [0u8; 32];
+        b[..8].copy_from_slice(&ticks(ctx.task.cpu_time).to_le_bytes());
+        ctx.task.mm.copy_out(a.u64(0), &b)?;
+    }
+    Ok(ticks(ctx.kernel.clock.monotonic()))
+}
+
+fn check_priority_target(ctx: &Ctx, which: i32, who: i32) -> SysResult<()> {
+    const PRIO_PROCESS: i32 = 0;
+    const PRIO_PGRP: i32 = 1;
+    const PRIO_USER: i32 = 2;
+    let me = match which {
+        PRIO_PROCESS | PRIO_PGRP => who == 0 || who == ctx.task.pid,
+        PRIO_USER => who == 0 || who as u32 == ctx.task.creds.uid,
+        _ => return Err(Errno::EINVAL),
+    };
+    if me {
+        Ok(())
+    } else {
+        Err(Errno::ESRCH)
+    }
+}
+
+pub fn sys_getpriority(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_priority_target(ctx, a.i32(0), a.i32(1))?;
+    // The kernel returns 20 - nice, so that the value is never negative.
+    Ok((20 - ctx.task.nice) as u64)
+}
+
+pub fn sys_setpriority(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_priority_target(ctx, a.i32(0), a.i32(1))?;
+    let nice = a.i32(2).clamp(-20, 19);
+    if nice < ctx.task.nice && ctx.task.creds.euid != 0 {
+        return Err(Errno::EACCES);
+    }
+    ctx.task.nice = nice;
+    Ok(0)
+}
+
+pub fn sys_personality(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let old = ctx.task.personality;
+    let new = a.u32(0);
+    if new != u32::MAX {
+        ctx.task.personality = new;
+    }
+    Ok(u64::from(old))
+}
+
+pub fn sys_getcpu(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    for addr in [a.u64(0), a.u64(1)] {
+        if addr != 0 {
+            ctx.task.mm.write_u32(addr, 0)?;
+        }
+    }
+    Ok(0)
+}

@@ -89,3 +89,43 @@ pub fn sys_tgkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     kernel::send_signal(ctx.kernel, ctx.task, signo, SI_TKILL);
     Ok(0)
 }
+
+pub fn sys_sigaltstack(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const SS_ONSTACK: u32 = 1;
+    const SS_DISABLE: u32 = 2;
+    const SS_AUTODISARM: u32 = 1 << 31;
+    const MINSIGSTKSZ: u64 = 2048;
+    let (new, old) = (a.u64(0), a.u64(1));
+    let current = ctx.task.signals.alt_stack;
+    if new != 0 {
+        let mut b = [0u8; 24];
+        ctx.task.mm.copy_in(new, &mut b)?;
+        let sp = u64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+        let flags = u32::from_le_bytes(b[8..12].try_into().unwrap_or_default());
+        let size = u64::from_le_bytes(b[16..].try_into().unwrap_or_default());
+        if flags & !(SS_DISABLE | SS_AUTODISARM | SS_ONSTACK) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        ctx.task.signals.alt_stack = if flags & SS_DISABLE != 0 {
+            None
+        } else {
+            if size < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            Some((sp, size, flags & SS_AUTODISARM))
+        };
+    }
+    if old != 0 {
+        let mut b = [0u8; 24];
+        match current {
+            Some((sp, size, flags)) => {
+                b[..8].copy_from_slice(&sp.to_le_bytes());
+                b[8..12].copy_from_slice(&flags.to_le_bytes());
+                b[16..].copy_from_slice(&size.to_le_bytes());
+            }
+            None => b[8..12].copy_from_slice(&SS_DISABLE.to_le_bytes()),
+        }
+        ctx.task.mm.copy_out(old, &b)?;
+    }
+    Ok(0)
+}

@@ -286,6 +286,30 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "one CPU",
     ),
     full(Sysno::sched_yield, process::sys_sched_yield),
+    full(Sysno::sysinfo, process::sys_sysinfo),
+    partial(
+        Sysno::getrusage,
+        process::sys_getrusage,
+        "user time and max RSS only",
+    ),
+    full(Sysno::times, process::sys_times),
+    full(Sysno::getpriority, process::sys_getpriority),
+    partial(
+        Sysno::setpriority,
+        process::sys_setpriority,
+        "recorded; the scheduler ignores it",
+    ),
+    partial(
+        Sysno::personality,
+        process::sys_personality,
+        "recorded; no flag changes behaviour",
+    ),
+    partial(Sysno::getcpu, process::sys_getcpu, "one CPU: always 0"),
+    partial(
+        Sysno::sigaltstack,
+        signal::sys_sigaltstack,
+        "recorded; used when handlers run (not yet)",
+    ),
     full(Sysno::clock_gettime, time::sys_clock_gettime),
     full(Sysno::clock_getres, time::sys_clock_getres),
     full(Sysno::gettimeofday, time::sys_gettimeofday),
@@ -322,6 +346,20 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "one thread; handlers are not run yet",
     ),
 ];
+
+/// Whether syscall `nr` only changes the address space (brk, mmap, munmap, ...).
+pub fn changes_mappings(nr: u64) -> bool {
+    [
+        Sysno::brk,
+        Sysno::mmap,
+        Sysno::munmap,
+        Sysno::mprotect,
+        Sysno::mremap,
+        Sysno::madvise,
+    ]
+    .iter()
+    .any(|s| s.id() as u64 == nr)
+}
 
 /// The row for syscall number `nr`.
 pub fn lookup(nr: u64) -> Option<&'static SyscallDef> {
