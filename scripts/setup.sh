@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what the guest tests need: gcc + static glibc (to build the C test programs),
-# busybox-static (a real static binary to run) and strace (the reference for --strace).
+# busybox-static (a real static binary to run), strace (the reference for --strace) and the
+# dynamically linked programs of guest-tests/tests/real_programs.rs, by absolute path.
 # Idempotent: does nothing when everything is already present. Run as root (or with sudo).
 set -eu
 
@@ -11,9 +12,14 @@ command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' \
     || missing="$missing busybox-static"
 command -v strace >/dev/null 2>&1 || missing="$missing strace"
+# real_programs.rs: each program (always run as /usr/bin/NAME) and its Debian package.
+for pair in ls:coreutils grep:grep sed:sed awk:mawk find:findutils diff:diffutils \
+    gzip:gzip xz:xz-utils tar:tar perl:perl-base python3:python3 sqlite3:sqlite3; do
+    [ -x "/usr/bin/${pair%%:*}" ] || missing="$missing ${pair#*:}"
+done
 
 if [ -z "$missing" ]; then
-    echo "setup: gcc, libc6-dev, busybox-static and strace are already installed"
+    echo "setup: everything the guest tests need is already installed"
     exit 0
 fi
 
@@ -28,4 +34,4 @@ fi
 
 echo "setup: installing:$missing"
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y gcc libc6-dev busybox-static strace
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing

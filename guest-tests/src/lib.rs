@@ -13,6 +13,7 @@
 //!   tree of `fixture.rs` as its cwd, and after a sentry run asserts that copy is unchanged.
 
 pub mod fixture;
+pub mod real;
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
