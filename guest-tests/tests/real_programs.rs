@@ -464,6 +464,7 @@ fn python_flock_and_lockf() {
 }
 
 #[test]
+#[ignore = "needs signal handlers to run (issue 5: processes, pipes and signals)"]
 fn python_signal_handler() {
     python(
         "import os, signal; signal.signal(signal.SIGUSR1, lambda *a: print('got')); \
@@ -473,6 +474,7 @@ fn python_signal_handler() {
 }
 
 #[test]
+#[ignore = "needs clone threads (issue 6: threads)"]
 fn python_thread() {
     python(
         "import threading; r = []; t = threading.Thread(target=r.append, args=(5,)); \
@@ -482,6 +484,7 @@ fn python_thread() {
 }
 
 #[test]
+#[ignore = "needs epoll and socketpair (issue 5)"]
 fn python_asyncio() {
     python(
         "import asyncio; print(asyncio.run(asyncio.sleep(0.01, result=5)))",

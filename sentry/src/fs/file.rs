@@ -65,6 +65,9 @@ fn host_stat(fd: i32) -> SysResult<Stat> {
 
 impl OpenFile {
     pub fn new(kind: FileKind, flags: u32) -> Arc<OpenFile> {
+        if let FileKind::Node(d) = &kind {
+            d.inode.on_open();
+        }
         Arc::new(OpenFile {
             kind,
             flags: Mutex::new(flags),
@@ -147,7 +150,7 @@ impl OpenFile {
                     return Err(Errno::EISDIR);
                 }
                 let mut offset = lock(&self.offset);
-                let n = d.inode.read_at(buf, *offset)?;
+                let n = self.unless_blocking(d.inode.read_at(buf, *offset), "read")?;
                 if self.positional() {
                     *offset += n as u64;
                 }
@@ -166,13 +169,26 @@ impl OpenFile {
                 if self.flags() & O_APPEND != 0 && self.positional() {
                     *offset = d.inode.stat()?.size;
                 }
-                let n = d.inode.write_at(buf, *offset)?;
+                let n = self.unless_blocking(d.inode.write_at(buf, *offset), "write")?;
                 if self.positional() {
                     *offset += n as u64;
                 }
                 Ok(n)
             }
         }
+    }
+
+    /// An operation that would block (EAGAIN from a pipe) blocks unless O_NONBLOCK.
+    /// Only this process could unblock it, so the wait never ends, as it would not on
+    /// Linux; waiting for other tasks arrives with processes.
+    fn unless_blocking(&self, r: SysResult<usize>, what: &str) -> SysResult<usize> {
+        if r == Err(Errno::EAGAIN) && self.flags() & O_NONBLOCK == 0 {
+            log::warn!("blocking {what} on a pipe nobody else can serve: waiting forever");
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        r
     }
 
     /// pread(2): at `offset`, the file offset unchanged.
@@ -354,7 +370,18 @@ impl OpenFile {
                     _ => format!("host:[{host_fd}]").into_bytes(),
                 }
             }
+            FileKind::Node(d) if d.parent.is_none() && d.inode.file_type() == FileType::Fifo => {
+                format!("pipe:[{}]", d.inode.id().1).into_bytes()
+            }
             FileKind::Node(d) => d.path(),
+        }
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if let FileKind::Node(d) = &self.kind {
+            d.inode.on_release();
         }
     }
 }

@@ -202,6 +202,12 @@ pub trait Inode: Send + Sync + Any {
         None
     }
 
+    /// An open file description of this inode was created (pipes count their ends).
+    fn on_open(&self) {}
+
+    /// The last descriptor of an open file description of this inode was closed.
+    fn on_release(&self) {}
+
     /// Whether the inode lives on a read-only mount (opening for write gives EROFS).
     fn read_only(&self) -> bool {
         false

@@ -304,29 +304,33 @@ impl MemNode {
         Ok(node)
     }
 
-    fn merged_entries(&self, st: &State) -> SysResult<BTreeMap<Vec<u8>, DirEntry>> {
+    /// The directory's entries: the lower directory's in its own order (programs
+    /// see the host filesystem's order, as natively), changed ones in place, then the
+    /// names that exist only in memory.
+    fn merged_entries(&self, st: &State) -> SysResult<Vec<DirEntry>> {
         let Content::Dir(entries) = &st.content else {
             return Err(Errno::ENOTDIR);
         };
-        let mut out = BTreeMap::new();
+        let entry = |name: &Vec<u8>, node: &Arc<MemNode>| DirEntry {
+            name: name.clone(),
+            ino: node.ino,
+            file_type: node.file_type(),
+        };
+        let mut out = Vec::new();
+        let mut from_lower = std::collections::HashSet::new();
         if let Some(lower) = &self.lower {
             for e in lower.readdir()? {
-                if !entries.contains_key(&e.name) {
-                    out.insert(e.name.clone(), e);
+                match entries.get(&e.name) {
+                    None => out.push(e.clone()),
+                    Some(Some(node)) => out.push(entry(&e.name, node)),
+                    Some(None) => {}
                 }
+                from_lower.insert(e.name);
             }
         }
         for (name, node) in entries {
-            if let Some(node) = node {
-                let ino = node.ino;
-                out.insert(
-                    name.clone(),
-                    DirEntry {
-                        name: name.clone(),
-                        ino,
-                        file_type: node.file_type(),
-                    },
-                );
+            if let (false, Some(node)) = (from_lower.contains(name), node) {
+                out.push(entry(name, node));
             }
         }
         Ok(out)
@@ -452,7 +456,7 @@ impl Inode for MemNode {
         if st.removed {
             return Ok(Vec::new());
         }
-        Ok(self.merged_entries(&st)?.into_values().collect())
+        self.merged_entries(&st)
     }
 
     fn create(&self, name: &[u8], node: NewNode, owner: Owner) -> SysResult<InodeRef> {

@@ -11,6 +11,7 @@ pub mod inode;
 pub mod memfs;
 pub mod mount;
 pub mod path;
+pub mod pipe;
 pub mod procfs;
 pub mod synthetic;
 pub mod sysfs;

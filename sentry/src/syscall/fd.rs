@@ -95,10 +95,71 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             ctx.task.publish_files();
             Ok(0)
         }
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
+            record_lock(ctx, fd, a.u32(1), a.u64(2))
+        }
         _ => {
             file(ctx, fd)?;
             Err(Errno::EINVAL)
         }
+    }
+}
+
+const F_GETLK: u32 = 5;
+const F_SETLK: u32 = 6;
+const F_SETLKW: u32 = 7;
+const F_OFD_GETLK: u32 = 36;
+const F_OFD_SETLK: u32 = 37;
+const F_OFD_SETLKW: u32 = 38;
+
+/// POSIX record locks. The sandbox has one process, and a process's own locks never
+/// conflict with each other, so every lock is granted and F_GETLK finds none.
+fn record_lock(ctx: &mut Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult<u64> {
+    const F_RDLCK: i16 = 0;
+    const F_WRLCK: i16 = 1;
+    const F_UNLCK: i16 = 2;
+    let f = file(ctx, fd)?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let mut lock = [0u8; 32];
+    ctx.task.mm.copy_in(arg, &mut lock)?;
+    let kind = i16::from_le_bytes([lock[0], lock[1]]);
+    let whence = i16::from_le_bytes([lock[2], lock[3]]);
+    let pid = i32::from_le_bytes(lock[24..28].try_into().unwrap_or_default());
+    if !(0..=2).contains(&whence) || !matches!(kind, F_RDLCK | F_WRLCK | F_UNLCK) {
+        return Err(Errno::EINVAL);
+    }
+    if matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW) && pid != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if matches!(cmd, F_GETLK | F_OFD_GETLK) {
+        lock[..2].copy_from_slice(&F_UNLCK.to_le_bytes());
+        ctx.task.mm.copy_out(arg, &lock)?;
+        return Ok(0);
+    }
+    let mode = f.flags() & O_ACCMODE;
+    if (kind == F_RDLCK && mode == crate::fs::file::O_WRONLY)
+        || (kind == F_WRLCK && mode == O_RDONLY)
+    {
+        return Err(Errno::EBADF);
+    }
+    Ok(0)
+}
+
+/// flock(2): whole-file locks; with one process they are always granted.
+pub fn sys_flock(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const LOCK_SH: u32 = 1;
+    const LOCK_EX: u32 = 2;
+    const LOCK_NB: u32 = 4;
+    const LOCK_UN: u32 = 8;
+    let f = file(ctx, a.i32(0))?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    match a.u32(1) & !LOCK_NB {
+        LOCK_SH | LOCK_EX | LOCK_UN => Ok(0),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -131,6 +192,11 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             ctx.task.mm.write_u32(arg, n as u32)?;
         }
         (FileKind::Node(d), FIONREAD) if d.is_dir() => return Err(Errno::EINVAL),
+        (FileKind::Node(d), FIONREAD) if d.inode.as_any().is::<crate::fs::pipe::PipeEnd>() => {
+            let end = d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>();
+            let n = end.map_or(0, |e| e.available()) as u32;
+            ctx.task.mm.write_u32(arg, n)?;
+        }
         _ => return Err(Errno::ENOTTY),
     }
     Ok(0)
@@ -203,4 +269,50 @@ pub fn sys_fallocate(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         })?;
     }
     Ok(0)
+}
+
+fn do_pipe(ctx: &mut Ctx, fds_addr: u64, flags: u32) -> SysResult<u64> {
+    const O_NONBLOCK: u32 = 0o4000;
+    const O_DIRECT: u32 = 0o40000;
+    const O_CLOEXEC: u32 = 0o2000000;
+    if flags & !(O_NONBLOCK | O_DIRECT | O_CLOEXEC) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (read_end, write_end) = crate::fs::pipe::Pipe::create();
+    let status = flags & O_NONBLOCK;
+    let open = |inode, mode| {
+        let dentry = crate::fs::path::Dentry::root(inode);
+        crate::fs::file::OpenFile::new(FileKind::Node(dentry), status | mode)
+    };
+    let (r, w) = (
+        open(read_end, O_RDONLY),
+        open(write_end, crate::fs::file::O_WRONLY),
+    );
+    let cloexec = flags & O_CLOEXEC != 0;
+    let rfd = ctx.task.fds.install(r, 0, cloexec)?;
+    let wfd = match ctx.task.fds.install(w, 0, cloexec) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = ctx.task.fds.close(rfd);
+            return Err(e);
+        }
+    };
+    let mut pair = [0u8; 8];
+    pair[..4].copy_from_slice(&rfd.to_le_bytes());
+    pair[4..].copy_from_slice(&wfd.to_le_bytes());
+    if let Err(e) = ctx.task.mm.copy_out(fds_addr, &pair) {
+        let _ = ctx.task.fds.close(rfd);
+        let _ = ctx.task.fds.close(wfd);
+        return Err(e);
+    }
+    ctx.task.publish_files();
+    Ok(0)
+}
+
+pub fn sys_pipe(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_pipe(ctx, a.u64(0), 0)
+}
+
+pub fn sys_pipe2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_pipe(ctx, a.u64(0), a.u32(1))
 }

@@ -190,14 +190,25 @@ pub fn sys_read(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     read_vectored(ctx, &f, &[(a.u64(1), a.usize(2))], At::FileOffset)
 }
 
+/// EPIPE from a write also raises SIGPIPE, as Linux does.
+fn with_sigpipe(ctx: &mut Ctx, r: SysResult<u64>) -> SysResult<u64> {
+    if r == Err(Errno::EPIPE) {
+        const SIGPIPE: i32 = 13;
+        crate::kernel::send_signal(
+            ctx.kernel,
+            ctx.task,
+            SIGPIPE,
+            crate::kernel::signal::SI_USER,
+        );
+    }
+    r
+}
+
 pub fn sys_write(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = file(ctx, a.i32(0))?;
-    write_vectored(
-        ctx,
-        &f,
-        &[(a.u64(1), a.usize(2).min(MAX_RW_COUNT))],
-        At::FileOffset,
-    )
+    let iov = [(a.u64(1), a.usize(2).min(MAX_RW_COUNT))];
+    let r = write_vectored(ctx, &f, &iov, At::FileOffset);
+    with_sigpipe(ctx, r)
 }
 
 pub fn sys_pread64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -221,7 +232,8 @@ pub fn sys_readv(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 pub fn sys_writev(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = file(ctx, a.i32(0))?;
     let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
-    write_vectored(ctx, &f, &iovs, At::FileOffset)
+    let r = write_vectored(ctx, &f, &iovs, At::FileOffset);
+    with_sigpipe(ctx, r)
 }
 
 pub fn sys_preadv(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

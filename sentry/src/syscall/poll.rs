@@ -32,8 +32,29 @@ fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> Vec<i16
             Err(_) => revents[i] = POLLNVAL,
             Ok(f) => match &f.kind {
                 FileKind::HostStream { host_fd } => host.push((i, *host_fd, *events)),
-                FileKind::Node(_) => {
-                    revents[i] = events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+                FileKind::Node(d) => {
+                    let pipe = d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>();
+                    revents[i] = match pipe {
+                        Some(end) => {
+                            let (readable, writable, hup) = end.readiness();
+                            let mut r = 0;
+                            if readable {
+                                r |= events & (POLLIN | POLLRDNORM);
+                            }
+                            if writable {
+                                r |= events & (POLLOUT | POLLWRNORM);
+                            }
+                            if hup {
+                                r |= if events & POLLOUT != 0 {
+                                    POLLERR
+                                } else {
+                                    POLLHUP
+                                };
+                            }
+                            r
+                        }
+                        None => events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM),
+                    };
                 }
             },
         }

@@ -73,7 +73,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::fcntl,
         fd::sys_fcntl,
-        "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; locks give EINVAL",
+        "DUPFD(_CLOEXEC), GETFD, SETFD, GETFL, SETFL; record locks always granted (one process)",
     ),
     partial(
         Sysno::ioctl,
@@ -81,6 +81,21 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "TCGETS and TIOCGWINSZ on the standard streams, FIONREAD",
     ),
     full(Sysno::getdents64, fd::sys_getdents64),
+    partial(
+        Sysno::pipe,
+        fd::sys_pipe,
+        "one process: a blocking read of an empty pipe waits forever",
+    ),
+    partial(
+        Sysno::pipe2,
+        fd::sys_pipe2,
+        "one process: a blocking read of an empty pipe waits forever",
+    ),
+    partial(
+        Sysno::flock,
+        fd::sys_flock,
+        "one process: every lock is granted",
+    ),
     full(Sysno::fsync, fd::sys_fsync),
     full(Sysno::fdatasync, fd::sys_fsync),
     full(Sysno::syncfs, fd::sys_fsync),
