@@ -47,9 +47,14 @@ row() {
 }
 
 printf '%-28s %10s %10s %10s %10s %10s %9s\n' workload native_ms sentry_ms runsc_ms sentry/nat runsc/nat runsc/sentry
-row "busybox true" "$busybox" true
+row "busybox true (static)" "$busybox" true
+row "/bin/true (dynamic)" /bin/true
+row "python3 -c pass" /usr/bin/python3 -c pass
 row "getppid x 100000" "$work/getppid_loop" 100000
 echo
-echo "sentry --stats for each workload (exits, faults, time split):"
-"$sentry" run --stats -- "$busybox" true 2>&1 | sed -n '2,7p'
-"$sentry" run --stats -- "$work/getppid_loop" 100000 2>&1 >/dev/null | sed -n '2,7p'
+echo "sentry --stats for each workload (time split, exits, faults, syscalls):"
+for cmd in "$busybox true" "/bin/true" "/usr/bin/python3 -c pass" "$work/getppid_loop 100000"; do
+    echo "== $cmd"
+    # shellcheck disable=SC2086
+    "$sentry" run --stats -- $cmd 2>&1 >/dev/null | sed -n '2,7p'
+done

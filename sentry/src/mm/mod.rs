@@ -8,6 +8,8 @@ pub mod syscalls;
 pub mod user;
 pub mod vma;
 
+use std::sync::Arc;
+
 use vmm::{AddressSpace, PageFlags, PAGE_SIZE};
 
 use crate::errno::{Errno, SysResult};
@@ -83,6 +85,8 @@ pub struct MemoryManager {
     stats: MmStats,
     exe_label: String,
     interp_label: String,
+    /// File bytes read for the fault being served: (file, offset, data).
+    read_ahead: Option<(crate::fs::inode::InodeRef, u64, Vec<u8>)>,
 }
 
 impl MemoryManager {
@@ -95,6 +99,7 @@ impl MemoryManager {
             stats: MmStats::default(),
             exe_label: String::new(),
             interp_label: String::new(),
+            read_ahead: None,
         }
     }
 
@@ -124,15 +129,7 @@ impl MemoryManager {
             if offset >= page_align_up(size).unwrap_or(u64::MAX) {
                 return Err(FaultError::BeyondFile);
             }
-            let mut page = vec![0u8; PAGE_SIZE as usize];
-            let mut got = 0;
-            while got < page.len() {
-                match file.inode.read_at(&mut page[got..], offset + got as u64) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got += n,
-                }
-            }
-            contents = Some(page);
+            contents = Some(self.file_page(file, offset, vma.end - va));
         }
         let frame = self
             .space
@@ -154,6 +151,30 @@ impl MemoryManager {
             }
             Err(_) => Err(FaultError::Unmapped),
         }
+    }
+
+    /// The file page at `offset`, read ahead together with the following pages of
+    /// the mapping (up to the fault-around window) in one host read.
+    fn file_page(&mut self, file: &vma::FileBacking, offset: u64, left_in_vma: u64) -> Vec<u8> {
+        let page = PAGE_SIZE as usize;
+        if let Some((inode, start, data)) = &self.read_ahead {
+            if Arc::ptr_eq(inode, &file.inode) && offset >= *start && offset + PAGE_SIZE <= start + data.len() as u64 {
+                let at = (offset - start) as usize;
+                return data[at..at + page].to_vec();
+            }
+        }
+        let window = left_in_vma.clamp(PAGE_SIZE, FAULT_AROUND_PAGES * PAGE_SIZE) as usize;
+        let mut data = vec![0u8; window];
+        let mut got = 0;
+        while got < window {
+            match file.inode.read_at(&mut data[got..], offset + got as u64) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
+        }
+        let first = data[..page].to_vec();
+        self.read_ahead = Some((file.inode.clone(), offset, data));
+        first
     }
 
     /// Realizes every absent page of `[start, end)` inside mappings; stops quietly when
@@ -181,6 +202,8 @@ impl MemoryManager {
     /// mapping allows `access`.
     pub fn handle_fault(&mut self, addr: u64, access: Access) -> Result<(), FaultError> {
         self.stats.page_faults += 1;
+        // File data may have changed since the last fault: read it afresh.
+        self.read_ahead = None;
         let vma = self.vmas.find(addr).ok_or(FaultError::Unmapped)?.clone();
         let allowed = match access {
             Access::Read => vma.prot.accessible(),
