@@ -79,6 +79,7 @@ impl Inode for Device {
 
 /// The /dev root directory of a devfs with device number `dev`; `random` serves reads
 /// of /dev/random and /dev/urandom. Times are the epoch (see `new_at`).
+#[cfg(test)]
 pub fn new(dev: u64, random: RandomFill) -> InodeRef {
     new_at(dev, random, Duration::ZERO)
 }

@@ -363,12 +363,12 @@ impl OpenFile {
     /// What /proc/self/fd/N shows.
     pub fn describe(&self) -> Vec<u8> {
         match &self.kind {
+            // What the host says the stream is (/dev/pts/0, pipe:[1234], a file the
+            // user redirected): the user handed these to the sandbox.
             FileKind::HostStream { host_fd } => {
-                match host_stat(*host_fd).map(|s| s.mode & 0o170000) {
-                    Ok(0o010000) => format!("pipe:[{}]", host_fd).into_bytes(),
-                    Ok(0o020000) => b"/dev/tty".to_vec(),
-                    _ => format!("host:[{host_fd}]").into_bytes(),
-                }
+                std::fs::read_link(format!("/proc/self/fd/{host_fd}"))
+                    .map(|p| p.into_os_string().into_encoded_bytes())
+                    .unwrap_or_else(|_| format!("host:[{host_fd}]").into_bytes())
             }
             FileKind::Node(d) if d.parent.is_none() && d.inode.file_type() == FileType::Fifo => {
                 format!("pipe:[{}]", d.inode.id().1).into_bytes()

@@ -129,16 +129,26 @@ impl Vfs {
             read_only: false,
         });
         let random = config.random.clone();
+        // The sandbox's boot time: synthetic files carry it as their timestamps.
+        let boot = config
+            .clock
+            .realtime()
+            .saturating_sub(config.clock.monotonic());
         vfs.mount_at(
             b"/proc",
-            procfs::new(DEV_PROC, config.registry.clone(), config.system.clone()),
+            procfs::new_at(
+                DEV_PROC,
+                config.registry.clone(),
+                config.system.clone(),
+                boot,
+            ),
             "proc",
             "proc",
             false,
         )?;
         vfs.mount_at(
             b"/dev",
-            devfs::new(DEV_DEV, random),
+            devfs::new_at(DEV_DEV, random, boot),
             "devtmpfs",
             "devtmpfs",
             false,
@@ -152,7 +162,7 @@ impl Vfs {
         )?;
         vfs.mount_at(
             b"/sys",
-            sysfs::new(DEV_SYS, config.system.clone()),
+            sysfs::new_at(DEV_SYS, config.system.clone(), boot),
             "sysfs",
             "sysfs",
             true,

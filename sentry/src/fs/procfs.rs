@@ -50,13 +50,7 @@ impl Ctx {
     }
 }
 
-/// The /proc root directory of a procfs with device number `dev`. Times (and
-/// /proc/stat's btime) are the epoch (see `new_at`).
-pub fn new(dev: u64, registry: Arc<ProcessRegistry>, system: Arc<dyn SystemInfo>) -> InodeRef {
-    new_at(dev, registry, system, Duration::ZERO)
-}
-
-/// As `new`, with `boot` (the sandbox's boot, since the epoch) as every node's times
+/// The /proc root directory of a procfs with device number `dev`, with `boot` (the sandbox's boot, since the epoch) as every node's times
 /// and /proc/stat's btime.
 pub fn new_at(
     dev: u64,

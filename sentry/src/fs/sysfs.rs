@@ -22,6 +22,7 @@ fn cpu_list(cpus: u32) -> Vec<u8> {
 
 /// The /sys root directory of a sysfs with device number `dev`. Times are the epoch
 /// (see `new_at`).
+#[cfg(test)]
 pub fn new(dev: u64, system: Arc<dyn SystemInfo>) -> InodeRef {
     new_at(dev, system, Duration::ZERO)
 }

@@ -158,7 +158,10 @@ impl MemoryManager {
     fn file_page(&mut self, file: &vma::FileBacking, offset: u64, left_in_vma: u64) -> Vec<u8> {
         let page = PAGE_SIZE as usize;
         if let Some((inode, start, data)) = &self.read_ahead {
-            if Arc::ptr_eq(inode, &file.inode) && offset >= *start && offset + PAGE_SIZE <= start + data.len() as u64 {
+            if Arc::ptr_eq(inode, &file.inode)
+                && offset >= *start
+                && offset + PAGE_SIZE <= start + data.len() as u64
+            {
                 let at = (offset - start) as usize;
                 return data[at..at + page].to_vec();
             }

@@ -316,3 +316,16 @@ pub fn sys_pipe(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 pub fn sys_pipe2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     do_pipe(ctx, a.u64(0), a.u32(1))
 }
+
+/// fadvise64: advice is only a hint; the arguments are still checked.
+pub fn sys_fadvise64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    if (a.u64(2) as i64) < 0 || !(0..=5).contains(&a.i32(3)) {
+        return Err(Errno::EINVAL);
+    }
+    match f.dentry() {
+        Some(d) if d.inode.file_type() == FileType::Fifo => Err(Errno::ESPIPE),
+        None => Err(Errno::ESPIPE),
+        Some(_) => Ok(0),
+    }
+}

@@ -437,3 +437,28 @@ pub fn sys_getcpu(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     }
     Ok(0)
 }
+
+/// The sandbox's processes have no supplementary groups.
+pub fn sys_getgroups(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let _ = ctx;
+    if a.i32(0) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn sys_setgroups(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const NGROUPS_MAX: i32 = 65536;
+    let size = a.i32(0);
+    if !(0..=NGROUPS_MAX).contains(&size) {
+        return Err(Errno::EINVAL);
+    }
+    if ctx.task.creds.euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if size > 0 {
+        // Only the empty set is kept: groups have no meaning inside the sandbox yet.
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}

@@ -81,6 +81,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "TCGETS and TIOCGWINSZ on the standard streams, FIONREAD",
     ),
     full(Sysno::getdents64, fd::sys_getdents64),
+    full(Sysno::fadvise64, fd::sys_fadvise64),
     partial(
         Sysno::pipe,
         fd::sys_pipe,
@@ -291,6 +292,12 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::geteuid, process::sys_geteuid),
     full(Sysno::getgid, process::sys_getgid),
     full(Sysno::getegid, process::sys_getegid),
+    full(Sysno::getgroups, process::sys_getgroups),
+    partial(
+        Sysno::setgroups,
+        process::sys_setgroups,
+        "only the empty set",
+    ),
     full(Sysno::getrandom, process::sys_getrandom),
     full(Sysno::prlimit64, process::sys_prlimit64),
     full(Sysno::getrlimit, process::sys_getrlimit),
