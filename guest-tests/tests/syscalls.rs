@@ -72,3 +72,9 @@ fn readv_empty_stdin() {
     let native = assert_same("iov", &[]);
     assert!(native.stdout_str().contains("readv: 0\n"), "{native}");
 }
+
+#[test]
+fn vdso_clocks_agree_with_syscalls() {
+    let native = guest_tests::assert_same("vdso", &[]);
+    native.assert_checks_pass();
+}

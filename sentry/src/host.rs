@@ -223,3 +223,10 @@ pub fn poll(fds: &[(i32, i16)], timeout_ms: i32) -> io::Result<Vec<i16>> {
         }
     }
 }
+
+/// The host CPU's time-stamp counter.
+pub fn rdtsc() -> u64 {
+    // SAFETY: rdtsc reads a counter; it has no memory effects and exists on every
+    // x86-64 CPU.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}

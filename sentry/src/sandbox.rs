@@ -293,6 +293,15 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         ..Default::default()
     };
     let mut vcpu = vm.create_vcpu(0, mm.page_table_root(), regs)?;
+    // The clock becomes a TSC formula the guest's vDSO shares (exit-free time calls).
+    match (vcpu.tsc_khz(), vcpu.tsc_offset()) {
+        (Ok(khz), Ok(offset)) => kernel.clock.calibrate(khz, offset),
+        (Err(e), _) | (_, Err(e)) => {
+            log::warn!("no TSC clock ({e}): time calls in the vDSO use syscalls")
+        }
+    }
+    mm.write_as_kernel(loaded.vvar, &kernel.clock.vvar().to_bytes())
+        .map_err(|_| RunError::Setup("cannot write the vDSO data page".into()))?;
     let pid = kernel.allocate_id();
     let name = exe_path.rsplit(|b| *b == b'/').next().unwrap_or_default();
     let comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();

@@ -215,6 +215,26 @@ impl Vcpu {
         self.fd.set_sync_dirty_reg(SyncReg::Register);
     }
 
+    /// The vCPU's TSC frequency in kHz.
+    pub fn tsc_khz(&self) -> Result<u32, VcpuError> {
+        ioctl("KVM_GET_TSC_KHZ", self.fd.get_tsc_khz())
+    }
+
+    /// The guest's TSC minus the host's, measured now (for a vDSO clock).
+    pub fn tsc_offset(&self) -> Result<u64, VcpuError> {
+        const MSR_IA32_TSC: u32 = 0x10;
+        let mut msrs = kvm_bindings::Msrs::from_entries(&[kvm_bindings::kvm_msr_entry {
+            index: MSR_IA32_TSC,
+            ..Default::default()
+        }])
+        .map_err(|_| VcpuError::Unexpected("MSR list".into()))?;
+        // SAFETY: rdtsc reads a counter and has no memory effects.
+        let host = unsafe { core::arch::x86_64::_rdtsc() };
+        ioctl("KVM_GET_MSRS", self.fd.get_msrs(&mut msrs))?;
+        let guest = msrs.as_slice().first().map_or(0, |m| m.data);
+        Ok(guest.wrapping_sub(host))
+    }
+
     /// Sets the FS segment base (the thread pointer, `arch_prctl(ARCH_SET_FS)`).
     pub fn set_fs_base(&mut self, base: u64) -> Result<(), VcpuError> {
         self.update_sregs(|s| s.fs.base = base)

@@ -20,6 +20,8 @@ const COPY_CHUNK: usize = 64 << 10;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoadedProgram {
     pub entry: u64,
+    /// The vDSO's data page, to fill with `Clock::vvar`.
+    pub vvar: u64,
     pub stack_pointer: u64,
     pub brk_start: u64,
 }
@@ -87,6 +89,28 @@ fn load_segments(
 }
 
 /// Loads `file` into `mm` and builds the initial stack from `image`.
+/// The sandbox's vDSO image (built from sentry/vdso/vdso.c).
+const VDSO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vdso.so"));
+
+/// Maps the vDSO with its data page ("vvar") just below it; returns (vDSO base, vvar
+/// address). The sentry fills the vvar page once its clock is calibrated.
+fn map_vdso(mm: &mut MemoryManager) -> Result<(u64, u64), ElfError> {
+    const PAGE: u64 = 4096;
+    let elf = ElfFile::parse(VDSO)?;
+    let span = image_span(&elf).ok_or(ElfError::Malformed("vDSO layout"))?;
+    let vvar = mm
+        .free_area(span + PAGE)
+        .map_err(|_| ElfError::Malformed("no room for the vDSO"))?;
+    let read_only = Prot {
+        read: true,
+        write: false,
+        exec: false,
+    };
+    mm.map_fixed(vvar, vvar + PAGE, read_only, false, VmaKind::Vvar);
+    load_segments(mm, VDSO, &elf, vvar + PAGE, VmaKind::Vdso)?;
+    Ok((vvar + PAGE, vvar))
+}
+
 /// Opens the program's interpreter (PT_INTERP) by path, inside the sandbox.
 pub type OpenInterpreter<'a> = &'a mut dyn FnMut(&[u8]) -> Result<Box<dyn ReadAt>, ElfError>;
 
@@ -146,6 +170,7 @@ pub fn load(
         Some(path) => load_interpreter(mm, path, open_interpreter)?,
         None => (0, entry),
     };
+    let (vdso, vvar) = map_vdso(mm)?;
     mm.map_fixed(
         STACK_TOP - STACK_SIZE,
         STACK_TOP,
@@ -158,6 +183,7 @@ pub fn load(
         phnum: u64::from(elf.phnum),
         entry,
         base: interp_base,
+        vdso,
     };
     let stack_pointer = image.write(mm, STACK_TOP, &aux).map_err(|e| match e {
         stack::StackError::TooBig => ElfError::Malformed("argument list too long"),
@@ -166,6 +192,7 @@ pub fn load(
     mm.set_brk_start(image_end);
     Ok(LoadedProgram {
         entry: first_instruction,
+        vvar,
         stack_pointer,
         brk_start: image_end,
     })

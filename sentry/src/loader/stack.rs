@@ -40,6 +40,8 @@ pub struct AuxValues {
     pub entry: u64,
     /// Where the interpreter was loaded (AT_BASE), 0 without one.
     pub base: u64,
+    /// Where the vDSO was mapped (AT_SYSINFO_EHDR).
+    pub vdso: u64,
 }
 
 /// Everything the stack holds that does not come from the ELF file.
@@ -106,7 +108,9 @@ impl StackImage {
         sp &= !15;
         let random = push_bytes(mm, &mut sp, &self.random)?;
 
-        let auxv: [(u64, u64); 18] = [
+        const AT_SYSINFO_EHDR: u64 = 33;
+        let auxv: [(u64, u64); 19] = [
+            (AT_SYSINFO_EHDR, aux.vdso),
             (AT_HWCAP, self.hwcap),
             (AT_PAGESZ, 4096),
             (AT_CLKTCK, CLOCK_TICKS_PER_SECOND),

@@ -255,6 +255,8 @@ impl MemoryManager {
                     (None, VmaKind::Stack) if v.end == STACK_TOP => "[stack]".into(),
                     (None, VmaKind::Program) => self.exe_label.clone(),
                     (None, VmaKind::Interpreter) => self.interp_label.clone(),
+                    (None, VmaKind::Vdso) => "[vdso]".into(),
+                    (None, VmaKind::Vvar) => "[vvar]".into(),
                     _ => String::new(),
                 },
             })

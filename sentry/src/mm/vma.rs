@@ -53,6 +53,9 @@ pub enum VmaKind {
     Program,
     /// The dynamic loader's segments.
     Interpreter,
+    /// The vDSO and its data page.
+    Vdso,
+    Vvar,
     Heap,
     Stack,
 }
