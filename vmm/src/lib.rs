@@ -7,6 +7,7 @@ pub mod address_space;
 pub mod arch;
 pub mod memory;
 pub mod platform;
+pub mod slots;
 pub mod vcpu;
 pub mod vm;
 

@@ -132,6 +132,11 @@ impl GuestRam {
         self.host_base
     }
 
+    /// One past the highest guest physical address ever handed out.
+    pub fn high_water(&self) -> u64 {
+        self.allocator().next_unused
+    }
+
     /// Frames currently handed out.
     pub fn frames_in_use(&self) -> u64 {
         self.allocator().in_use

@@ -149,6 +149,7 @@ const IRET_FRAME_SLOTS: u64 = 5;
 pub struct Vcpu {
     fd: VcpuFd,
     ram: Arc<GuestRam>,
+    slots: Arc<crate::slots::MemorySlots>,
     regs: UserRegs,
     resume: Resume,
     syscall_return: Option<SyscallReturn>,
@@ -161,6 +162,7 @@ impl Vcpu {
     pub(crate) fn new(
         mut fd: VcpuFd,
         ram: Arc<GuestRam>,
+        slots: Arc<crate::slots::MemorySlots>,
         regs: UserRegs,
     ) -> Result<Self, VcpuError> {
         let kregs = ioctl("KVM_GET_REGS", fd.get_regs())?;
@@ -173,6 +175,7 @@ impl Vcpu {
         Ok(Vcpu {
             fd,
             ram,
+            slots,
             regs,
             resume: Resume::LoadRegisters,
             syscall_return: None,
@@ -288,6 +291,7 @@ impl Vcpu {
     /// Runs user code until the next syscall or exception.
     pub fn run(&mut self) -> Result<Exit, VcpuError> {
         self.load_for_resume()?;
+        ioctl("KVM_SET_USER_MEMORY_REGION", self.slots.ensure())?;
         let started = Instant::now();
         let exit = self.fd.run();
         self.stats.time_in_guest += started.elapsed();

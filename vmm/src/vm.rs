@@ -4,10 +4,7 @@
 
 use std::sync::Arc;
 
-use kvm_bindings::{
-    kvm_fpu, kvm_msr_entry, kvm_userspace_memory_region, kvm_xcrs, CpuId, Msrs,
-    KVM_MAX_CPUID_ENTRIES,
-};
+use kvm_bindings::{kvm_fpu, kvm_msr_entry, kvm_xcrs, CpuId, Msrs, KVM_MAX_CPUID_ENTRIES};
 use kvm_ioctls::{Kvm, VmFd};
 
 use crate::address_space::AddressSpace;
@@ -15,6 +12,7 @@ use crate::arch::x86_64::layout::*;
 use crate::arch::x86_64::paging::*;
 use crate::arch::x86_64::{cpuid, gdt, stub};
 use crate::memory::{GuestRam, MemoryError, PAGE_SIZE};
+use crate::slots::MemorySlots;
 use crate::vcpu::{UserRegs, Vcpu};
 
 /// Errors creating the VM or a vCPU.
@@ -66,8 +64,9 @@ const XCR0_WANTED: u64 = 0x7 | 0xe0;
 /// A KVM virtual machine with its guest memory.
 pub struct Vm {
     kvm: Kvm,
-    fd: VmFd,
+    fd: Arc<VmFd>,
     ram: Arc<GuestRam>,
+    slots: Arc<MemorySlots>,
     cpuid: CpuId,
 }
 
@@ -77,22 +76,10 @@ impl Vm {
         let kvm = Kvm::new()
             .map_err(|e| VmError::KvmUnavailable(std::io::Error::from_raw_os_error(e.errno())))?;
         let fd = ioctl("KVM_CREATE_VM", kvm.create_vm())?;
+        let fd = Arc::new(fd);
         let ram = Arc::new(GuestRam::new(memory_size, FRAME_POOL_START)?);
-        let region = kvm_userspace_memory_region {
-            slot: 0,
-            flags: 0,
-            guest_phys_addr: 0,
-            memory_size: ram.size(),
-            userspace_addr: ram.host_base() as u64,
-        };
-        // SAFETY: the region is our own anonymous mapping of exactly `ram.size()` bytes, and
-        // `ram` (kept in the returned Vm, which owns `fd`) outlives the VM's use of it.
-        unsafe {
-            ioctl(
-                "KVM_SET_USER_MEMORY_REGION",
-                fd.set_user_memory_region(region),
-            )?
-        };
+        let slots = Arc::new(MemorySlots::new(fd.clone(), ram.clone()));
+        ioctl("KVM_SET_USER_MEMORY_REGION", slots.ensure())?;
         let mut cpuid = ioctl(
             "KVM_GET_SUPPORTED_CPUID",
             kvm.get_supported_cpuid(KVM_MAX_CPUID_ENTRIES),
@@ -102,6 +89,7 @@ impl Vm {
             kvm,
             fd,
             ram,
+            slots,
             cpuid,
         };
         vm.write_kernel_structures()?;
@@ -247,7 +235,7 @@ impl Vm {
         if !self.kvm.check_extension(kvm_ioctls::Cap::SyncRegs) {
             return Err(VmError::MissingCapability("KVM_CAP_SYNC_REGS"));
         }
-        Vcpu::new(fd, self.ram.clone(), regs).map_err(VmError::Vcpu)
+        Vcpu::new(fd, self.ram.clone(), self.slots.clone(), regs).map_err(VmError::Vcpu)
     }
 
     /// CPUID leaf `function`/`index` as the guest sees it: (eax, ebx, ecx, edx).
