@@ -251,6 +251,9 @@ mod tests {
             exec,
             shared,
             label: label.into(),
+            offset: 0,
+            dev: 0,
+            ino: 0,
         };
         let fd = |fd, target: &[u8], flags, pos| FdInfo {
             fd,

@@ -18,6 +18,10 @@ pub struct MapInfo {
     pub shared: bool,
     /// "[heap]", "[stack]", a file path, or empty.
     pub label: String,
+    /// For a file mapping: the file offset of `start`, and the file's device and inode.
+    pub offset: u64,
+    pub dev: u64,
+    pub ino: u64,
 }
 
 /// One descriptor as /proc/[pid]/fd and fdinfo show it.

@@ -249,6 +249,9 @@ impl MemoryManager {
                 write: v.prot.write,
                 exec: v.prot.exec,
                 shared: v.shared,
+                offset: v.file.as_ref().map_or(0, |f| f.offset),
+                dev: v.file.as_ref().map_or(0, |f| f.inode.id().0),
+                ino: v.file.as_ref().map_or(0, |f| f.inode.id().1),
                 label: match (&v.file, v.kind) {
                     (Some(f), _) => f.path.clone(),
                     (None, VmaKind::Heap) => "[heap]".into(),
@@ -263,6 +266,26 @@ impl MemoryManager {
             .collect();
         let size = self.vmas.iter().map(|v| v.end - v.start).sum();
         (maps, size, self.stats.pages_realized)
+    }
+
+    /// mincore(2): one byte per page of `[start, start+len)`, 1 where the page is in memory.
+    pub fn residency(&self, start: u64, len: u64) -> SysResult<Vec<u8>> {
+        if !is_page_aligned(start) {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_align_up(len)
+            .and_then(|l| start.checked_add(l))
+            .ok_or(Errno::ENOMEM)?;
+        if end > TASK_SIZE || !self.vmas.covers(start, end) {
+            return Err(Errno::ENOMEM);
+        }
+        let pages = ((end - start) / PAGE_SIZE) as usize;
+        // Bounded by the mapping, which the guest's memory size bounds.
+        let mut out = vec![0u8; pages];
+        for (va, _) in self.space.mapped_pages(start, end) {
+            out[((va - start) / PAGE_SIZE) as usize] = 1;
+        }
+        Ok(out)
     }
 
     /// Whether `[start, end)` is covered by mappings.

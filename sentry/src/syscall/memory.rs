@@ -116,3 +116,27 @@ pub fn sys_madvise(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         .madvise(a.u64(0), a.u64(1), a.u64(2) as u32 as u64)
         .map(|()| 0)
 }
+
+pub fn sys_mincore(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    // Answered 1 GiB at a time, so the sentry's buffer stays at 256 KiB.
+    const STEP: u64 = 1 << 30;
+    let (addr, len, vec) = (a.u64(0), a.u64(1), a.u64(2));
+    let total = crate::mm::page_align_up(len).ok_or(Errno::ENOMEM)?;
+    // Checks the whole range first: errors must not depend on where a step falls.
+    ctx.task.mm.residency(addr, total.min(vmm::PAGE_SIZE))?;
+    if !ctx
+        .task
+        .mm
+        .is_mapped(addr, addr.checked_add(total).ok_or(Errno::ENOMEM)?)
+    {
+        return Err(Errno::ENOMEM);
+    }
+    let mut done = 0;
+    while done < total {
+        let step = (total - done).min(STEP);
+        let bytes = ctx.task.mm.residency(addr + done, step)?;
+        ctx.task.mm.copy_out(vec + done / vmm::PAGE_SIZE, &bytes)?;
+        done += step;
+    }
+    Ok(0)
+}

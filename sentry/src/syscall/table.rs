@@ -241,6 +241,11 @@ pub static SYSCALLS: &[SyscallDef] = &[
     ),
     full(Sysno::munmap, memory::sys_munmap),
     partial(
+        Sysno::mincore,
+        memory::sys_mincore,
+        "at most 1 GiB per call",
+    ),
+    partial(
         Sysno::futex,
         futex::sys_futex,
         "one thread: waits sleep out their timeout, wakes find no one; PI ops give ENOSYS",

@@ -229,10 +229,10 @@ fn map_line(out: &mut String, m: &MapInfo) {
         if m.write { 'w' } else { '-' },
         if m.exec { 'x' } else { '-' },
         if m.shared { 's' } else { 'p' },
-        0,
-        0,
-        0,
-        0
+        m.offset,
+        ((m.dev >> 8) & 0xfff) | ((m.dev >> 32) & !0xfff),
+        (m.dev & 0xff) | ((m.dev >> 12) & !0xff),
+        m.ino
     );
     if !m.label.is_empty() {
         let width = out.len() - start;
