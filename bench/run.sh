@@ -18,17 +18,20 @@ if ! command -v runsc >/dev/null; then
 fi
 busybox=$(command -v busybox)
 
-# Median wall time in milliseconds of `rounds` runs of the command.
+# Median wall time in milliseconds of `rounds` runs of the command (timed from a
+# single Python process, so no shell or `date` process is inside the measurement).
 median_ms() {
-    local times=()
-    for _ in $(seq "$rounds"); do
-        local t0 t1
-        t0=$(date +%s%N)
-        "$@" >/dev/null 2>&1 || true
-        t1=$(date +%s%N)
-        times+=($(( (t1 - t0) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+    python3 - "$rounds" "$@" <<'PY'
+import subprocess, sys, time
+rounds, cmd = int(sys.argv[1]), sys.argv[2:]
+times = []
+for _ in range(rounds):
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times.append(time.perf_counter() - start)
+times.sort()
+print(f"{times[len(times) // 2] * 1000:.2f}")
+PY
 }
 
 row() {
