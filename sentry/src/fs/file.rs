@@ -42,25 +42,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Converts a host stat of a passed-through stream.
+/// The attributes of a passed-through host stream.
 fn host_stat(fd: i32) -> SysResult<Stat> {
-    let st = host::fstat(fd).map_err(host_errno)?;
-    let time = |s: i64, ns: i64| Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
-    Ok(Stat {
-        dev: st.st_dev,
-        ino: st.st_ino,
-        mode: st.st_mode,
-        nlink: st.st_nlink,
-        uid: st.st_uid,
-        gid: st.st_gid,
-        rdev: st.st_rdev,
-        size: st.st_size.max(0) as u64,
-        blksize: st.st_blksize.max(0) as u64,
-        blocks: st.st_blocks.max(0) as u64,
-        atime: time(st.st_atime, st.st_atime_nsec),
-        mtime: time(st.st_mtime, st.st_mtime_nsec),
-        ctime: time(st.st_ctime, st.st_ctime_nsec),
-    })
+    host::fstat(fd)
+        .map(|st| super::hostfs::stat_from_host(&st))
+        .map_err(host_errno)
 }
 
 impl OpenFile {

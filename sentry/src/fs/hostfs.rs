@@ -41,7 +41,8 @@ pub struct HostInode {
     data: Mutex<Option<File>>,
 }
 
-fn stat_from_host(st: &libc::stat) -> Stat {
+/// Our `Stat` of a host `stat`.
+pub(super) fn stat_from_host(st: &libc::stat) -> Stat {
     let time = |s: i64, ns: i64| Duration::new(s.max(0) as u64, ns.clamp(0, 999_999_999) as u32);
     Stat {
         dev: st.st_dev,

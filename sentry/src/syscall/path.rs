@@ -107,6 +107,17 @@ pub fn lookup_at(
     walker.resolve(&start, &path, follow).map(Target::Node)
 }
 
+/// `lookup_at` with the AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH bits of `flags`.
+pub fn lookup_at_flags(ctx: &mut Ctx, dirfd: i32, path_addr: u64, flags: u64) -> SysResult<Target> {
+    lookup_at(
+        ctx,
+        dirfd,
+        path_addr,
+        flags & AT_SYMLINK_NOFOLLOW == 0,
+        flags & AT_EMPTY_PATH != 0,
+    )
+}
+
 /// Like `lookup_at` for calls that need a filesystem node.
 pub fn node_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64, follow: bool) -> SysResult<Arc<Dentry>> {
     match lookup_at(ctx, dirfd, path_addr, follow, false)? {
@@ -686,8 +697,7 @@ fn do_access(ctx: &mut Ctx, dirfd: i32, path: u64, mode: u32, flags: u64) -> Sys
     if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let st = match lookup_at(ctx, dirfd, path, follow, flags & AT_EMPTY_PATH != 0)? {
+    let st = match lookup_at_flags(ctx, dirfd, path, flags)? {
         Target::Node(d) => {
             if mode & 2 != 0 && d.inode.read_only() {
                 return Err(Errno::EROFS);
@@ -847,13 +857,7 @@ fn do_chown(
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let t = lookup_at(
-        ctx,
-        dirfd,
-        path,
-        flags & AT_SYMLINK_NOFOLLOW == 0,
-        flags & AT_EMPTY_PATH != 0,
-    )?;
+    let t = lookup_at_flags(ctx, dirfd, path, flags)?;
     let attr = chown_attr(ctx, &t, uid, gid)?;
     set_attr_at(t, attr)
 }
@@ -932,13 +936,7 @@ pub fn sys_utimensat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             None => Target::File(file),
         }
     } else {
-        lookup_at(
-            ctx,
-            dirfd,
-            path,
-            flags & AT_SYMLINK_NOFOLLOW == 0,
-            flags & AT_EMPTY_PATH != 0,
-        )?
+        lookup_at_flags(ctx, dirfd, path, flags)?
     };
     if atime.is_none() && mtime.is_none() {
         return Ok(0);

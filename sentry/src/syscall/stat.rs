@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::path::{
-    lookup_at, Target, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW,
+    lookup_at, lookup_at_flags, Target, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT,
+    AT_SYMLINK_NOFOLLOW,
 };
 use super::Args;
 use crate::errno::{Errno, SysResult};
@@ -73,13 +74,7 @@ pub fn sys_newfstatat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let t = lookup_at(
-        ctx,
-        a.i32(0),
-        a.u64(1),
-        flags & AT_SYMLINK_NOFOLLOW == 0,
-        flags & AT_EMPTY_PATH != 0,
-    )?;
+    let t = lookup_at_flags(ctx, a.i32(0), a.u64(1), flags)?;
     write_stat(ctx, t, a.u64(2))
 }
 
@@ -132,13 +127,7 @@ pub fn sys_statx(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     {
         return Err(Errno::EINVAL);
     }
-    let t = lookup_at(
-        ctx,
-        dirfd,
-        path,
-        flags & AT_SYMLINK_NOFOLLOW == 0,
-        flags & AT_EMPTY_PATH != 0,
-    )?;
+    let t = lookup_at_flags(ctx, dirfd, path, flags)?;
     let st = stat_of(&t)?;
     ctx.task.mm.copy_out(buf, &statx_bytes(&st))?;
     Ok(0)
