@@ -1,6 +1,7 @@
 //! Syscall dispatch: the table of what we implement (data, printable with
 //! `sentry syscalls`), argument access, and the one place results become `-errno`.
 
+mod attr;
 mod fd;
 mod futex;
 mod io;

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use syscalls::Sysno;
 
-use super::{fd, futex, io, memory, path, poll, process, signal, stat, time, Handler};
+use super::{attr, fd, futex, io, memory, path, poll, process, signal, stat, time, Handler};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,8 +107,8 @@ pub static SYSCALLS: &[SyscallDef] = &[
         fd::sys_fallocate,
         "mode 0 only; other modes give EOPNOTSUPP",
     ),
-    full(Sysno::fchmod, path::sys_fchmod),
-    full(Sysno::fchown, path::sys_fchown),
+    full(Sysno::fchmod, attr::sys_fchmod),
+    full(Sysno::fchown, attr::sys_fchown),
     full(Sysno::fchdir, path::sys_fchdir),
     // Paths.
     full(Sysno::open, path::sys_open),
@@ -153,56 +153,56 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::chdir, path::sys_chdir),
     full(Sysno::getcwd, path::sys_getcwd),
     full(Sysno::umask, path::sys_umask),
-    full(Sysno::truncate, path::sys_truncate),
-    full(Sysno::chmod, path::sys_chmod),
-    full(Sysno::fchmodat, path::sys_fchmodat),
-    full(Sysno::chown, path::sys_chown),
-    full(Sysno::lchown, path::sys_lchown),
-    full(Sysno::fchownat, path::sys_fchownat),
-    full(Sysno::utimensat, path::sys_utimensat),
+    full(Sysno::truncate, attr::sys_truncate),
+    full(Sysno::chmod, attr::sys_chmod),
+    full(Sysno::fchmodat, attr::sys_fchmodat),
+    full(Sysno::chown, attr::sys_chown),
+    full(Sysno::lchown, attr::sys_lchown),
+    full(Sysno::fchownat, attr::sys_fchownat),
+    full(Sysno::utimensat, attr::sys_utimensat),
     partial(
         Sysno::getxattr,
-        path::sys_getxattr,
+        attr::sys_getxattr,
         "no extended attributes are stored: ENODATA",
     ),
     partial(
         Sysno::lgetxattr,
-        path::sys_lgetxattr,
+        attr::sys_lgetxattr,
         "no extended attributes are stored: ENODATA",
     ),
     partial(
         Sysno::fgetxattr,
-        path::sys_fgetxattr,
+        attr::sys_fgetxattr,
         "no extended attributes are stored: ENODATA",
     ),
     partial(
         Sysno::listxattr,
-        path::sys_listxattr,
+        attr::sys_listxattr,
         "no extended attributes are stored: empty list",
     ),
     partial(
         Sysno::llistxattr,
-        path::sys_llistxattr,
+        attr::sys_llistxattr,
         "no extended attributes are stored: empty list",
     ),
     partial(
         Sysno::flistxattr,
-        path::sys_flistxattr,
+        attr::sys_flistxattr,
         "no extended attributes are stored: empty list",
     ),
     partial(
         Sysno::setxattr,
-        path::sys_setxattr,
+        attr::sys_setxattr,
         "extended attributes cannot be set: EOPNOTSUPP",
     ),
     partial(
         Sysno::lsetxattr,
-        path::sys_lsetxattr,
+        attr::sys_lsetxattr,
         "extended attributes cannot be set: EOPNOTSUPP",
     ),
     partial(
         Sysno::fsetxattr,
-        path::sys_fsetxattr,
+        attr::sys_fsetxattr,
         "extended attributes cannot be set: EOPNOTSUPP",
     ),
     full(Sysno::stat, stat::sys_stat),
