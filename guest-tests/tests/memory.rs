@@ -78,3 +78,9 @@ fn map_count_limit() {
         "{native}"
     );
 }
+
+#[test]
+fn grows_down_mappings_and_stack_grow() {
+    let native = assert_same("growsdown", &[]);
+    native.assert_checks_pass();
+}

@@ -130,8 +130,6 @@ pub struct Task {
     pub parent_death_signal: i32,
     /// `PR_SET_DUMPABLE`.
     pub dumpable: bool,
-    /// The address space changed since procfs last saw it.
-    pub memory_changed: bool,
     /// Scheduling niceness (-20..19).
     pub nice: i32,
     /// personality(2) flags.
@@ -168,7 +166,6 @@ impl Task {
             comm: Vec::new(),
             parent_death_signal: 0,
             dumpable: true,
-            memory_changed: false,
             nice: 0,
             personality: 0,
         }
@@ -206,7 +203,8 @@ impl Task {
     }
 
     /// Refreshes what procfs shows of the address space.
-    pub fn publish_memory(&self) {
+    pub fn publish_memory(&mut self) {
+        self.mm.maps_changed = false;
         let (maps, vm_bytes, resident_pages) = self.mm.describe();
         let mut state = self.info.state();
         state.maps = maps;

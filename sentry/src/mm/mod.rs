@@ -85,6 +85,8 @@ pub struct MemoryManager {
     stats: MmStats,
     exe_label: String,
     interp_label: String,
+    /// The mappings changed since procfs last saw them (see `Task::publish_memory`).
+    pub maps_changed: bool,
     /// File bytes read for the fault being served: (file, offset, data).
     read_ahead: Option<(crate::fs::inode::InodeRef, u64, Vec<u8>)>,
 }
@@ -100,6 +102,7 @@ impl MemoryManager {
             exe_label: String::new(),
             interp_label: String::new(),
             read_ahead: None,
+            maps_changed: false,
         }
     }
 
@@ -207,7 +210,10 @@ impl MemoryManager {
         self.stats.page_faults += 1;
         // File data may have changed since the last fault: read it afresh.
         self.read_ahead = None;
-        let vma = self.vmas.find(addr).ok_or(FaultError::Unmapped)?.clone();
+        let vma = match self.vmas.find(addr) {
+            Some(vma) => vma.clone(),
+            None => self.grow_stack(addr).ok_or(FaultError::Unmapped)?,
+        };
         let allowed = match access {
             Access::Read => vma.prot.accessible(),
             Access::Write => vma.prot.write,
@@ -235,6 +241,27 @@ impl MemoryManager {
         let hi = lo.saturating_add(window).min(vma.end);
         self.populate(lo, hi);
         Ok(())
+    }
+
+    /// Extends a grows-down mapping (the stack, MAP_GROWSDOWN) down to `addr`, as a
+    /// fault just below it asks, within the stack size limit; the grown mapping.
+    fn grow_stack(&mut self, addr: u64) -> Option<Vma> {
+        let page = page_align_down(addr);
+        let above = self.vmas.intersecting(page, USER_VIRT_END).next()?.clone();
+        if above.kind != VmaKind::Stack || above.file.is_some() {
+            return None;
+        }
+        let size = above.end.checked_sub(page)?;
+        if size > STACK_SIZE || page < MMAP_MIN_ADDR {
+            return None;
+        }
+        self.vmas.insert(Vma {
+            start: page,
+            end: above.start,
+            ..above
+        });
+        self.maps_changed = true;
+        self.vmas.find(addr).cloned()
     }
 
     /// The mappings as /proc/[pid]/maps shows them, the virtual size and resident pages.
@@ -356,6 +383,7 @@ impl MemoryManager {
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         self.write_back(start, end);
         self.vmas.remove_range(start, end);
+        self.maps_changed = true;
         self.discard_pages(start, end);
     }
 
@@ -408,6 +436,7 @@ impl MemoryManager {
     /// Applies `prot` to the mappings and realized pages of `[start, end)`.
     fn protect_range(&mut self, start: u64, end: u64, prot: Prot) {
         self.vmas.update_range(start, end, |v| v.prot = prot);
+        self.maps_changed = true;
         let flags = Self::page_flags(prot);
         let stale: Vec<_> = self
             .space

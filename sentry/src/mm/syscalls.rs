@@ -295,6 +295,7 @@ impl MemoryManager {
         let grow_end = old.checked_add(new_len).filter(|e| *e <= TASK_SIZE);
         if let Some(grow_end) = grow_end {
             if old_end == vma.end && !self.vmas.overlaps(old_end, grow_end) {
+                self.maps_changed = true;
                 self.vmas.insert(Vma {
                     start: old_end,
                     end: grow_end,
@@ -331,6 +332,7 @@ impl MemoryManager {
             }
         }
         let frames = self.space.ram().zap(stale);
+        self.maps_changed = true;
         self.vmas.insert(Vma {
             start: new,
             end: new + new_len,

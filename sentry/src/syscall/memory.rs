@@ -9,7 +9,7 @@ use crate::mm::syscalls::MmapRequest;
 use crate::mm::vma::FileBacking;
 
 pub fn sys_brk(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    changing_maps(ctx, |mm| Ok(mm.brk(a.u64(0))))
+    Ok(ctx.task.mm.brk(a.u64(0)))
 }
 
 const MAP_ANONYMOUS: u64 = 0x20;
@@ -61,7 +61,7 @@ pub fn sys_mmap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             req.flags |= MAP_ANONYMOUS;
         }
     }
-    changing_maps(ctx, |mm| mm.mmap(req, file))
+    ctx.task.mm.mmap(req, file)
 }
 
 pub fn sys_msync(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -83,31 +83,21 @@ pub fn sys_msync(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     Ok(0)
 }
 
-/// Runs a change to the address space, and notes that procfs must be refreshed.
-fn changing_maps<T>(
-    ctx: &mut Ctx,
-    change: impl FnOnce(&mut crate::mm::MemoryManager) -> SysResult<T>,
-) -> SysResult<T> {
-    let r = change(&mut ctx.task.mm);
-    if r.is_ok() {
-        // Published before the next syscall that could read /proc (see dispatch).
-        ctx.task.memory_changed = true;
-    }
-    r
-}
-
 pub fn sys_munmap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    changing_maps(ctx, |mm| mm.munmap(a.u64(0), a.u64(1))).map(|()| 0)
+    ctx.task.mm.munmap(a.u64(0), a.u64(1)).map(|()| 0)
 }
 
 pub fn sys_mprotect(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    changing_maps(ctx, |mm| mm.mprotect(a.u64(0), a.u64(1), a.u64(2))).map(|()| 0)
+    ctx.task
+        .mm
+        .mprotect(a.u64(0), a.u64(1), a.u64(2))
+        .map(|()| 0)
 }
 
 pub fn sys_mremap(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    changing_maps(ctx, |mm| {
-        mm.mremap(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
-    })
+    ctx.task
+        .mm
+        .mremap(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
 }
 
 pub fn sys_madvise(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

@@ -54,9 +54,8 @@ pub fn dispatch(ctx: &mut Ctx) {
     let args = Args([regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]);
     // Refreshing /proc/self/maps costs O(mappings): do it lazily, before a syscall that
     // is not itself a mapping change (so a loop of mmaps pays once).
-    if ctx.task.memory_changed && !table::changes_mappings(nr) {
+    if ctx.task.mm.maps_changed && !table::changes_mappings(nr) {
         ctx.task.publish_memory();
-        ctx.task.memory_changed = false;
     }
     let result = match lookup(nr) {
         Some(def) => (def.handler)(ctx, &args),
