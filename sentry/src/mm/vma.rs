@@ -131,11 +131,15 @@ impl VmaSet {
 
     /// Mappings that intersect `[start, end)`, in address order.
     pub fn intersecting(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
-        let first = self.find(start).map_or(start, |v| v.start);
+        // An empty or inverted range intersects nothing (and must not reach
+        // BTreeMap::range inverted, which panics).
+        let empty = end <= start;
+        let end = end.max(start);
+        let first = self.find(start).map_or(start, |v| v.start).min(end);
         self.by_start
             .range(first..end)
             .map(|(_, v)| v)
-            .filter(move |v| v.end > start)
+            .filter(move |v| !empty && v.end > start)
     }
 
     /// Number of mappings.
@@ -216,6 +220,9 @@ impl VmaSet {
 
     /// Removes `[start, end)` from the set and returns the pieces removed.
     pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        if start >= end {
+            return Vec::new();
+        }
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.by_start.range(start..end).map(|(k, _)| *k).collect();
@@ -226,6 +233,9 @@ impl VmaSet {
 
     /// Applies `change` to every mapping piece inside `[start, end)`, then re-merges.
     pub fn update_range(&mut self, start: u64, end: u64, mut change: impl FnMut(&mut Vma)) {
+        if start >= end {
+            return;
+        }
         self.split_at(start);
         self.split_at(end);
         for (_, v) in self.by_start.range_mut(start..end) {
@@ -320,6 +330,16 @@ mod tests {
         assert_eq!(s.find_free_top_down(0x1000, 0x1000, 0xa000), Some(0x9000));
         assert_eq!(s.find_free_top_down(0x2000, 0x1000, 0xa000), Some(0x6000));
         assert_eq!(s.find_free_top_down(0x8000, 0x1000, 0xa000), None);
+    }
+
+    #[test]
+    fn inverted_ranges_are_empty() {
+        let mut s = VmaSet::default();
+        s.insert(anon(0x1000, 0x3000, Prot::RW));
+        assert_eq!(s.intersecting(0x2800, 0x2000).count(), 0);
+        assert!(s.remove_range(0x2800, 0x2000).is_empty());
+        s.update_range(0x2800, 0x2000, |v| v.prot = RO);
+        assert_eq!(s.find(0x2000).unwrap().prot, Prot::RW);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn dispatch(ctx: &mut Ctx) {
     let regs = *ctx.vcpu.regs();
     let nr = regs.rax;
     let args = Args([regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]);
+    log::trace!("syscall {nr} {:x?}", args.0);
     // Refreshing /proc/self/maps costs O(mappings): do it lazily, before a syscall that
     // is not itself a mapping change (so a loop of mmaps pays once).
     if ctx.task.mm.maps_changed && !table::changes_mappings(nr) {
