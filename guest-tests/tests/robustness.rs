@@ -6,11 +6,11 @@ use std::process::Command;
 
 use guest_tests::{compile, require_kvm, sentry_bin};
 
-#[test]
-fn random_syscall_arguments_never_break_the_sentry() {
+/// Runs `program` with seeds `seeds` and checks every run ended normally or by a signal.
+fn survives(name: &str, seeds: std::ops::RangeInclusive<u32>, must_exit_zero: bool) {
     require_kvm();
-    let program = compile("syscall_fuzz");
-    for seed in 1..=40 {
+    let program = compile(name);
+    for seed in seeds {
         let out = Command::new(sentry_bin())
             .args(["run", "--"])
             .arg(&program)
@@ -23,10 +23,26 @@ fn random_syscall_arguments_never_break_the_sentry() {
             !stderr.contains("internal error") && !stderr.contains("panicked"),
             "seed {seed}: the sentry failed internally: {stderr}"
         );
+        let expected = if must_exit_zero {
+            matches!(code, Some(0))
+        } else {
+            matches!(code, Some(0) | Some(128..=192))
+        };
         assert!(
-            matches!(code, Some(0) | Some(128..=192)),
+            expected,
             "seed {seed}: unexpected status {:?}: {stderr}",
             out.status
         );
     }
+}
+
+#[test]
+fn random_syscall_arguments_never_break_the_sentry() {
+    survives("syscall_fuzz", 1..=40, false);
+}
+
+#[test]
+fn random_paths_never_break_the_sentry() {
+    // Path calls cannot hurt the program itself, so each run must finish cleanly.
+    survives("path_fuzz", 1..=20, true);
 }
