@@ -84,3 +84,9 @@ fn grows_down_mappings_and_stack_grow() {
     let native = assert_same("growsdown", &[]);
     native.assert_checks_pass();
 }
+
+#[test]
+fn private_file_mappings_are_private() {
+    let native = assert_same("mmap_file", &[]);
+    native.assert_checks_pass();
+}

@@ -245,7 +245,8 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     let shown = String::from_utf8_lossy(&exe_path).into_owned();
     let file = program.inode.clone();
     loader::elf::ElfFile::parse(&file).map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
-    let mut mm = MemoryManager::new(vm.new_address_space()?);
+    let page_cache = Arc::new(crate::mm::page_cache::PageCache::new(vm.ram().clone()));
+    let mut mm = MemoryManager::new(vm.new_address_space()?).with_page_cache(page_cache);
     mm.set_exe_label(shown.clone());
 
     let (uid, gid) = crate::host::ids();

@@ -72,6 +72,9 @@ struct FrameAllocator {
     free: Vec<Frame>,
     in_use: u64,
     reserved: u64,
+    /// Frames with more than one owner (a page cache and its mappings): the number of
+    /// owners beyond the first.
+    extra_owners: std::collections::HashMap<Frame, u32>,
 }
 
 impl FrameAllocator {
@@ -113,6 +116,7 @@ impl GuestRam {
                 free: Vec::new(),
                 in_use: 0,
                 reserved: 0,
+                extra_owners: std::collections::HashMap::new(),
             }),
         })
     }
@@ -191,11 +195,39 @@ impl GuestRam {
     /// Returns frames to the allocator. Their host pages are discarded, which zeroes
     /// them for the next user and drops every guest translation that still maps them.
     pub fn free(&self, frames: Vec<StaleFrame>) {
-        let mut frames: Vec<Frame> = frames.into_iter().map(|s| s.0).collect();
-        for_each_run(&mut frames, |start, len| self.discard(start, len));
+        // A frame another owner still holds only loses this owner's translation.
+        let (mut last, kept): (Vec<Frame>, Vec<Frame>) = {
+            let mut a = self.allocator();
+            frames
+                .into_iter()
+                .map(|s| s.0)
+                .partition(|f| match a.extra_owners.get_mut(f) {
+                    Some(n) => {
+                        *n -= 1;
+                        if *n == 0 {
+                            a.extra_owners.remove(f);
+                        }
+                        false
+                    }
+                    None => true,
+                })
+        };
+        let _ = self.zap(kept.into_iter().map(StaleFrame).collect());
+        for_each_run(&mut last, |start, len| self.discard(start, len));
         let mut a = self.allocator();
-        a.in_use -= frames.len() as u64;
-        a.free.extend(frames);
+        a.in_use -= last.len() as u64;
+        a.free.extend(last);
+    }
+
+    /// Adds an owner to `frame` (it is freed when its last owner frees it).
+    pub fn share(&self, frame: Frame) -> Frame {
+        *self.allocator().extra_owners.entry(frame).or_insert(0) += 1;
+        frame
+    }
+
+    /// Whether `frame` has more than one owner.
+    pub fn is_shared(&self, frame: Frame) -> bool {
+        self.allocator().extra_owners.contains_key(&frame)
     }
 
     /// Drops every guest translation of these frames while keeping their contents;
@@ -324,6 +356,24 @@ mod tests {
         assert_eq!(g, f);
         assert_eq!(ram.read_u64(g.addr()).unwrap(), 0);
         assert_eq!(ram.frames_in_use(), 1);
+    }
+
+    #[test]
+    fn shared_frames_survive_until_their_last_owner_frees_them() {
+        let ram = GuestRam::new(4 << 20, 0x10000).unwrap();
+        let f = ram.alloc().unwrap();
+        ram.write_u64(f.addr(), 7).unwrap();
+        ram.share(f);
+        assert!(ram.is_shared(f));
+        ram.free(vec![StaleFrame(f)]);
+        assert_eq!(
+            ram.read_u64(f.addr()).unwrap(),
+            7,
+            "content kept for the other owner"
+        );
+        assert!(!ram.is_shared(f));
+        ram.free(vec![StaleFrame(f)]);
+        assert_eq!(ram.frames_in_use(), 0);
     }
 
     #[test]

@@ -208,6 +208,12 @@ pub trait Inode: Send + Sync + Any {
     /// The last descriptor of an open file description of this inode was closed.
     fn on_release(&self) {}
 
+    /// For a file whose contents can never change while the sandbox runs (a read-only
+    /// host file): its identity, so its pages can be cached and shared.
+    fn immutable_key(&self) -> Option<(u64, u64)> {
+        None
+    }
+
     /// Whether the inode lives on a read-only mount (opening for write gives EROFS).
     fn read_only(&self) -> bool {
         false

@@ -605,6 +605,14 @@ impl Inode for MemNode {
         Ok(())
     }
 
+    fn immutable_key(&self) -> Option<(u64, u64)> {
+        // Fixed while the data still comes from the read-only lower file.
+        match self.lock().content {
+            Content::Lower => self.lower.as_ref()?.immutable_key(),
+            _ => None,
+        }
+    }
+
     fn readlink(&self) -> SysResult<Vec<u8>> {
         let st = self.lock();
         match &st.content {

@@ -4,6 +4,7 @@
 //! Pages are realized lazily on fault, a window at a time (a VM exit costs tens of
 //! microseconds, a page's first touch a few), and eagerly for small mappings.
 
+pub mod page_cache;
 pub mod syscalls;
 pub mod user;
 pub mod vma;
@@ -87,6 +88,8 @@ pub struct MemoryManager {
     interp_label: String,
     /// The mappings changed since procfs last saw them (see `Task::publish_memory`).
     pub maps_changed: bool,
+    /// Pages of immutable files shared between mappings.
+    cache: Option<Arc<page_cache::PageCache>>,
     /// File bytes read for the fault being served: (file, offset, data).
     read_ahead: Option<(crate::fs::inode::InodeRef, u64, Vec<u8>)>,
 }
@@ -102,8 +105,15 @@ impl MemoryManager {
             exe_label: String::new(),
             interp_label: String::new(),
             read_ahead: None,
+            cache: None,
             maps_changed: false,
         }
+    }
+
+    /// Shares pages of immutable files through `cache`.
+    pub fn with_page_cache(mut self, cache: Arc<page_cache::PageCache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// The page-table root for CR3.
@@ -127,18 +137,38 @@ impl MemoryManager {
     /// mapping (SIGBUS past the end of the file).
     fn realize(&mut self, va: u64, vma: &Vma) -> Result<(), FaultError> {
         let mut contents = None;
+        let mut cached = None;
         if let (Some(file), Some(offset)) = (&vma.file, vma.file_offset(va)) {
             let size = file.inode.stat().map_err(|_| FaultError::BeyondFile)?.size;
             if offset >= page_align_up(size).unwrap_or(u64::MAX) {
                 return Err(FaultError::BeyondFile);
             }
-            contents = Some(self.file_page(file, offset, vma.end - va));
+            // Read-only private pages of an immutable file come from the page cache.
+            let key = file
+                .inode
+                .immutable_key()
+                .filter(|_| !vma.shared && !vma.prot.write);
+            match (key, &self.cache) {
+                (Some(key), Some(cache)) => {
+                    let inode = file.inode.clone();
+                    let fill = || read_page(inode.as_ref(), offset);
+                    cached = Some(
+                        cache
+                            .page(key, offset / PAGE_SIZE, fill)
+                            .ok_or(FaultError::OutOfMemory)?,
+                    );
+                }
+                _ => contents = Some(self.file_page(file, offset, vma.end - va)),
+            }
         }
-        let frame = self
-            .space
-            .ram()
-            .alloc()
-            .map_err(|_| FaultError::OutOfMemory)?;
+        let frame = match cached {
+            Some(frame) => frame,
+            None => self
+                .space
+                .ram()
+                .alloc()
+                .map_err(|_| FaultError::OutOfMemory)?,
+        };
         if let Some(page) = contents {
             let _ = self.space.ram().write(frame.addr(), &page);
         }
@@ -153,6 +183,25 @@ impl MemoryManager {
                 Ok(())
             }
             Err(_) => Err(FaultError::Unmapped),
+        }
+    }
+
+    /// Gives writable private mappings in `[start, end)` their own copies of pages they
+    /// share with the page cache (mprotect making a read-only file mapping writable).
+    fn unshare_pages(&mut self, start: u64, end: u64) {
+        let ram = self.space.ram().clone();
+        for (va, t) in self.space.mapped_pages(start, end) {
+            let private = self.vmas.find(va).is_some_and(|v| !v.shared);
+            if !private || !ram.is_shared(t.frame) {
+                continue;
+            }
+            let Ok(copy) = ram.alloc() else { continue };
+            let mut page = vec![0u8; PAGE_SIZE as usize];
+            let _ = ram.read(t.frame.addr(), &mut page);
+            let _ = ram.write(copy.addr(), &page);
+            if let Ok(Some(stale)) = self.space.map(va, copy, t.flags) {
+                ram.free(vec![stale]);
+            }
         }
     }
 
@@ -435,6 +484,9 @@ impl MemoryManager {
 
     /// Applies `prot` to the mappings and realized pages of `[start, end)`.
     fn protect_range(&mut self, start: u64, end: u64, prot: Prot) {
+        if prot.write {
+            self.unshare_pages(start, end);
+        }
         self.vmas.update_range(start, end, |v| v.prot = prot);
         self.maps_changed = true;
         let flags = Self::page_flags(prot);
@@ -446,4 +498,17 @@ impl MemoryManager {
             .collect();
         let _ = self.space.ram().zap(stale);
     }
+}
+
+/// One page of `inode` at `offset`, zero past the end of the file.
+fn read_page(inode: &dyn crate::fs::inode::Inode, offset: u64) -> Vec<u8> {
+    let mut page = vec![0u8; PAGE_SIZE as usize];
+    let mut got = 0;
+    while got < page.len() {
+        match inode.read_at(&mut page[got..], offset + got as u64) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    page
 }
