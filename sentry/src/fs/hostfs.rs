@@ -321,7 +321,7 @@ impl Inode for HostInode {
 
     fn immutable_key(&self) -> Option<(u64, u64)> {
         (!self.fs.writable && self.kind == FileType::Regular)
-            .then(|| (self.looked_up.dev, self.looked_up.ino))
+            .then_some((self.looked_up.dev, self.looked_up.ino))
     }
 
     fn as_any(&self) -> &dyn Any {
