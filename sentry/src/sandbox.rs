@@ -273,7 +273,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         egid: gid,
     };
     let walker = kernel.vfs.walker(&fs.root);
-    let mut open_interpreter = |path: &[u8]| -> Result<Box<dyn loader::elf::ReadAt>, ElfError> {
+    let mut open_interpreter = |path: &[u8]| -> Result<loader::FileSource, ElfError> {
         let found = walker
             .resolve(&fs.cwd, path, true)
             .map_err(|e| ElfError::Io(std::io::Error::from_raw_os_error(e.into_raw())))?;
@@ -282,9 +282,17 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
                 libc::EACCES,
             )));
         }
-        Ok(Box::new(found.inode.clone()))
+        let path = String::from_utf8_lossy(&found.path()).into_owned();
+        Ok(loader::FileSource {
+            inode: found.inode.clone(),
+            path,
+        })
     };
-    let loaded = loader::load(&mut mm, &file, &image, &mut open_interpreter)
+    let program_source = loader::FileSource {
+        inode: file.clone(),
+        path: shown.clone(),
+    };
+    let loaded = loader::load(&mut mm, &program_source, &image, &mut open_interpreter)
         .map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
 
     let regs = UserRegs {

@@ -24,7 +24,7 @@ pub const SETTABLE_FLAGS: u32 = O_APPEND | O_NONBLOCK | 0o40000 | 0o1000000 | 0o
 /// What an open file is.
 pub enum FileKind {
     /// One of the host's standard streams, passed through (the host owns its offset).
-    HostStream { host_fd: i32 },
+    HostStream { host_fd: i32, target: Vec<u8> },
     /// A file of the sandbox's filesystem.
     Node(Arc<Dentry>),
 }
@@ -65,7 +65,12 @@ impl OpenFile {
     /// A host standard stream, with the host's status flags.
     pub fn host_stream(host_fd: i32) -> Arc<OpenFile> {
         let flags = host::status_flags(host_fd).unwrap_or(O_RDWR);
-        Self::new(FileKind::HostStream { host_fd }, flags)
+        // What the host says the stream is (/dev/pts/0, pipe:[1234], a file the user
+        // redirected): the user handed these to the sandbox. Read once: /proc shows it.
+        let target = std::fs::read_link(format!("/proc/self/fd/{host_fd}"))
+            .map(|p| p.into_os_string().into_encoded_bytes())
+            .unwrap_or_else(|_| format!("host:[{host_fd}]").into_bytes());
+        Self::new(FileKind::HostStream { host_fd, target }, flags)
     }
 
     pub fn flags(&self) -> u32 {
@@ -74,7 +79,7 @@ impl OpenFile {
 
     /// F_SETFL: changes the settable status flags.
     pub fn set_status_flags(&self, flags: u32) -> SysResult<()> {
-        if let FileKind::HostStream { host_fd } = self.kind {
+        if let FileKind::HostStream { host_fd, .. } = self.kind {
             let current = host::status_flags(host_fd).map_err(host_errno)?;
             let wanted = (current & !SETTABLE_FLAGS) | (flags & SETTABLE_FLAGS);
             host::set_status_flags(host_fd, wanted).map_err(host_errno)?;
@@ -114,7 +119,7 @@ impl OpenFile {
 
     pub fn stat(&self) -> SysResult<Stat> {
         match &self.kind {
-            FileKind::HostStream { host_fd } => host_stat(*host_fd),
+            FileKind::HostStream { host_fd, .. } => host_stat(*host_fd),
             FileKind::Node(d) => d.inode.stat(),
         }
     }
@@ -130,7 +135,7 @@ impl OpenFile {
     pub fn read(&self, buf: &mut [u8]) -> SysResult<usize> {
         self.check_readable()?;
         match &self.kind {
-            FileKind::HostStream { host_fd } => host::read(*host_fd, buf).map_err(host_errno),
+            FileKind::HostStream { host_fd, .. } => host::read(*host_fd, buf).map_err(host_errno),
             FileKind::Node(d) => {
                 if d.is_dir() {
                     return Err(Errno::EISDIR);
@@ -149,7 +154,7 @@ impl OpenFile {
     pub fn write(&self, buf: &[u8]) -> SysResult<usize> {
         self.check_writable()?;
         match &self.kind {
-            FileKind::HostStream { host_fd } => host::write(*host_fd, buf).map_err(host_errno),
+            FileKind::HostStream { host_fd, .. } => host::write(*host_fd, buf).map_err(host_errno),
             FileKind::Node(d) => {
                 let mut offset = lock(&self.offset);
                 if self.flags() & O_APPEND != 0 && self.positional() {
@@ -181,7 +186,7 @@ impl OpenFile {
     pub fn pread(&self, buf: &mut [u8], offset: u64) -> SysResult<usize> {
         self.check_readable()?;
         match &self.kind {
-            FileKind::HostStream { host_fd } => {
+            FileKind::HostStream { host_fd, .. } => {
                 host::pread(*host_fd, buf, offset as i64).map_err(host_errno)
             }
             FileKind::Node(d) => {
@@ -223,7 +228,7 @@ impl OpenFile {
         const SEEK_DATA: i32 = 3;
         const SEEK_HOLE: i32 = 4;
         let d = match &self.kind {
-            FileKind::HostStream { host_fd } => {
+            FileKind::HostStream { host_fd, .. } => {
                 return host::lseek(*host_fd, offset, whence).map_err(host_errno);
             }
             FileKind::Node(d) => d,
@@ -340,7 +345,7 @@ impl OpenFile {
     pub fn as_dentry(&self) -> Arc<Dentry> {
         match &self.kind {
             FileKind::Node(d) => d.clone(),
-            FileKind::HostStream { host_fd } => {
+            FileKind::HostStream { host_fd, .. } => {
                 Dentry::root(Arc::new(HostStreamInode { host_fd: *host_fd }))
             }
         }
@@ -349,13 +354,7 @@ impl OpenFile {
     /// What /proc/self/fd/N shows.
     pub fn describe(&self) -> Vec<u8> {
         match &self.kind {
-            // What the host says the stream is (/dev/pts/0, pipe:[1234], a file the
-            // user redirected): the user handed these to the sandbox.
-            FileKind::HostStream { host_fd } => {
-                std::fs::read_link(format!("/proc/self/fd/{host_fd}"))
-                    .map(|p| p.into_os_string().into_encoded_bytes())
-                    .unwrap_or_else(|_| format!("host:[{host_fd}]").into_bytes())
-            }
+            FileKind::HostStream { target, .. } => target.clone(),
             FileKind::Node(d) if d.parent.is_none() && d.inode.file_type() == FileType::Fifo => {
                 format!("pipe:[{}]", d.inode.id().1).into_bytes()
             }

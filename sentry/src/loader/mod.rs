@@ -4,7 +4,8 @@
 pub mod elf;
 mod stack;
 
-use crate::mm::vma::{Prot, VmaKind};
+use crate::fs::inode::InodeRef;
+use crate::mm::vma::{FileBacking, Prot, VmaKind};
 use crate::mm::{
     page_align_down, page_align_up, MemoryManager, MMAP_MIN_ADDR, STACK_SIZE, STACK_TOP, TASK_SIZE,
 };
@@ -34,13 +35,81 @@ fn segment_prot(flags: u32) -> Prot {
     }
 }
 
-/// Maps the segments of `elf` (read from `file`) into `mm`; returns (load bias, end of image).
+/// A file in the sandbox whose segments can be mapped (not copied) into memory.
+pub struct FileSource {
+    pub inode: InodeRef,
+    /// The path /proc/[pid]/maps shows.
+    pub path: String,
+}
+
+/// Maps the file-backed part of a segment from `source`, as Linux's `elf_map` does:
+/// the pages holding file bytes are a private file mapping (faulted in, text pages
+/// shared through the page cache), the rest of the memory size anonymous. Returns
+/// false when the segment needs the copying path: its first page is shared with the
+/// previous segment, or a read-only segment's last file page also holds bss (zeroing
+/// it would write into a shared page).
+fn map_segment_file(
+    mm: &mut MemoryManager,
+    source: &FileSource,
+    seg: &elf::ProgramHeader,
+    start: u64,
+    image_end: u64,
+    kind: VmaKind,
+) -> bool {
+    const PAGE: u64 = 4096;
+    let prot = segment_prot(seg.flags);
+    let (Some(mem_end), Some(file_end)) =
+        (start.checked_add(seg.memsz), start.checked_add(seg.filesz))
+    else {
+        return false;
+    };
+    let first = page_align_down(start);
+    let (Some(file_pages_end), Some(map_end)) = (page_align_up(file_end), page_align_up(mem_end))
+    else {
+        return false;
+    };
+    let bss_in_last_page = seg.memsz > seg.filesz && file_end % PAGE != 0;
+    if seg.filesz == 0 || first < image_end || (bss_in_last_page && !prot.write) {
+        return false;
+    }
+    let backing = FileBacking {
+        inode: source.inode.clone(),
+        offset: page_align_down(seg.offset),
+        path: source.path.clone(),
+        may_write: false,
+    };
+    mm.map_fixed_file(
+        first,
+        file_pages_end.min(map_end),
+        prot,
+        false,
+        kind,
+        Some(backing),
+    );
+    if file_pages_end < map_end {
+        mm.map_fixed(file_pages_end, map_end, prot, false, kind);
+    }
+    if bss_in_last_page {
+        // The file's bytes after the segment are not part of it: zero the rest of the
+        // page, as Linux's padzero does (ld.so's early allocator uses what lies past
+        // its own `_end` in that page). This writable page becomes the process's copy.
+        let zeros = vec![0u8; (file_pages_end - file_end) as usize];
+        if mm.write_as_kernel(file_end, &zeros).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Maps the segments of `elf` (read from `file`) into `mm`; returns (load bias, end of
+/// image). With a `source`, segments are mapped from the file where possible.
 fn load_segments(
     mm: &mut MemoryManager,
     file: &(impl ReadAt + ?Sized),
     elf: &ElfFile,
     base: u64,
     kind: VmaKind,
+    source: Option<&FileSource>,
 ) -> Result<(u64, u64), ElfError> {
     let first = elf.segments().map(|s| s.vaddr).min().unwrap_or(0);
     let bias = if elf.position_independent {
@@ -60,6 +129,10 @@ fn load_segments(
             return Err(ElfError::Malformed(
                 "segment outside the user address range",
             ));
+        }
+        if source.is_some_and(|src| map_segment_file(mm, src, seg, start, image_end, kind)) {
+            image_end = image_end.max(map_end);
+            continue;
         }
         // Segments may share a boundary page; the first to map it keeps its rights.
         let map_start = page_align_down(start).max(image_end);
@@ -107,12 +180,12 @@ fn map_vdso(mm: &mut MemoryManager) -> Result<(u64, u64), ElfError> {
         exec: false,
     };
     mm.map_fixed(vvar, vvar + PAGE, read_only, false, VmaKind::Vvar);
-    load_segments(mm, VDSO, &elf, vvar + PAGE, VmaKind::Vdso)?;
+    load_segments(mm, VDSO, &elf, vvar + PAGE, VmaKind::Vdso, None)?;
     Ok((vvar + PAGE, vvar))
 }
 
 /// Opens the program's interpreter (PT_INTERP) by path, inside the sandbox.
-pub type OpenInterpreter<'a> = &'a mut dyn FnMut(&[u8]) -> Result<Box<dyn ReadAt>, ElfError>;
+pub type OpenInterpreter<'a> = &'a mut dyn FnMut(&[u8]) -> Result<FileSource, ElfError>;
 
 /// The span of addresses the loadable segments cover, page aligned.
 fn image_span(elf: &ElfFile) -> Option<u64> {
@@ -132,8 +205,9 @@ fn load_interpreter(
 ) -> Result<(u64, u64), ElfError> {
     let shown = String::from_utf8_lossy(path).into_owned();
     let wrap = |e: ElfError| ElfError::Interpreter(shown.clone(), Box::new(e));
-    let file = open(path).map_err(wrap)?;
-    let elf = ElfFile::parse(file.as_ref()).map_err(wrap)?;
+    let source = open(path).map_err(wrap)?;
+    let file = &source.inode;
+    let elf = ElfFile::parse(file).map_err(wrap)?;
     if !elf.position_independent || elf.interpreter.is_some() {
         return Err(wrap(ElfError::Malformed(
             "the interpreter must be a static ET_DYN object",
@@ -145,7 +219,7 @@ fn load_interpreter(
         .map_err(|_| wrap(ElfError::Malformed("no room for the interpreter")))?;
     mm.set_interpreter_label(shown.clone());
     let (bias, _) =
-        load_segments(mm, file.as_ref(), &elf, base, VmaKind::Interpreter).map_err(wrap)?;
+        load_segments(mm, file, &elf, base, VmaKind::Interpreter, Some(&source)).map_err(wrap)?;
     let entry = elf
         .entry
         .checked_add(bias)
@@ -155,12 +229,20 @@ fn load_interpreter(
 
 pub fn load(
     mm: &mut MemoryManager,
-    file: &(impl ReadAt + ?Sized),
+    program: &FileSource,
     image: &StackImage,
     open_interpreter: OpenInterpreter,
 ) -> Result<LoadedProgram, ElfError> {
+    let file = &program.inode;
     let elf = ElfFile::parse(file)?;
-    let (bias, image_end) = load_segments(mm, file, &elf, PIE_LOAD_BASE, VmaKind::Program)?;
+    let (bias, image_end) = load_segments(
+        mm,
+        file,
+        &elf,
+        PIE_LOAD_BASE,
+        VmaKind::Program,
+        Some(program),
+    )?;
     let entry = elf
         .entry
         .checked_add(bias)

@@ -150,13 +150,16 @@ impl MemoryManager {
                 .filter(|_| !vma.shared && !vma.prot.write);
             match (key, &self.cache) {
                 (Some(key), Some(cache)) => {
-                    let inode = file.inode.clone();
-                    let fill = || read_page(inode.as_ref(), offset);
-                    cached = Some(
-                        cache
-                            .page(key, offset / PAGE_SIZE, fill)
-                            .ok_or(FaultError::OutOfMemory)?,
-                    );
+                    let cache = cache.clone();
+                    let index = offset / PAGE_SIZE;
+                    let frame = match cache.lookup(key, index) {
+                        Some(frame) => Some(frame),
+                        None => {
+                            let data = self.file_page(file, offset, vma.end - va);
+                            cache.insert(key, index, &data)
+                        }
+                    };
+                    cached = Some(frame.ok_or(FaultError::OutOfMemory)?);
                 }
                 _ => contents = Some(self.file_page(file, offset, vma.end - va)),
             }
@@ -498,17 +501,4 @@ impl MemoryManager {
             .collect();
         let _ = self.space.ram().zap(stale);
     }
-}
-
-/// One page of `inode` at `offset`, zero past the end of the file.
-fn read_page(inode: &dyn crate::fs::inode::Inode, offset: u64) -> Vec<u8> {
-    let mut page = vec![0u8; PAGE_SIZE as usize];
-    let mut got = 0;
-    while got < page.len() {
-        match inode.read_at(&mut page[got..], offset + got as u64) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got += n,
-        }
-    }
-    page
 }

@@ -29,12 +29,16 @@ impl PageCache {
         self.pages.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A frame holding page `index` of `file` for a new mapping (an owner reference
-    /// the mapping gives back when it frees the frame); `fill` reads the page on a miss.
-    pub fn page(&self, file: FileKey, index: u64, fill: impl FnOnce() -> Vec<u8>) -> Option<Frame> {
-        if let Some(frame) = self.lock().get(&(file, index)) {
-            return Some(self.ram.share(*frame));
-        }
+    /// The cached frame of page `index` of `file`, with an owner reference for the
+    /// new mapping (given back when the mapping frees the frame).
+    pub fn lookup(&self, file: FileKey, index: u64) -> Option<Frame> {
+        self.lock()
+            .get(&(file, index))
+            .map(|frame| self.ram.share(*frame))
+    }
+
+    /// Caches `data` as page `index` of `file`; the frame comes back as `lookup`'s does.
+    pub fn insert(&self, file: FileKey, index: u64, data: &[u8]) -> Option<Frame> {
         let frame = match self.ram.alloc() {
             Ok(f) => f,
             Err(_) => {
@@ -42,7 +46,7 @@ impl PageCache {
                 self.ram.alloc().ok()?
             }
         };
-        let _ = self.ram.write(frame.addr(), &fill());
+        let _ = self.ram.write(frame.addr(), data);
         self.lock().insert((file, index), frame);
         Some(self.ram.share(frame))
     }

@@ -170,15 +170,15 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = file(ctx, a.i32(0))?;
     let arg = a.u64(2);
     match (&f.kind, a.u32(1)) {
-        (FileKind::HostStream { host_fd }, TCGETS) => {
+        (FileKind::HostStream { host_fd, .. }, TCGETS) => {
             let raw = crate::host::tcgets(*host_fd).map_err(crate::fs::hostfs::host_errno)?;
             ctx.task.mm.copy_out(arg, &raw)?;
         }
-        (FileKind::HostStream { host_fd }, TIOCGWINSZ) => {
+        (FileKind::HostStream { host_fd, .. }, TIOCGWINSZ) => {
             let raw = crate::host::window_size(*host_fd).map_err(crate::fs::hostfs::host_errno)?;
             ctx.task.mm.copy_out(arg, &raw)?;
         }
-        (FileKind::HostStream { host_fd }, FIONREAD) => {
+        (FileKind::HostStream { host_fd, .. }, FIONREAD) => {
             let n = crate::host::bytes_readable(*host_fd).map_err(crate::fs::hostfs::host_errno)?;
             ctx.task.mm.write_u32(arg, n)?;
         }

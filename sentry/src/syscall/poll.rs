@@ -31,7 +31,7 @@ fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> Vec<i16
         match ctx.task.fds.get(*fd) {
             Err(_) => revents[i] = POLLNVAL,
             Ok(f) => match &f.kind {
-                FileKind::HostStream { host_fd } => host.push((i, *host_fd, *events)),
+                FileKind::HostStream { host_fd, .. } => host.push((i, *host_fd, *events)),
                 FileKind::Node(d) => {
                     let pipe = d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>();
                     revents[i] = match pipe {
