@@ -7,7 +7,7 @@ use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{FileKind, OpenFile, O_ACCMODE, O_DIRECTORY, O_PATH, O_RDONLY};
 use crate::fs::inode::{FileType, NewNode, Owner, RENAME_EXCHANGE, RENAME_NOREPLACE};
-use crate::fs::path::{Dentry, WalkLimits, PATH_MAX};
+use crate::fs::path::{Dentry, WalkLimits, Walker, PATH_MAX};
 use crate::kernel::Ctx;
 
 pub const AT_FDCWD: i32 = -100;
@@ -42,6 +42,34 @@ const O_KNOWN: u32 = 0o3
     | 0o4010000
     | O_PATH
     | O_TMPFILE;
+
+/// The calling task's path walker (its root, its descriptors for /proc/self/fd links).
+fn walker<'a>(ctx: &'a Ctx) -> Walker<'a> {
+    ctx.kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid)
+}
+
+/// The directory and name where a new entry will go: the name must not exist yet
+/// and the directory must be writable (mknod, mkdir, symlink, link).
+fn new_entry_at(
+    ctx: &mut Ctx,
+    dirfd: i32,
+    path_addr: u64,
+    trailing_ok: bool,
+) -> SysResult<(Arc<Dentry>, Vec<u8>)> {
+    let (dir, name, trailing) = parent_at(ctx, dirfd, path_addr)?;
+    if name.is_empty() || name == b"." || name == b".." || (trailing && !trailing_ok) {
+        return Err(Errno::EEXIST);
+    }
+    if walker(ctx).resolve(&dir, &name, false).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    if dir.inode.read_only() {
+        return Err(Errno::EROFS);
+    }
+    Ok((dir, name))
+}
 
 /// Reads a path argument (ENAMETOOLONG past PATH_MAX).
 pub fn read_path(ctx: &mut Ctx, addr: u64) -> SysResult<Vec<u8>> {
@@ -100,10 +128,7 @@ pub fn lookup_at(
         });
     }
     let start = start_dir(ctx, dirfd, &path)?;
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = walker(ctx);
     walker.resolve(&start, &path, follow).map(Target::Node)
 }
 
@@ -130,10 +155,7 @@ pub fn node_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64, follow: bool) -> SysRe
 fn parent_at(ctx: &mut Ctx, dirfd: i32, path_addr: u64) -> SysResult<(Arc<Dentry>, Vec<u8>, bool)> {
     let path = read_path(ctx, path_addr)?;
     let start = start_dir(ctx, dirfd, &path)?;
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = walker(ctx);
     walker.resolve_parent(&start, &path)
 }
 
@@ -379,20 +401,8 @@ fn make_node(
     node: NewNode,
     mode: u32,
 ) -> SysResult<u64> {
-    let (dir, name, _) = parent_at(ctx, dirfd, path_addr)?;
-    if name.is_empty() || name == b"." || name == b".." {
-        return Err(Errno::EEXIST);
-    }
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
-    if walker.resolve(&dir, &name, false).is_ok() {
-        return Err(Errno::EEXIST);
-    }
-    if dir.inode.read_only() {
-        return Err(Errno::EROFS);
-    }
+    // A trailing slash is accepted, as mkdir("dir/") needs.
+    let (dir, name) = new_entry_at(ctx, dirfd, path_addr, true)?;
     let owner = owner(ctx, mode);
     dir.inode.create(&name, node, owner)?;
     Ok(0)
@@ -476,10 +486,7 @@ fn do_unlink(ctx: &mut Ctx, dirfd: i32, path_addr: u64, directory: bool) -> SysR
         }
         _ => {}
     }
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = walker(ctx);
     let victim = walker.resolve(&dir, &name, false)?;
     if !directory && trailing {
         return Err(if victim.is_dir() {
@@ -542,10 +549,7 @@ fn do_rename(
     if mounts.mount_of(&src_dir) != mounts.mount_of(&dst_dir) {
         return Err(Errno::EXDEV);
     }
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    let walker = walker(ctx);
     let src = walker.resolve(&src_dir, &src_name, false)?;
     // A trailing slash says "directory": a file there is ENOTDIR.
     if (src_slash || dst_slash) && !src.is_dir() {
@@ -619,20 +623,7 @@ fn do_link(
     if target.is_dir() {
         return Err(Errno::EPERM);
     }
-    let (dir, name, trailing) = parent_at(ctx, newdir, new)?;
-    if name.is_empty() || name == b"." || name == b".." || trailing {
-        return Err(Errno::EEXIST);
-    }
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
-    if walker.resolve(&dir, &name, false).is_ok() {
-        return Err(Errno::EEXIST);
-    }
-    if dir.inode.read_only() {
-        return Err(Errno::EROFS);
-    }
+    let (dir, name) = new_entry_at(ctx, newdir, new, false)?;
     dir.inode.link(&name, &target.inode)?;
     Ok(0)
 }
