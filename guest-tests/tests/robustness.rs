@@ -46,3 +46,22 @@ fn random_paths_never_break_the_sentry() {
     // Path calls cannot hurt the program itself, so each run must finish cleanly.
     survives("path_fuzz", 1..=20, true);
 }
+
+#[test]
+fn cached_file_pages_make_room_under_memory_pressure() {
+    require_kvm();
+    let program = compile("page_cache_pressure");
+    let data = guest_tests::scratch_path("pressure.bin");
+    let bytes: Vec<u8> = (0..24u32 << 20).map(|i| (i % 251) as u8 | 1).collect();
+    std::fs::write(&data, bytes).expect("write the data file");
+    // 64 MiB of guest memory: 24 MiB cached, then 40 MiB anonymous.
+    let out = Command::new(sentry_bin())
+        .args(["run", "--memory", "64M", "--"])
+        .arg(&program)
+        .arg(&data)
+        .arg("40")
+        .output()
+        .expect("run the sentry");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok 1\n", "{out:?}");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}

@@ -166,11 +166,7 @@ impl MemoryManager {
         }
         let frame = match cached {
             Some(frame) => frame,
-            None => self
-                .space
-                .ram()
-                .alloc()
-                .map_err(|_| FaultError::OutOfMemory)?,
+            None => self.alloc_frame()?,
         };
         if let Some(page) = contents {
             let _ = self.space.ram().write(frame.addr(), &page);
@@ -187,6 +183,19 @@ impl MemoryManager {
             }
             Err(_) => Err(FaultError::Unmapped),
         }
+    }
+
+    /// A fresh frame; when memory is short, cached file pages no mapping uses go first.
+    fn alloc_frame(&self) -> Result<vmm::Frame, FaultError> {
+        let ram = self.space.ram();
+        ram.alloc()
+            .or_else(|_| {
+                if let Some(cache) = &self.cache {
+                    cache.evict_unused();
+                }
+                ram.alloc()
+            })
+            .map_err(|_| FaultError::OutOfMemory)
     }
 
     /// Gives writable private mappings in `[start, end)` their own copies of pages they
