@@ -69,3 +69,8 @@ fn sigabrt_abort() {
 fn sigfpe_divide_by_zero() {
     fatal("div0", 136);
 }
+
+#[test]
+fn signal_handlers_run_and_return() {
+    guest_tests::assert_same("signal_handlers", &[]);
+}

@@ -464,7 +464,6 @@ fn python_flock_and_lockf() {
 }
 
 #[test]
-#[ignore = "needs signal handlers to run (issue 5: processes, pipes and signals)"]
 fn python_signal_handler() {
     python(
         "import os, signal; signal.signal(signal.SIGUSR1, lambda *a: print('got')); \

@@ -225,11 +225,15 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         root,
         umask: 0o022,
     };
+    let fpu_state_size = vm
+        .cpuid(0xd, 0)
+        .map_or(576, |(_, ebx, _, _)| (ebx as usize).clamp(576, 4096));
     let kernel = Kernel::new(
         KernelOptions {
             strace: opts.strace,
         },
         hwcap,
+        fpu_state_size,
         clock,
         vfs,
         registry,

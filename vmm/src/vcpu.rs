@@ -218,6 +218,28 @@ impl Vcpu {
         self.fd.set_sync_dirty_reg(SyncReg::Register);
     }
 
+    /// The FPU/SSE/AVX state in XSAVE layout (the first `len` bytes, at most 4096).
+    pub fn fpu_state(&self, len: usize) -> Result<Vec<u8>, VcpuError> {
+        let xsave = ioctl("KVM_GET_XSAVE", self.fd.get_xsave())?;
+        let bytes: Vec<u8> = xsave.region.iter().flat_map(|w| w.to_le_bytes()).collect();
+        Ok(bytes[..len.min(bytes.len())].to_vec())
+    }
+
+    /// Loads FPU/SSE/AVX state from XSAVE layout bytes (missing bytes are zero).
+    pub fn set_fpu_state(&mut self, bytes: &[u8]) -> Result<(), VcpuError> {
+        let mut xsave = kvm_bindings::kvm_xsave::default();
+        for (i, word) in xsave.region.iter_mut().enumerate() {
+            let mut w = [0u8; 4];
+            for (j, b) in w.iter_mut().enumerate() {
+                *b = bytes.get(i * 4 + j).copied().unwrap_or(0);
+            }
+            *word = u32::from_le_bytes(w);
+        }
+        // SAFETY: `xsave` is a fully initialized region of the size KVM_SET_XSAVE reads;
+        // KVM validates its contents (an invalid header gives EINVAL, not corruption).
+        ioctl("KVM_SET_XSAVE", unsafe { self.fd.set_xsave(&xsave) })
+    }
+
     /// The vCPU's TSC frequency in kHz.
     pub fn tsc_khz(&self) -> Result<u32, VcpuError> {
         ioctl("KVM_GET_TSC_KHZ", self.fd.get_tsc_khz())

@@ -4,6 +4,7 @@
 pub mod fd;
 pub mod process;
 pub mod signal;
+pub mod signal_frame;
 pub mod system;
 pub mod task;
 
@@ -45,6 +46,8 @@ pub struct Kernel {
     pub vfs: Vfs,
     /// Every live process, for procfs.
     pub registry: std::sync::Arc<process::ProcessRegistry>,
+    /// Bytes of the XSAVE area a signal frame carries (CPUID 0xD.0 EBX).
+    pub fpu_state_size: usize,
     /// CPUID leaf 1 EDX, reported as AT_HWCAP.
     pub hwcap: u64,
     pub stats: Mutex<KernelStats>,
@@ -55,12 +58,14 @@ impl Kernel {
     pub fn new(
         options: KernelOptions,
         hwcap: u64,
+        fpu_state_size: usize,
         clock: Clock,
         vfs: Vfs,
         registry: std::sync::Arc<process::ProcessRegistry>,
     ) -> Self {
         Kernel {
             options,
+            fpu_state_size,
             vfs,
             registry,
             clock,
@@ -127,7 +132,7 @@ pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStat
                 fault_addr,
             } => {
                 if let Some(signal) = handle_exception(task, vcpu, vector, error_code, fault_addr) {
-                    kill(kernel, task, signal);
+                    deliver_fault(kernel, task, vcpu, signal, (u64::from(vector), error_code));
                 }
             }
             Exit::Interrupted => {}
@@ -197,28 +202,62 @@ fn handle_exception(
     })
 }
 
-/// Sends `signo` to `task` (kill, tgkill, raise): applies its disposition, or leaves it
-/// pending while blocked. Handlers cannot run yet, so a caught signal takes its
-/// default action, with a warning.
-pub fn send_signal(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
+/// Sends `signo` to `task` (kill, tgkill, raise, SIGPIPE): it becomes pending, and is
+/// delivered when the current syscall returns (`deliver_pending`). Ignored signals
+/// are discarded at once, as Linux does.
+pub fn send_signal(task: &mut Task, signo: i32, code: i32) {
     if signo == 0 || task.exit.is_some() {
-        return;
-    }
-    if signo != SIGKILL && task.signals.blocked & signal::bit(signo) != 0 {
-        task.signals.pending |= signal::bit(signo);
         return;
     }
     let Ok(action) = task.signals.action(signo as u64) else {
         return;
     };
-    match action.handler {
-        signal::SIG_IGN if signo != SIGKILL => return,
-        signal::SIG_DFL => {}
-        _ => log::warn!(
-            "{} has a handler, but handlers are not run yet: taking the default action",
-            strace::signal_name(signo)
-        ),
+    let ignored = match action.handler {
+        signal::SIG_IGN => true,
+        signal::SIG_DFL => signal::default_action(signo) == DefaultAction::Ignore,
+        _ => false,
+    };
+    if ignored && signo != SIGKILL {
+        return;
     }
+    task.signals.pending |= signal::bit(signo);
+    task.signals.pending_code[(signo - 1) as usize] = code;
+}
+
+/// Delivers pending signals that are not blocked: runs the handler of the first one
+/// that has one (the others wait for the next return to user mode), or takes the
+/// default action.
+pub fn deliver_pending(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) {
+    while task.exit.is_none() {
+        let ready = task.signals.pending & !task.signals.blocked;
+        if ready == 0 {
+            return;
+        }
+        let signo = ready.trailing_zeros() as i32 + 1;
+        task.signals.pending &= !signal::bit(signo);
+        let Ok(action) = task.signals.action(signo as u64) else {
+            continue;
+        };
+        let code = task.signals.pending_code[(signo - 1) as usize];
+        let info = signal_frame::SigInfo {
+            signo,
+            code,
+            addr: None,
+            sender: Some((task.pid, task.creds.uid)),
+            trap: None,
+        };
+        match action.handler {
+            signal::SIG_IGN => {}
+            signal::SIG_DFL => take_default_action(kernel, task, signo, code),
+            _ => {
+                run_handler(kernel, task, vcpu, action, info);
+                return;
+            }
+        }
+    }
+}
+
+fn take_default_action(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
     match signal::default_action(signo) {
         DefaultAction::Terminate | DefaultAction::CoreDump => {
             kill(
@@ -241,14 +280,58 @@ pub fn send_signal(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {
     }
 }
 
-/// Delivers signals that were pending and are no longer blocked.
-pub fn deliver_unblocked(kernel: &Kernel, task: &mut Task) {
-    let ready = task.signals.pending & !task.signals.blocked;
-    task.signals.pending &= !ready;
-    for signo in 1..=64 {
-        if ready & signal::bit(signo) != 0 {
-            send_signal(kernel, task, signo, signal::SI_TKILL);
-        }
+/// A fault's signal runs its handler if one is installed and the signal is not
+/// blocked; otherwise it kills (Linux forces the default action on a blocked or
+/// ignored synchronous fault).
+fn deliver_fault(
+    kernel: &Kernel,
+    task: &mut Task,
+    vcpu: &mut Vcpu,
+    signal: FaultSignal,
+    trap: (u64, u64),
+) {
+    let action = task.signals.action(signal.signo as u64).unwrap_or_default();
+    let catchable = signal.signo != SIGKILL
+        && task.signals.blocked & signal::bit(signal.signo) == 0
+        && !matches!(action.handler, signal::SIG_DFL | signal::SIG_IGN);
+    if catchable {
+        run_handler(
+            kernel,
+            task,
+            vcpu,
+            action,
+            signal_frame::SigInfo::from_fault(&signal, trap),
+        );
+    } else {
+        kill(kernel, task, signal);
+    }
+}
+
+/// Enters the handler for `info`; a frame that cannot be written kills with SIGSEGV.
+fn run_handler(
+    kernel: &Kernel,
+    task: &mut Task,
+    vcpu: &mut Vcpu,
+    action: signal::SigAction,
+    info: signal_frame::SigInfo,
+) {
+    if kernel.options.strace {
+        kernel.trace(&strace::format_signal(&strace::SignalEvent {
+            signo: info.signo,
+            code: info.code,
+            addr: info.addr,
+        }));
+    }
+    if signal_frame::enter_handler(task, vcpu, action, info, kernel.fpu_state_size).is_err() {
+        kill(
+            kernel,
+            task,
+            FaultSignal {
+                signo: SIGSEGV,
+                code: signal::SI_KERNEL,
+                addr: None,
+            },
+        );
     }
 }
 

@@ -92,6 +92,8 @@ pub struct SignalState {
     pub pending: SigSet,
     /// sigaltstack: (base, size, SS_AUTODISARM bit).
     pub alt_stack: Option<(u64, u64, u32)>,
+    /// si_code of each pending signal.
+    pub pending_code: [i32; SIGNAL_COUNT],
 }
 
 impl Default for SignalState {
@@ -101,6 +103,7 @@ impl Default for SignalState {
             blocked: 0,
             pending: 0,
             alt_stack: None,
+            pending_code: [0; SIGNAL_COUNT],
         }
     }
 }
@@ -127,6 +130,16 @@ impl SignalState {
         action.mask &= !UNBLOCKABLE;
         self.actions[i] = action;
         Ok(())
+    }
+
+    /// Adds `set` to the blocked mask (SIGKILL and SIGSTOP never).
+    pub fn block(&mut self, set: SigSet) {
+        self.blocked = (self.blocked | set) & !UNBLOCKABLE;
+    }
+
+    /// Replaces the blocked mask (SIGKILL and SIGSTOP never blocked).
+    pub fn set_blocked(&mut self, set: SigSet) {
+        self.blocked = set & !UNBLOCKABLE;
     }
 
     /// rt_sigprocmask's `how` applied to `set`.

@@ -130,6 +130,8 @@ pub struct Task {
     pub parent_death_signal: i32,
     /// `PR_SET_DUMPABLE`.
     pub dumpable: bool,
+    /// The syscall replaced every register (rt_sigreturn): dispatch leaves RAX alone.
+    pub keep_registers: bool,
     /// Scheduling niceness (-20..19).
     pub nice: i32,
     /// personality(2) flags.
@@ -166,6 +168,7 @@ impl Task {
             comm: Vec::new(),
             parent_death_signal: 0,
             dumpable: true,
+            keep_registers: false,
             nice: 0,
             personality: 0,
         }

@@ -194,12 +194,7 @@ pub fn sys_read(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 fn with_sigpipe(ctx: &mut Ctx, r: SysResult<u64>) -> SysResult<u64> {
     if r == Err(Errno::EPIPE) {
         const SIGPIPE: i32 = 13;
-        crate::kernel::send_signal(
-            ctx.kernel,
-            ctx.task,
-            SIGPIPE,
-            crate::kernel::signal::SI_USER,
-        );
+        crate::kernel::send_signal(ctx.task, SIGPIPE, crate::kernel::signal::SI_USER);
     }
     r
 }

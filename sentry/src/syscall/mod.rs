@@ -75,7 +75,7 @@ pub fn dispatch(ctx: &mut Ctx) {
         Err(e) => -i64::from(e.into_raw()),
     };
     let exited = ctx.task.exit.is_some();
-    if !exited {
+    if !exited && !std::mem::take(&mut ctx.task.keep_registers) {
         ctx.vcpu.regs_mut().rax = ret as u64;
     }
     if ctx.kernel.options.strace {
@@ -86,6 +86,9 @@ pub fn dispatch(ctx: &mut Ctx) {
         };
         let line = strace::format_syscall(&event, &TaskMemory(&ctx.task.mm));
         ctx.kernel.trace(&line);
+    }
+    if ctx.task.signals.pending != 0 {
+        crate::kernel::deliver_pending(ctx.kernel, ctx.task, ctx.vcpu);
     }
 }
 

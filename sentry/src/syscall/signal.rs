@@ -40,7 +40,6 @@ pub fn sys_rt_sigprocmask(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if oldset != 0 {
         ctx.task.mm.write_u64(oldset, old)?;
     }
-    kernel::deliver_unblocked(ctx.kernel, ctx.task);
     Ok(0)
 }
 
@@ -60,7 +59,7 @@ pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if pid != 0 && pid != ctx.task.pid && pid != -ctx.task.pid {
         return Err(Errno::ESRCH);
     }
-    kernel::send_signal(ctx.kernel, ctx.task, signo, SI_USER);
+    kernel::send_signal(ctx.task, signo, SI_USER);
     Ok(0)
 }
 
@@ -73,7 +72,7 @@ pub fn sys_tkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if tid != ctx.task.tid {
         return Err(Errno::ESRCH);
     }
-    kernel::send_signal(ctx.kernel, ctx.task, signo, SI_TKILL);
+    kernel::send_signal(ctx.task, signo, SI_TKILL);
     Ok(0)
 }
 
@@ -86,7 +85,7 @@ pub fn sys_tgkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if tgid != ctx.task.pid || tid != ctx.task.tid {
         return Err(Errno::ESRCH);
     }
-    kernel::send_signal(ctx.kernel, ctx.task, signo, SI_TKILL);
+    kernel::send_signal(ctx.task, signo, SI_TKILL);
     Ok(0)
 }
 
@@ -127,5 +126,16 @@ pub fn sys_sigaltstack(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         ctx.task.mm.copy_out(old, &b)?;
     }
+    Ok(0)
+}
+
+pub fn sys_rt_sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    let size = ctx.kernel.fpu_state_size;
+    if kernel::signal_frame::sigreturn(ctx.task, ctx.vcpu, size).is_err() {
+        // A corrupt frame: Linux kills with SIGSEGV.
+        kernel::send_signal(ctx.task, 11, crate::kernel::signal::SI_KERNEL);
+        let _ = ctx.task.signals.set_action(11, SigAction::default());
+    }
+    ctx.task.keep_registers = true;
     Ok(0)
 }

@@ -350,27 +350,24 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::rt_sigaction,
         signal::sys_rt_sigaction,
-        "recorded; handlers are not run yet (faults terminate)",
+        "SA_SIGINFO, SA_ONSTACK, SA_NODEFER, SA_RESETHAND; SA_RESTART moot (no call blocks on signals yet)",
     ),
     partial(
         Sysno::rt_sigprocmask,
         signal::sys_rt_sigprocmask,
-        "recorded; no signal is delivered yet",
+        "blocked signals stay pending until unblocked",
     ),
-    partial(
-        Sysno::kill,
-        signal::sys_kill,
-        "the sandbox has one process; handlers are not run yet",
-    ),
+    partial(Sysno::rt_sigreturn, signal::sys_rt_sigreturn, "restores the frame the sentry built for a handler"),
+    partial(Sysno::kill, signal::sys_kill, "the sandbox has one process"),
     partial(
         Sysno::tkill,
         signal::sys_tkill,
-        "one thread; handlers are not run yet",
+        "one thread",
     ),
     partial(
         Sysno::tgkill,
         signal::sys_tgkill,
-        "one thread; handlers are not run yet",
+        "one thread",
     ),
 ];
 
