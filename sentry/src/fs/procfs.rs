@@ -17,14 +17,8 @@ use super::synthetic::{fixed, ino_of, Attr, Dir, DirSource, Flavor, GenFile, Gen
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::{current_pid, ProcessRegistry, SystemInfo};
 
-/// The kernel release `uname` reports (sentry/src/syscall/process.rs, UTS_FIELDS).
-const OSRELEASE: &str = "6.1.0-sentry";
-/// The kernel version `uname` reports.
-const UTS_VERSION: &str = "#1 SMP PREEMPT_DYNAMIC";
-/// The host name `uname` reports.
-const HOSTNAME: &str = "sandbox";
-/// Linux's default `vm.max_map_count` (what the memory manager enforces).
-const MAX_MAP_COUNT: u32 = 65530;
+use crate::kernel::system::{HOSTNAME, RELEASE as OSRELEASE, VERSION as UTS_VERSION};
+use crate::mm::MAX_MAP_COUNT;
 
 /// What every procfs node needs.
 struct Ctx {

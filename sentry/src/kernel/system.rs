@@ -6,6 +6,14 @@ use std::time::Duration;
 use super::process::SystemInfo;
 use crate::services::Clock;
 
+/// The system's identity as `uname` and /proc/sys/kernel report it.
+pub const SYSNAME: &str = "Linux";
+pub const HOSTNAME: &str = "sandbox";
+pub const RELEASE: &str = "6.1.0-sentry";
+pub const VERSION: &str = "#1 SMP PREEMPT_DYNAMIC";
+pub const MACHINE: &str = "x86_64";
+pub const DOMAINNAME: &str = "(none)";
+
 /// CPUID leaves /proc/cpuinfo decodes.
 const CPUINFO_LEAVES: [(u32, u32); 7] = [
     (0, 0),

@@ -144,14 +144,10 @@ pub fn sys_rseq(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 }
 
 /// The name fields of `struct utsname` (65 bytes each).
-const UTS_FIELDS: [&str; 6] = [
-    "Linux",
-    "sandbox",
-    "6.1.0-sentry",
-    "#1 SMP PREEMPT_DYNAMIC",
-    "x86_64",
-    "(none)",
-];
+const UTS_FIELDS: [&str; 6] = {
+    use crate::kernel::system::*;
+    [SYSNAME, HOSTNAME, RELEASE, VERSION, MACHINE, DOMAINNAME]
+};
 
 pub fn sys_uname(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let mut buf = [0u8; 65 * 6];
