@@ -148,6 +148,8 @@ const IRET_FRAME_SLOTS: u64 = 5;
 /// One vCPU of the VM.
 pub struct Vcpu {
     fd: VcpuFd,
+    /// Where this vCPU's exception entries leave their frame (its own stack).
+    exception_stack_top: u64,
     ram: Arc<GuestRam>,
     slots: Arc<crate::slots::MemorySlots>,
     regs: UserRegs,
@@ -161,6 +163,7 @@ impl Vcpu {
     /// (KVM_CAP_SYNC_REGS) instead of an ioctl each way: an exit is costly enough.
     pub(crate) fn new(
         mut fd: VcpuFd,
+        id: u64,
         ram: Arc<GuestRam>,
         slots: Arc<crate::slots::MemorySlots>,
         regs: UserRegs,
@@ -174,6 +177,7 @@ impl Vcpu {
         sync.sregs = sregs;
         Ok(Vcpu {
             fd,
+            exception_stack_top: exception_stack_top_phys(id),
             ram,
             slots,
             regs,
@@ -289,7 +293,7 @@ impl Vcpu {
                 Ok(())
             }
             Resume::Iret => {
-                let frame_phys = EXCEPTION_STACK_TOP_PHYS - IRET_FRAME_SLOTS * 8;
+                let frame_phys = self.exception_stack_top - IRET_FRAME_SLOTS * 8;
                 let frame = [
                     self.regs.rip,
                     u64::from(USER_CS),
@@ -371,7 +375,7 @@ impl Vcpu {
 
     fn decode_exception(&mut self, kregs: &kvm_regs) -> Result<Exit, VcpuError> {
         self.stats.exception_exits += 1;
-        let frame_phys = EXCEPTION_STACK_TOP_PHYS - EXCEPTION_FRAME_SLOTS * 8;
+        let frame_phys = self.exception_stack_top - EXCEPTION_FRAME_SLOTS * 8;
         if kregs.rsp != kernel_virt(frame_phys) {
             return Err(VcpuError::Unexpected(format!(
                 "exception entry with stack {:#x} (nested fault in the stub?)",

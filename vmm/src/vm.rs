@@ -31,6 +31,8 @@ pub enum VmError {
     MissingCapability(&'static str),
     #[error("{0}")]
     Vcpu(crate::vcpu::VcpuError),
+    #[error("a VM has at most {0} vCPUs")]
+    TooManyVcpus(u64),
 }
 
 fn ioctl<T>(what: &'static str, r: Result<T, kvm_ioctls::Error>) -> Result<T, VmError> {
@@ -103,16 +105,6 @@ impl Vm {
 
     fn write_kernel_structures(&self) -> Result<(), MemoryError> {
         let ram = &self.ram;
-        for (i, entry) in gdt::gdt_entries(kernel_virt(TSS_PHYS)).iter().enumerate() {
-            ram.write_u64(GDT_PHYS + i as u64 * 8, *entry)?;
-        }
-        ram.write(
-            TSS_PHYS,
-            &gdt::tss_bytes(
-                kernel_virt(EXCEPTION_STACK_TOP_PHYS),
-                &[SYSCALL_PORT, EXCEPTION_PORT],
-            ),
-        )?;
         for vector in 0..stub::EXCEPTION_VECTORS {
             let handler = kernel_virt(KERNEL_STUB_PHYS)
                 + stub::EXCEPTION_ENTRIES_OFFSET
@@ -136,16 +128,17 @@ impl Vm {
             KERNEL_PD_PHYS + table_index(va, 2) as u64 * 8,
             KERNEL_PT_PHYS | TABLE_FLAGS,
         )?;
-        let rw = PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE;
-        let pages = [
-            (GDT_PHYS, rw),
+        self.map_kernel_pages(&[
             (IDT_PHYS, PTE_PRESENT | PTE_NO_EXECUTE),
             (KERNEL_STUB_PHYS, PTE_PRESENT),
             (SYSCALL_STUB_PHYS, PTE_PRESENT | PTE_USER),
-        ];
-        let stack = (EXCEPTION_STACK_PHYS..EXCEPTION_STACK_TOP_PHYS).step_by(PAGE_SIZE as usize);
-        for (phys, flags) in pages.into_iter().chain(stack.map(|p| (p, rw))) {
-            ram.write_u64(
+        ])
+    }
+
+    /// Maps kernel structures at `kernel_virt(phys)` with the given PTE flags.
+    fn map_kernel_pages(&self, pages: &[(u64, u64)]) -> Result<(), MemoryError> {
+        for &(phys, flags) in pages {
+            self.ram.write_u64(
                 KERNEL_PT_PHYS + table_index(kernel_virt(phys), 1) as u64 * 8,
                 phys | flags,
             )?;
@@ -153,13 +146,39 @@ impl Vm {
         Ok(())
     }
 
+    /// Writes vCPU `id`'s GDT, TSS and exception stack mapping.
+    fn write_cpu_area(&self, id: u64) -> Result<(), MemoryError> {
+        let ram = &self.ram;
+        let gdt_base = gdt_phys(id);
+        for (i, entry) in gdt::gdt_entries(kernel_virt(tss_phys(id)))
+            .iter()
+            .enumerate()
+        {
+            ram.write_u64(gdt_base + i as u64 * 8, *entry)?;
+        }
+        ram.write(
+            tss_phys(id),
+            &gdt::tss_bytes(
+                kernel_virt(exception_stack_top_phys(id)),
+                &[SYSCALL_PORT, EXCEPTION_PORT],
+            ),
+        )?;
+        let rw = PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE;
+        self.map_kernel_pages(&[(gdt_base, rw), (gdt_base + PAGE_SIZE, rw)])
+    }
+
     /// A new, empty user address space sharing the kernel half.
     pub fn new_address_space(&self) -> Result<AddressSpace, MemoryError> {
         AddressSpace::new(self.ram.clone(), KERNEL_PDPT_PHYS | TABLE_FLAGS)
     }
 
-    /// Creates vCPU `id` in 64-bit user mode, about to run `regs` in address space `cr3`.
+    /// Creates vCPU `id` (below `MAX_VCPUS`) in 64-bit user mode, about to run `regs`
+    /// in address space `cr3`.
     pub fn create_vcpu(&self, id: u64, cr3: u64, regs: UserRegs) -> Result<Vcpu, VmError> {
+        if id >= MAX_VCPUS {
+            return Err(VmError::TooManyVcpus(MAX_VCPUS));
+        }
+        self.write_cpu_area(id)?;
         let fd = ioctl("KVM_CREATE_VCPU", self.fd.create_vcpu(id))?;
         ioctl("KVM_SET_CPUID2", fd.set_cpuid2(&self.cpuid))?;
 
@@ -169,8 +188,8 @@ impl Vm {
         sregs.cs = gdt::user_code_segment();
         let data = gdt::user_data_segment();
         (sregs.ds, sregs.es, sregs.fs, sregs.gs, sregs.ss) = (data, data, data, data, data);
-        sregs.tr = gdt::tss_segment(kernel_virt(TSS_PHYS));
-        sregs.gdt.base = kernel_virt(GDT_PHYS);
+        sregs.tr = gdt::tss_segment(kernel_virt(tss_phys(id)));
+        sregs.gdt.base = kernel_virt(gdt_phys(id));
         sregs.gdt.limit = (gdt::GDT_ENTRIES * 8 - 1) as u16;
         sregs.idt.base = kernel_virt(IDT_PHYS);
         sregs.idt.limit = (u64::from(stub::EXCEPTION_VECTORS) * 16 - 1) as u16;
@@ -235,7 +254,7 @@ impl Vm {
         if !self.kvm.check_extension(kvm_ioctls::Cap::SyncRegs) {
             return Err(VmError::MissingCapability("KVM_CAP_SYNC_REGS"));
         }
-        Vcpu::new(fd, self.ram.clone(), self.slots.clone(), regs).map_err(VmError::Vcpu)
+        Vcpu::new(fd, id, self.ram.clone(), self.slots.clone(), regs).map_err(VmError::Vcpu)
     }
 
     /// CPUID leaf `function`/`index` as the guest sees it: (eax, ebx, ecx, edx).
