@@ -42,6 +42,9 @@ pub struct RunOptions {
     /// Guest memory size (e.g. 512M, 2G); the guest can never use more.
     #[arg(long, default_value = "2G", value_parser = parse_size)]
     pub memory: u64,
+    /// Most processes alive at once in the sandbox (fork fails with EAGAIN beyond).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=200))]
+    pub pids: u64,
     /// The program: a path, or a name looked up in $PATH.
     #[arg(required = true)]
     pub program: OsString,

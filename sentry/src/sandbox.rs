@@ -15,9 +15,9 @@ use crate::fs::{Vfs, VfsConfig};
 use crate::kernel::process::{ProcessInfo, ProcessRegistry, ProcessState};
 use crate::kernel::system::SandboxInfo;
 use crate::kernel::task::{Credentials, ExitStatus, FsContext, Task};
-use crate::kernel::{self, Kernel, KernelOptions};
-use crate::loader::{self, elf::ElfError, StackImage};
-use crate::mm::MemoryManager;
+use crate::kernel::exec::{self, ExecError};
+use crate::kernel::{self, Kernel, KernelOptions, KernelParts};
+use crate::loader::elf::ElfError;
 use crate::services::{Clock, RandomSource};
 
 /// Exit status when the program cannot be executed (as a shell reports).
@@ -126,67 +126,6 @@ fn resolve_program(vfs: &Vfs, fs: &FsContext, program: &OsStr) -> Result<Arc<Den
     }
 }
 
-/// Follows `#!` lines as Linux's binfmt_script does: the interpreter runs with the
-/// optional argument and the script's path in front of the script's arguments.
-fn resolve_scripts(
-    vfs: &Vfs,
-    fs: &FsContext,
-    mut program: Arc<Dentry>,
-    argv: &mut Vec<Vec<u8>>,
-) -> Result<Arc<Dentry>, RunError> {
-    /// Nested interpreters Linux accepts (BINPRM_MAX_RECURSION).
-    const MAX_DEPTH: usize = 4;
-    /// Bytes of a `#!` line Linux reads (BINPRM_BUF_SIZE).
-    const LINE_MAX: usize = 256;
-    for _ in 0..=MAX_DEPTH {
-        let mut head = [0u8; LINE_MAX];
-        let n = program.inode.read_at(&mut head, 0).unwrap_or(0);
-        if n < 2 || &head[..2] != b"#!" {
-            return Ok(program);
-        }
-        let shown = String::from_utf8_lossy(&program.path()).into_owned();
-        let line = head[2..n].split(|b| *b == b'\n').next().unwrap_or_default();
-        let line: Vec<u8> = line
-            .iter()
-            .copied()
-            .skip_while(|b| *b == b' ' || *b == b'\t')
-            .collect();
-        let (interp, arg) = match line.iter().position(|b| *b == b' ' || *b == b'\t') {
-            Some(i) => {
-                let rest = line[i..]
-                    .iter()
-                    .copied()
-                    .skip_while(|b| *b == b' ' || *b == b'\t');
-                let arg: Vec<u8> = rest.collect::<Vec<u8>>().trim_ascii_end().to_vec();
-                (line[..i].to_vec(), (!arg.is_empty()).then_some(arg))
-            }
-            None => (line.trim_ascii_end().to_vec(), None),
-        };
-        if interp.is_empty() {
-            return Err(RunError::BadExecutable(shown, ElfError::NotElf));
-        }
-        let interp_os = OsStr::from_bytes(&interp);
-        let found = resolve_program(vfs, fs, interp_os)
-            .map_err(|_| RunError::NotFound(String::from_utf8_lossy(&interp).into_owned()))?;
-        // argv[0] becomes the interpreter; the script path replaces the old argv[0].
-        let script_path = program.path();
-        let mut new = vec![interp];
-        new.extend(arg);
-        new.push(if argv.first().is_some_and(|a| a.contains(&b'/')) {
-            argv[0].clone()
-        } else {
-            script_path
-        });
-        new.extend(argv.drain(1..));
-        *argv = new;
-        program = found;
-    }
-    Err(RunError::BadExecutable(
-        String::from_utf8_lossy(&program.path()).into_owned(),
-        ElfError::Malformed("too many levels of #! interpreters"),
-    ))
-}
-
 /// The guest's starting directory: the host's current directory if the sandbox has it.
 fn initial_cwd(vfs: &Vfs, root: &Arc<Dentry>) -> Arc<Dentry> {
     let Ok(cwd) = std::env::current_dir() else {
@@ -228,8 +167,9 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     let fpu_state_size = vm
         .cpuid(0xd, 0)
         .map_or(576, |(_, ebx, _, _)| (ebx as usize).clamp(576, 4096));
-    let kernel = Kernel::new(
-        KernelOptions {
+    let vm = Arc::new(vm);
+    let kernel = Arc::new(Kernel::new(KernelParts {
+        options: KernelOptions {
             strace: opts.strace,
         },
         hwcap,
@@ -237,22 +177,19 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         clock,
         vfs,
         registry,
-    );
+        vm: vm.clone(),
+        pid_limit: opts.pids as usize,
+    }));
 
-    let script = resolve_program(&kernel.vfs, &fs, &opts.program)?;
-    let mut argv: Vec<Vec<u8>> = std::iter::once(&opts.program)
+    let program = resolve_program(&kernel.vfs, &fs, &opts.program)?;
+    let shown = opts.program.to_string_lossy().into_owned();
+    let argv: Vec<Vec<u8>> = std::iter::once(&opts.program)
         .chain(&opts.args)
         .map(|a| a.as_bytes().to_vec())
         .collect();
-    let program = resolve_scripts(&kernel.vfs, &fs, script, &mut argv)?;
-    let exe_path = program.path();
-    let shown = String::from_utf8_lossy(&exe_path).into_owned();
-    let file = program.inode.clone();
-    loader::elf::ElfFile::parse(&file).map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
-    let page_cache = Arc::new(crate::mm::page_cache::PageCache::new(vm.ram().clone()));
-    let mut mm = MemoryManager::new(vm.new_address_space()?).with_page_cache(page_cache);
-    mm.set_exe_label(shown.clone());
-
+    let envp: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
+        .collect();
     let (uid, gid) = crate::host::ids();
     let creds = Credentials {
         uid,
@@ -260,63 +197,33 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         gid,
         egid: gid,
     };
-    let mut random = [0u8; 16];
-    kernel.random.fill(&mut random);
-    let envp: Vec<Vec<u8>> = std::env::vars_os()
-        .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
-        .collect();
-    let image = StackImage {
-        argv: argv.clone(),
-        envp: envp.clone(),
-        execfn: exe_path.clone(),
-        random,
-        hwcap: kernel.hwcap,
-        uid,
-        euid: uid,
-        gid,
-        egid: gid,
-    };
-    let walker = kernel.vfs.walker(&fs.root);
-    let mut open_interpreter = |path: &[u8]| -> Result<loader::FileSource, ElfError> {
-        let found = walker
-            .resolve(&fs.cwd, path, true)
-            .map_err(|e| ElfError::Io(std::io::Error::from_raw_os_error(e.into_raw())))?;
-        if found.inode.file_type() != FileType::Regular {
-            return Err(ElfError::Io(std::io::Error::from_raw_os_error(
-                libc::EACCES,
-            )));
-        }
-        let path = String::from_utf8_lossy(&found.path()).into_owned();
-        Ok(loader::FileSource {
-            inode: found.inode.clone(),
-            path,
-        })
-    };
-    let program_source = loader::FileSource {
-        inode: file.clone(),
-        path: shown.clone(),
-    };
-    let loaded = loader::load(&mut mm, &program_source, &image, &mut open_interpreter)
-        .map_err(|e| RunError::BadExecutable(shown.clone(), e))?;
 
-    let regs = UserRegs {
-        rip: loaded.entry,
-        rsp: loaded.stack_pointer,
-        rflags: 0x202,
-        ..Default::default()
-    };
-    let mut vcpu = vm.create_vcpu(0, mm.page_table_root(), regs)?;
-    // The clock becomes a TSC formula the guest's vDSO shares (exit-free time calls).
+    // The first vCPU exists before the program is loaded: the clock it calibrates is
+    // what the vDSO data page (written by the loader) publishes.
+    let mut vcpu = kernel.cpus.acquire(0, UserRegs::default())?;
     match (vcpu.tsc_khz(), vcpu.tsc_offset()) {
         (Ok(khz), Ok(offset)) => kernel.clock.calibrate(khz, offset),
         (Err(e), _) | (_, Err(e)) => {
             log::warn!("no TSC clock ({e}): time calls in the vDSO use syscalls")
         }
     }
-    mm.write_as_kernel(loaded.vvar, &kernel.clock.vvar().to_bytes())
-        .map_err(|_| RunError::Setup("cannot write the vDSO data page".into()))?;
+    let image = exec::load(&kernel, &fs, program, argv, envp.clone(), creds).map_err(|e| match e {
+        ExecError::NotFound => RunError::NotFound(shown.clone()),
+        ExecError::NotExecutable => RunError::NotExecutable(shown.clone()),
+        ExecError::IsDirectory => RunError::IsDirectory(shown.clone()),
+        ExecError::BadFormat(e) => RunError::BadExecutable(shown.clone(), e),
+        ExecError::NoMemory => RunError::Setup("guest memory exhausted loading the program".into()),
+    })?;
+    vcpu.set_address_space(image.mm.page_table_root())?;
+    *vcpu.regs_mut() = UserRegs {
+        rip: image.entry,
+        rsp: image.stack_pointer,
+        rflags: 0x202,
+        ..Default::default()
+    };
     let pid = kernel.allocate_id();
-    let name = exe_path.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    let exe_path = image.exe_path;
+    let name = opts.program.as_bytes().rsplit(|b| *b == b'/').next().unwrap_or_default();
     let comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();
     let nul_joined = |v: &[Vec<u8>]| {
         v.iter()
@@ -328,7 +235,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         ProcessState {
             comm: comm.clone(),
             exe: exe_path,
-            cmdline: nul_joined(&argv),
+            cmdline: nul_joined(&image.argv),
             environ: nul_joined(&envp),
             uid,
             gid,
@@ -338,8 +245,9 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         },
     );
     kernel.registry.register(&info);
-    let mut task = Task::new(pid, creds, mm, fs, info);
+    let mut task = Task::new(pid, creds, image.mm, fs, info);
     task.comm = comm;
+    kernel.tree.insert_init(pid, task.inbox.clone());
     task.publish_files();
     task.publish_memory();
     let setup = started.elapsed();
@@ -349,8 +257,9 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     if opts.stats {
         print_stats(&kernel, &task, &vcpu, setup, started.elapsed());
     }
-    // `sentry` exits right after: tearing down the VM, its memory and the page cache
-    // piece by piece would only delay the exit status (milliseconds on PVM).
+    // `sentry` exits right after (other processes die with it, as a pid namespace's
+    // do with its init): tearing down the VM, its memory and the page cache piece by
+    // piece would only delay the exit status (milliseconds on PVM).
     std::mem::forget((task, vcpu, kernel, vm));
     Ok(status)
 }

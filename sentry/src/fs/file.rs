@@ -2,7 +2,6 @@
 //! flags that `dup`ed descriptors share.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use super::hostfs::host_errno;
 use super::inode::{DirEntry, FileType, Inode, SetAttr, Stat};
@@ -141,7 +140,7 @@ impl OpenFile {
                     return Err(Errno::EISDIR);
                 }
                 let mut offset = lock(&self.offset);
-                let n = self.unless_blocking(d.inode.read_at(buf, *offset), "read")?;
+                let n = d.inode.read_at(buf, *offset)?;
                 if self.positional() {
                     *offset += n as u64;
                 }
@@ -160,7 +159,7 @@ impl OpenFile {
                 if self.flags() & O_APPEND != 0 && self.positional() {
                     *offset = d.inode.stat()?.size;
                 }
-                let n = self.unless_blocking(d.inode.write_at(buf, *offset), "write")?;
+                let n = d.inode.write_at(buf, *offset)?;
                 if self.positional() {
                     *offset += n as u64;
                 }
@@ -169,17 +168,16 @@ impl OpenFile {
         }
     }
 
-    /// An operation that would block (EAGAIN from a pipe) blocks unless O_NONBLOCK.
-    /// Only this process could unblock it, so the wait never ends, as it would not on
-    /// Linux; waiting for other tasks arrives with processes.
-    fn unless_blocking(&self, r: SysResult<usize>, what: &str) -> SysResult<usize> {
-        if r == Err(Errno::EAGAIN) && self.flags() & O_NONBLOCK == 0 {
-            log::warn!("blocking {what} on a pipe nobody else can serve: waiting forever");
-            loop {
-                std::thread::sleep(Duration::from_secs(3600));
-            }
+    /// Where a blocking operation that got EAGAIN sleeps; None when the file is in
+    /// non-blocking mode or can never block.
+    pub fn blocking_queue(&self) -> Option<&crate::kernel::wait::WaitQueue> {
+        if self.flags() & O_NONBLOCK != 0 {
+            return None;
         }
-        r
+        match &self.kind {
+            FileKind::Node(d) => d.inode.wait_queue(),
+            FileKind::HostStream { .. } => None,
+        }
     }
 
     /// pread(2): at `offset`, the file offset unchanged.

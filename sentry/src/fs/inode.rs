@@ -202,6 +202,12 @@ pub trait Inode: Send + Sync + Any {
         None
     }
 
+    /// Notified whenever the inode may have become readable or writable (pipes): a
+    /// blocking operation that got EAGAIN sleeps on it.
+    fn wait_queue(&self) -> Option<&crate::kernel::wait::WaitQueue> {
+        None
+    }
+
     /// An open file description of this inode was created (pipes count their ends).
     fn on_open(&self) {}
 

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::inode::{FileType, Inode, InodeRef, Stat};
 use crate::errno::{Errno, SysResult};
+use crate::kernel::wait::WaitQueue;
 
 /// Bytes a pipe holds by default (16 pages, as Linux).
 pub const PIPE_CAPACITY: usize = 65536;
@@ -28,6 +29,8 @@ struct State {
 pub struct Pipe {
     ino: u64,
     state: Mutex<State>,
+    /// Readers and writers waiting for data, room, or the other end's close.
+    queue: WaitQueue,
 }
 
 /// One end of a pipe, as an inode (so it has a descriptor, fstat, /proc/self/fd).
@@ -47,6 +50,7 @@ impl Pipe {
                 readers: 0,
                 writers: 0,
             }),
+            queue: WaitQueue::default(),
         });
         let read: InodeRef = Arc::new(PipeEnd {
             pipe: pipe.clone(),
@@ -118,6 +122,8 @@ impl Inode for PipeEnd {
         for (slot, byte) in buf.iter_mut().zip(st.data.drain(..n)) {
             *slot = byte;
         }
+        drop(st);
+        self.pipe.queue.notify();
         Ok(n)
     }
 
@@ -135,11 +141,17 @@ impl Inode for PipeEnd {
         }
         let n = buf.len().min(room);
         st.data.extend(&buf[..n]);
+        drop(st);
+        self.pipe.queue.notify();
         Ok(n)
     }
 
     fn seekable(&self) -> bool {
         false
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.pipe.queue)
     }
 
     fn on_open(&self) {
@@ -149,6 +161,8 @@ impl Inode for PipeEnd {
         } else {
             st.readers += 1;
         }
+        drop(st);
+        self.pipe.queue.notify();
     }
 
     fn on_release(&self) {
@@ -158,6 +172,8 @@ impl Inode for PipeEnd {
         } else {
             st.readers = st.readers.saturating_sub(1);
         }
+        drop(st);
+        self.pipe.queue.notify();
     }
 
     fn as_any(&self) -> &dyn Any {

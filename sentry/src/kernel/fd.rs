@@ -63,6 +63,27 @@ impl FdTable {
         }
     }
 
+    /// A copy for a forked child: the same open file descriptions, shared.
+    pub fn fork(&self) -> FdTable {
+        FdTable {
+            slots: self.slots.clone(),
+        }
+    }
+
+    /// Closes every close-on-exec descriptor (execve).
+    pub fn close_for_exec(&mut self) {
+        for slot in self.slots.iter_mut() {
+            if slot.as_ref().is_some_and(|s| s.close_on_exec) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Closes everything (exit).
+    pub fn close_all(&mut self) {
+        self.slots.clear();
+    }
+
     /// Every open descriptor with its file, in increasing order.
     pub fn iter(&self) -> impl Iterator<Item = (i32, &Arc<OpenFile>)> {
         self.slots

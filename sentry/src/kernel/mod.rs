@@ -1,16 +1,20 @@
 //! The kernel proper: sandbox-wide state (`Kernel`), tasks, and the loop that runs a
 //! task on a vCPU, serving its syscalls and faults until it exits.
 
+pub mod cpus;
+pub mod exec;
 pub mod fd;
 pub mod process;
+pub mod process_tree;
 pub mod signal;
 pub mod signal_frame;
 pub mod system;
 pub mod task;
+pub mod wait;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use vmm::arch::x86_64::paging::fault_code;
 use vmm::{Exit, Vcpu, VcpuError};
@@ -52,28 +56,45 @@ pub struct Kernel {
     pub hwcap: u64,
     pub stats: Mutex<KernelStats>,
     unsupported_seen: Mutex<HashSet<u64>>,
+    /// The VM's vCPUs.
+    pub cpus: cpus::Cpus,
+    /// Parents, children, groups, sessions, zombies.
+    pub tree: process_tree::ProcessTree,
+    /// Pages of immutable files, shared by every address space.
+    pub page_cache: Arc<crate::mm::page_cache::PageCache>,
+}
+
+/// Everything `Kernel::new` needs.
+pub struct KernelParts {
+    pub options: KernelOptions,
+    pub hwcap: u64,
+    pub fpu_state_size: usize,
+    pub clock: Clock,
+    pub vfs: Vfs,
+    pub registry: Arc<process::ProcessRegistry>,
+    pub vm: Arc<vmm::Vm>,
+    /// Most processes alive at once.
+    pub pid_limit: usize,
 }
 
 impl Kernel {
-    pub fn new(
-        options: KernelOptions,
-        hwcap: u64,
-        fpu_state_size: usize,
-        clock: Clock,
-        vfs: Vfs,
-        registry: std::sync::Arc<process::ProcessRegistry>,
-    ) -> Self {
+    pub fn new(parts: KernelParts) -> Self {
         Kernel {
-            options,
-            fpu_state_size,
-            vfs,
-            registry,
-            clock,
+            options: parts.options,
+            fpu_state_size: parts.fpu_state_size,
+            vfs: parts.vfs,
+            registry: parts.registry,
+            clock: parts.clock,
             random: RandomSource,
             ids: Mutex::new(IdAllocator::new()),
-            hwcap,
+            hwcap: parts.hwcap,
             stats: Mutex::new(KernelStats::default()),
             unsupported_seen: Mutex::new(HashSet::new()),
+            page_cache: Arc::new(crate::mm::page_cache::PageCache::new(
+                parts.vm.ram().clone(),
+            )),
+            cpus: cpus::Cpus::new(parts.vm),
+            tree: process_tree::ProcessTree::new(parts.pid_limit),
         }
     }
 
@@ -110,16 +131,54 @@ impl Kernel {
 
 /// Everything a syscall handler may touch.
 pub struct Ctx<'a> {
-    pub kernel: &'a Kernel,
+    pub kernel: &'a Arc<Kernel>,
     pub task: &'a mut Task,
     pub vcpu: &'a mut Vcpu,
 }
 
+/// Runs a forked task on its own host thread until it exits; then its resources go
+/// and its parent hears of it.
+pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::Result<()> {
+    let kernel = kernel.clone();
+    std::thread::Builder::new()
+        .name(format!("task-{}", task.tid))
+        .spawn(move || {
+            let status = run(&kernel, &mut task, &mut vcpu).unwrap_or_else(|e| {
+                log::error!("task {}: the vCPU failed: {e}", task.tid);
+                ExitStatus::Killed(SIGKILL)
+            });
+            exit_task(&kernel, &mut task, status);
+            kernel.cpus.release(vcpu);
+        })
+        .map(|_| ())
+}
+
+/// Releases what an exited task holds and reports its status to its parent.
+pub fn exit_task(kernel: &Kernel, task: &mut Task, status: ExitStatus) {
+    task.mm.release_all();
+    task.fds.close_all();
+    if let Some(done) = task.vfork_done.take() {
+        done.complete();
+    }
+    kernel.tree.exit(
+        task.pid,
+        process_tree::ExitRecord {
+            status,
+            user_time: task.cpu_time,
+        },
+    );
+}
+
 /// Runs `task` on `vcpu` until it exits.
-pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStatus, VcpuError> {
+pub fn run(
+    kernel: &Arc<Kernel>,
+    task: &mut Task,
+    vcpu: &mut Vcpu,
+) -> Result<ExitStatus, VcpuError> {
     loop {
         let exit = vcpu.run()?;
         task.cpu_time = vcpu.stats().time_in_guest;
+        let was_syscall = exit == Exit::Syscall;
         match exit {
             Exit::Syscall => {
                 process::set_current_pid(task.pid);
@@ -136,6 +195,13 @@ pub fn run(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) -> Result<ExitStat
                 }
             }
             Exit::Interrupted => {}
+        }
+        // After a syscall, dispatch has delivered (it decides about restarting).
+        if !was_syscall
+            && task.exit.is_none()
+            && task.inbox.pending() & !task.signals.blocked != 0
+        {
+            deliver_pending(kernel, task, vcpu, None);
         }
         if let Some(status) = task.exit {
             if kernel.options.strace {
@@ -209,52 +275,72 @@ pub fn send_signal(task: &mut Task, signo: i32, code: i32) {
     if signo == 0 || task.exit.is_some() {
         return;
     }
-    let Ok(action) = task.signals.action(signo as u64) else {
-        return;
-    };
-    let ignored = match action.handler {
-        signal::SIG_IGN => true,
-        signal::SIG_DFL => signal::default_action(signo) == DefaultAction::Ignore,
-        _ => false,
-    };
-    if ignored && signo != SIGKILL {
-        return;
-    }
-    task.signals.pending |= signal::bit(signo);
-    task.signals.pending_code[(signo - 1) as usize] = code;
+    task.inbox.post(
+        signo,
+        signal::Posted {
+            code,
+            sender: Some((task.pid, task.creds.uid)),
+            status: 0,
+        },
+    );
 }
 
 /// Delivers pending signals that are not blocked: runs the handler of the first one
 /// that has one (the others wait for the next return to user mode), or takes the
 /// default action.
-pub fn deliver_pending(kernel: &Kernel, task: &mut Task, vcpu: &mut Vcpu) {
+///
+/// `interrupted` names a syscall a signal interrupted (it returned ERESTARTSYS): it
+/// restarts, unless a handler without SA_RESTART runs, when it fails with EINTR.
+pub fn deliver_pending(
+    kernel: &Kernel,
+    task: &mut Task,
+    vcpu: &mut Vcpu,
+    interrupted: Option<u64>,
+) {
+    const SA_RESTART: u64 = 0x1000_0000;
     while task.exit.is_none() {
-        let ready = task.signals.pending & !task.signals.blocked;
-        if ready == 0 {
+        let Some((signo, posted)) = task.inbox.take(task.signals.blocked) else {
             return;
-        }
-        let signo = ready.trailing_zeros() as i32 + 1;
-        task.signals.pending &= !signal::bit(signo);
+        };
         let Ok(action) = task.signals.action(signo as u64) else {
             continue;
         };
-        let code = task.signals.pending_code[(signo - 1) as usize];
         let info = signal_frame::SigInfo {
             signo,
-            code,
+            code: posted.code,
             addr: None,
-            sender: Some((task.pid, task.creds.uid)),
+            sender: posted.sender,
             trap: None,
         };
         match action.handler {
             signal::SIG_IGN => {}
-            signal::SIG_DFL => take_default_action(kernel, task, signo, code),
+            signal::SIG_DFL => take_default_action(kernel, task, signo, posted.code),
             _ => {
+                if let Some(nr) = interrupted {
+                    if action.flags & SA_RESTART != 0 {
+                        restart_syscall(vcpu, nr);
+                    } else {
+                        vcpu.regs_mut().rax = -i64::from(libc::EINTR) as u64;
+                    }
+                }
                 run_handler(kernel, task, vcpu, action, info);
                 return;
             }
         }
     }
+    if let Some(nr) = interrupted {
+        restart_syscall(vcpu, nr);
+    }
+    if let Some(mask) = task.saved_mask.take() {
+        task.signals.blocked = mask;
+    }
+}
+
+/// Makes the task execute syscall `nr` again when it resumes (`syscall` is 2 bytes).
+pub fn restart_syscall(vcpu: &mut Vcpu, nr: u64) {
+    let regs = vcpu.regs_mut();
+    regs.rax = nr;
+    regs.rip = regs.rip.wrapping_sub(2);
 }
 
 fn take_default_action(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) {

@@ -1,6 +1,9 @@
-//! Signal dispositions and the blocked mask. Delivery to handlers comes with processes;
-//! today a fault's signal terminates the task with its default action.
+//! Signal dispositions, the blocked mask, and the inbox other tasks post signals to.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::wait::Waiter;
 use crate::errno::{Errno, SysResult};
 
 pub const SIGILL: i32 = 4;
@@ -83,17 +86,13 @@ pub const fn bit(signo: i32) -> SigSet {
     1 << (signo - 1)
 }
 
-/// A task's signal state.
+/// A task's signal state (its pending signals live in its `SignalInbox`).
 #[derive(Clone, Debug)]
 pub struct SignalState {
     actions: [SigAction; SIGNAL_COUNT],
     pub blocked: SigSet,
-    /// Signals sent while blocked, waiting to be unblocked.
-    pub pending: SigSet,
     /// sigaltstack: (base, size, SS_AUTODISARM bit).
     pub alt_stack: Option<(u64, u64, u32)>,
-    /// si_code of each pending signal.
-    pub pending_code: [i32; SIGNAL_COUNT],
 }
 
 impl Default for SignalState {
@@ -101,10 +100,119 @@ impl Default for SignalState {
         SignalState {
             actions: [SigAction::default(); SIGNAL_COUNT],
             blocked: 0,
-            pending: 0,
             alt_stack: None,
-            pending_code: [0; SIGNAL_COUNT],
         }
+    }
+}
+
+/// Who sent a pending signal and why (the siginfo the handler sees).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Posted {
+    pub code: i32,
+    /// Sender's pid and uid (si_pid, si_uid).
+    pub sender: Option<(i32, u32)>,
+    /// For SIGCHLD: the child's exit code or signal (si_status).
+    pub status: i32,
+}
+
+struct InboxState {
+    pending: SigSet,
+    info: [Posted; SIGNAL_COUNT],
+}
+
+/// Signals sent to a task and not yet delivered. Any task may post; only the owner
+/// takes. Posting wakes the owner if it is blocked in the sentry.
+pub struct SignalInbox {
+    state: Mutex<InboxState>,
+    /// Mirror of `state.pending` for a lock-free check at every syscall return.
+    pending: AtomicU64,
+    /// Signals the owner's dispositions ignore: they never interrupt a wait, and are
+    /// dropped when taken (Linux drops them when sent unless blocked; the difference is
+    /// not observable).
+    ignored: AtomicU64,
+    /// The owner's wake-up point.
+    pub waiter: Arc<Waiter>,
+}
+
+impl Default for SignalInbox {
+    fn default() -> Self {
+        SignalInbox {
+            state: Mutex::new(InboxState {
+                pending: 0,
+                info: [Posted::default(); SIGNAL_COUNT],
+            }),
+            pending: AtomicU64::new(0),
+            ignored: AtomicU64::new(bit(17) | bit(23) | bit(28)),
+            waiter: Arc::new(Waiter::default()),
+        }
+    }
+}
+
+impl SignalInbox {
+    fn lock(&self) -> MutexGuard<'_, InboxState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes `signo` pending (a standard signal already pending is not queued twice).
+    pub fn post(&self, signo: i32, info: Posted) {
+        if !(1..=SIGNAL_COUNT as i32).contains(&signo) {
+            return;
+        }
+        {
+            let mut st = self.lock();
+            if st.pending & bit(signo) == 0 {
+                st.info[(signo - 1) as usize] = info;
+            }
+            st.pending |= bit(signo);
+            self.pending.store(st.pending, Ordering::Release);
+        }
+        if self.ignored.load(Ordering::Acquire) & bit(signo) == 0 {
+            self.waiter.wake();
+        }
+    }
+
+    /// The pending set.
+    pub fn pending(&self) -> SigSet {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// Pending signals that interrupt a wait: neither blocked nor ignored.
+    pub fn interrupting(&self, blocked: SigSet) -> SigSet {
+        self.pending() & !blocked & !self.ignored.load(Ordering::Acquire)
+    }
+
+    /// Removes `signo` if pending (sigtimedwait).
+    pub fn take_signal(&self, signo: i32) -> Option<Posted> {
+        let mut st = self.lock();
+        if st.pending & bit(signo) == 0 {
+            return None;
+        }
+        st.pending &= !bit(signo);
+        self.pending.store(st.pending, Ordering::Release);
+        Some(st.info[(signo - 1) as usize])
+    }
+
+    /// Removes and returns the lowest pending signal outside `blocked`.
+    pub fn take(&self, blocked: SigSet) -> Option<(i32, Posted)> {
+        let mut st = self.lock();
+        let ready = st.pending & !blocked;
+        if ready == 0 {
+            return None;
+        }
+        let signo = ready.trailing_zeros() as i32 + 1;
+        st.pending &= !bit(signo);
+        self.pending.store(st.pending, Ordering::Release);
+        Some((signo, st.info[(signo - 1) as usize]))
+    }
+
+    /// Records which signals the owner ignores, and drops pending ones among those
+    /// in `discard` (the signal whose action just became "ignore").
+    pub fn set_ignored(&self, ignored: SigSet, discard: SigSet) {
+        let ignored = ignored & !bit(SIGKILL) & !bit(SIGSTOP);
+        self.ignored.store(ignored, Ordering::Release);
+        let mut st = self.lock();
+        st.pending &= !(ignored & discard);
+        self.pending.store(st.pending, Ordering::Release);
     }
 }
 
@@ -119,6 +227,27 @@ impl SignalState {
     /// The action for `signo`.
     pub fn action(&self, signo: u64) -> SysResult<SigAction> {
         Ok(self.actions[index(signo)?])
+    }
+
+    /// Signals whose disposition ignores them (SIG_IGN, or SIG_DFL with an ignoring
+    /// default action).
+    pub fn ignored(&self) -> SigSet {
+        (1..=SIGNAL_COUNT as i32)
+            .filter(|&s| {
+                let h = self.actions[(s - 1) as usize].handler;
+                h == SIG_IGN || (h == SIG_DFL && default_action(s) == DefaultAction::Ignore)
+            })
+            .fold(0, |set, s| set | bit(s))
+    }
+
+    /// What execve keeps: handled signals return to SIG_DFL, ignored ones stay ignored.
+    pub fn reset_for_exec(&mut self) {
+        for a in self.actions.iter_mut() {
+            if a.handler != SIG_IGN {
+                *a = SigAction::default();
+            }
+        }
+        self.alt_stack = None;
     }
 
     /// Replaces the action for `signo` (SIGKILL and SIGSTOP cannot be changed).

@@ -83,7 +83,7 @@ fn get(buf: &[u8], at: u64) -> u64 {
 }
 
 /// The XSAVE image of a freshly initialized FPU (what a handler starts with).
-fn initial_fpu_state() -> Vec<u8> {
+pub fn initial_fpu_state() -> Vec<u8> {
     let mut b = vec![0u8; 576];
     b[0..2].copy_from_slice(&0x37fu16.to_le_bytes()); // FCW
     b[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // MXCSR
@@ -105,7 +105,8 @@ pub fn enter_handler(
         return Err(Errno::EFAULT);
     }
     let regs = *vcpu.regs();
-    let old_mask = task.signals.blocked;
+    // sigsuspend's caller gets its own mask back at sigreturn, not the temporary one.
+    let old_mask = task.saved_mask.take().unwrap_or(task.signals.blocked);
     let alt = task.signals.alt_stack;
     let on_alt = alt.is_some_and(|(base, size, _)| regs.rsp > base && regs.rsp <= base + size);
     let mut sp = regs.rsp.wrapping_sub(RED_ZONE);

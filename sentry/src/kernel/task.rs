@@ -1,17 +1,19 @@
 //! A task: one thread of one process, with what it owns today (a single-threaded
 //! process owns everything; threads will share `mm`, `fds` and signal actions).
 
-use std::time::Duration;
-
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::fd::FdTable;
 use super::process::ProcessInfo;
-use super::signal::SignalState;
+use super::signal::{SignalInbox, SignalState};
+use super::wait::{Interrupted, WaitQueue};
 use crate::fs::path::Dentry;
 use crate::mm::MemoryManager;
 
 /// A process's view of the filesystem (shared by threads created with CLONE_FS).
+#[derive(Clone)]
 pub struct FsContext {
     pub root: Arc<Dentry>,
     pub cwd: Arc<Dentry>,
@@ -116,6 +118,12 @@ pub struct Task {
     /// What procfs shows of this process, kept current by the syscalls.
     pub info: Arc<ProcessInfo>,
     pub signals: SignalState,
+    /// Signals sent to this task, and its wake-up point.
+    pub inbox: Arc<SignalInbox>,
+    /// The mask to restore once a signal has been handled (rt_sigsuspend).
+    pub saved_mask: Option<super::signal::SigSet>,
+    /// Set when this task is a vfork child: completed at its execve or exit.
+    pub vfork_done: Option<Arc<Completion>>,
     pub rlimits: [Rlimit; RLIMIT_COUNT],
     pub clear_child_tid: u64,
     pub robust_list: Option<(u64, u64)>,
@@ -159,6 +167,9 @@ impl Task {
             fs,
             info,
             signals: SignalState::default(),
+            inbox: Arc::new(SignalInbox::default()),
+            vfork_done: None,
+            saved_mask: None,
             rlimits: default_rlimits(),
             clear_child_tid: 0,
             robust_list: None,
@@ -176,6 +187,69 @@ impl Task {
 }
 
 impl Task {
+    /// The child of a fork: a copy of this task with its own `mm` and `pid`, sharing
+    /// the open file descriptions.
+    pub fn fork(&self, pid: i32, mm: MemoryManager, info: Arc<ProcessInfo>) -> Task {
+        let inbox = Arc::new(SignalInbox::default());
+        inbox.set_ignored(self.signals.ignored(), 0);
+        Task {
+            pid,
+            tid: pid,
+            ppid: self.pid,
+            creds: self.creds,
+            mm,
+            fds: self.fds.fork(),
+            fs: self.fs.clone(),
+            info,
+            signals: self.signals.clone(),
+            inbox,
+            vfork_done: None,
+            saved_mask: None,
+            rlimits: self.rlimits,
+            clear_child_tid: 0,
+            robust_list: None,
+            rseq: None,
+            exit: None,
+            cpu_time: Duration::ZERO,
+            comm: self.comm.clone(),
+            parent_death_signal: 0,
+            dumpable: self.dumpable,
+            keep_registers: false,
+            nice: self.nice,
+            personality: self.personality,
+        }
+    }
+
+    /// Sleeps until `ready` gives a value, re-checking it whenever one of `queues`
+    /// is notified. With `interruptible`, a pending signal the task neither blocks
+    /// nor ignores ends the wait; a `deadline` ends it too.
+    pub fn block_on<T>(
+        &self,
+        queues: &[&WaitQueue],
+        deadline: Option<Instant>,
+        interruptible: bool,
+        mut ready: impl FnMut() -> Option<T>,
+    ) -> Result<T, Interrupted> {
+        let waiter = &self.inbox.waiter;
+        let _subscriptions: Vec<_> = queues.iter().map(|q| q.subscribe(waiter)).collect();
+        loop {
+            let seen = waiter.generation();
+            if let Some(value) = ready() {
+                return Ok(value);
+            }
+            if interruptible && self.inbox.interrupting(self.signals.blocked) != 0 {
+                return Err(Interrupted::Signal);
+            }
+            if self.inbox.pending() & super::signal::bit(super::signal::SIGKILL) != 0 {
+                return Err(Interrupted::Signal);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(Interrupted::TimedOut);
+            }
+            waiter.wait(seen, deadline);
+        }
+    }
+
     /// Guest memory size, for statfs of memory filesystems.
     pub fn mm_memory_total(&self) -> u64 {
         self.mm.memory().0
@@ -213,5 +287,23 @@ impl Task {
         state.maps = maps;
         state.vm_bytes = vm_bytes;
         state.resident_pages = resident_pages;
+    }
+}
+
+/// A one-shot event others can wait for (a vfork child's exec or exit).
+#[derive(Default)]
+pub struct Completion {
+    done: AtomicBool,
+    pub queue: WaitQueue,
+}
+
+impl Completion {
+    pub fn complete(&self) {
+        self.done.store(true, Ordering::Release);
+        self.queue.notify();
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
     }
 }

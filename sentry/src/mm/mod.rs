@@ -116,6 +116,88 @@ impl MemoryManager {
         self
     }
 
+    /// The address space of a forked child, in `space` (empty). Private pages become
+    /// copy-on-write: shared by both, read-only in both, copied at the first write
+    /// (`handle_fault`). Shared mappings are realized in full first so that both
+    /// processes keep seeing the same frames.
+    pub fn fork(&mut self, space: AddressSpace) -> SysResult<MemoryManager> {
+        let mut child = MemoryManager {
+            space,
+            vmas: self.vmas.clone(),
+            brk_start: self.brk_start,
+            brk: self.brk,
+            stats: MmStats::default(),
+            exe_label: self.exe_label.clone(),
+            interp_label: self.interp_label.clone(),
+            maps_changed: true,
+            cache: self.cache.clone(),
+            read_ahead: None,
+        };
+        let ram = self.space.ram().clone();
+        let vmas: Vec<Vma> = self.vmas.iter().cloned().collect();
+        let mut stale = Vec::new();
+        for vma in &vmas {
+            if vma.shared && vma.prot.accessible() {
+                self.populate(vma.start, vma.end);
+            }
+            for (va, t) in self.space.mapped_pages(vma.start, vma.end) {
+                let mut flags = t.flags;
+                if !vma.shared && flags.writable {
+                    flags.writable = false;
+                    if let Ok(Some(s)) = self.space.protect(va, flags) {
+                        stale.push(s);
+                    }
+                }
+                let frame = ram.share(t.frame);
+                match child.space.map(va, frame, flags) {
+                    Ok(None) => child.stats.pages_realized += 1,
+                    Ok(Some(s)) => ram.free(vec![s]),
+                    Err(_) => {
+                        // Out of page-table frames: undo this page's extra owner.
+                        ram.free(vec![vmm::memory::StaleFrame::of_present(frame)]);
+                        let _ = ram.zap(stale);
+                        return Err(Errno::ENOMEM);
+                    }
+                }
+            }
+        }
+        let _ = ram.zap(stale);
+        Ok(child)
+    }
+
+    /// Gives the private page at `va` (present, read-only because shared after a
+    /// fork) its own writable copy, or just write access when no one else has it.
+    fn break_copy_on_write(
+        &mut self,
+        va: u64,
+        t: vmm::Translation,
+        vma: &Vma,
+    ) -> Result<(), FaultError> {
+        let ram = self.space.ram().clone();
+        let flags = Self::page_flags(vma.prot);
+        if !ram.is_shared(t.frame) {
+            if let Ok(Some(s)) = self.space.protect(va, flags) {
+                let _ = ram.zap(vec![s]);
+            }
+            return Ok(());
+        }
+        let copy = self.alloc_frame()?;
+        let mut page = vec![0u8; PAGE_SIZE as usize];
+        let _ = ram.read(t.frame.addr(), &mut page);
+        let _ = ram.write(copy.addr(), &page);
+        match self.space.map(va, copy, flags) {
+            Ok(Some(old)) => ram.free(vec![old]),
+            Ok(None) => {}
+            Err(_) => return Err(FaultError::OutOfMemory),
+        }
+        Ok(())
+    }
+
+    /// Frees every page and mapping (exit, exec), writing shared file pages back.
+    pub fn release_all(&mut self) {
+        self.unmap_range(0, USER_VIRT_END);
+    }
+
     /// The page-table root for CR3.
     pub fn page_table_root(&self) -> u64 {
         self.space.root()
@@ -285,6 +367,9 @@ impl MemoryManager {
         }
         let page = page_align_down(addr);
         if let Some(t) = self.space.translate(page) {
+            if access == Access::Write && !vma.shared && !t.flags.writable {
+                return self.break_copy_on_write(page, t, &vma);
+            }
             // The entry already allows the access: the guest used a stale, narrower
             // cached translation. Drop it and retry.
             if t.flags == Self::page_flags(vma.prot) {

@@ -38,6 +38,11 @@ impl MemoryManager {
                 return Err(Errno::EFAULT);
             }
             let frame = match self.space.translate(page) {
+                // A copy-on-write page gets its own copy before the sentry writes it.
+                Some(t) if access == Access::Write && !t.flags.writable => {
+                    self.handle_fault(page, access).map_err(|_| Errno::EFAULT)?;
+                    self.space.translate(page).ok_or(Errno::EFAULT)?.frame
+                }
                 Some(t) => t.frame,
                 None => {
                     self.handle_fault(page, access).map_err(|_| Errno::EFAULT)?;

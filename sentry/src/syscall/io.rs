@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::OpenFile;
+use crate::kernel::task::Task;
 use crate::kernel::Ctx;
 
 /// Largest single transfer Linux performs (MAX_RW_COUNT).
@@ -48,24 +49,59 @@ enum At {
     Position(u64),
 }
 
-fn read_file(f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usize> {
-    match at {
+/// Reads once; a blocking file with nothing to read sleeps until it has something
+/// (or a signal interrupts: ERESTARTSYS).
+fn read_file(task: &Task, f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usize> {
+    let mut attempt = || match at {
         At::FileOffset => f.read(buf),
         At::Position(p) => f.pread(buf, p),
-    }
+    };
+    let Some(queue) = f.blocking_queue() else {
+        return attempt();
+    };
+    task.block_on(&[queue], None, true, || match attempt() {
+        Err(Errno::EAGAIN) => None,
+        other => Some(other),
+    })
+    .unwrap_or(Err(Errno::ERESTARTSYS))
 }
 
-fn write_file(f: &OpenFile, buf: &[u8], at: At) -> SysResult<usize> {
-    match at {
-        At::FileOffset => f.write(buf),
-        At::Position(p) => f.pwrite(buf, p),
+/// Writes all of `buf` to a blocking file (sleeping while it is full), or what fits
+/// to a non-blocking one. A signal ends the wait: the bytes written so far, or
+/// ERESTARTSYS if none.
+fn write_file(task: &Task, f: &OpenFile, buf: &[u8], at: At) -> SysResult<usize> {
+    let attempt = |from: usize| match at {
+        At::FileOffset => f.write(&buf[from..]),
+        At::Position(p) => f.pwrite(&buf[from..], p + from as u64),
+    };
+    let Some(queue) = f.blocking_queue() else {
+        return attempt(0);
+    };
+    let mut done = 0;
+    let waited = task.block_on(&[queue], None, true, || loop {
+        match attempt(done) {
+            Ok(n) => {
+                done += n;
+                if done == buf.len() || n == 0 {
+                    return Some(Ok(done));
+                }
+            }
+            Err(Errno::EAGAIN) => return None,
+            Err(e) if done == 0 => return Some(Err(e)),
+            Err(_) => return Some(Ok(done)),
+        }
+    });
+    match waited {
+        Ok(r) => r,
+        Err(_) if done > 0 => Ok(done),
+        Err(_) => Err(Errno::ERESTARTSYS),
     }
 }
 
 /// Reads into the iovecs (one file read per chunk, scattered after).
 fn read_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) -> SysResult<u64> {
     // The descriptor's mode is checked before the buffer, as in Linux.
-    read_file(f, &mut [], at)?;
+    read_file(ctx.task, f, &mut [], at)?;
     let total = iovs
         .iter()
         .map(|v| v.1)
@@ -85,7 +121,7 @@ fn read_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) -> 
         room -= n;
     }
     let mut data = vec![0u8; want];
-    let n = read_file(f, &mut data, at)?;
+    let n = read_file(ctx.task, f, &mut data, at)?;
     let mut done = 0;
     for (base, len) in iovs {
         if done == n {
@@ -101,11 +137,11 @@ fn read_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) -> 
 /// Gathers the iovecs and writes them, chunk by chunk.
 fn write_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) -> SysResult<u64> {
     // The descriptor's mode is checked before the buffer, as in Linux.
-    write_file(f, &[], at)?;
+    write_file(ctx.task, f, &[], at)?;
     let mut done: u64 = 0;
     let mut pending = Vec::new();
     let mut faulted = false;
-    let flush = |pending: &mut Vec<u8>, done: &mut u64| -> SysResult<bool> {
+    let flush = |task: &Task, pending: &mut Vec<u8>, done: &mut u64| -> SysResult<bool> {
         if pending.is_empty() {
             return Ok(true);
         }
@@ -113,7 +149,7 @@ fn write_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) ->
             At::FileOffset => At::FileOffset,
             At::Position(p) => At::Position(p + *done),
         };
-        let n = match write_file(f, pending, here) {
+        let n = match write_file(task, f, pending, here) {
             Ok(n) => n,
             Err(e) if *done == 0 => return Err(e),
             Err(_) => return Ok(false),
@@ -143,7 +179,7 @@ fn write_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) ->
                     break;
                 }
             }
-            if pending.len() == CHUNK && !flush(&mut pending, &mut done)? {
+            if pending.len() == CHUNK && !flush(ctx.task, &mut pending, &mut done)? {
                 return Ok(done);
             }
         }
@@ -151,7 +187,7 @@ fn write_vectored(ctx: &mut Ctx, f: &OpenFile, iovs: &[(u64, usize)], at: At) ->
             break;
         }
     }
-    flush(&mut pending, &mut done)?;
+    flush(ctx.task, &mut pending, &mut done)?;
     Ok(done)
 }
 
@@ -282,6 +318,7 @@ pub fn sys_lseek(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 /// Copies up to `count` bytes between two files through a bounded buffer.
 fn copy_between(
+    task: &Task,
     input: &OpenFile,
     mut in_at: At,
     output: &OpenFile,
@@ -292,7 +329,7 @@ fn copy_between(
     let mut buf = vec![0u8; count.min(CHUNK)];
     while (done as usize) < count {
         let want = (count - done as usize).min(buf.len());
-        let n = match read_file(input, &mut buf[..want], in_at) {
+        let n = match read_file(task, input, &mut buf[..want], in_at) {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -300,7 +337,7 @@ fn copy_between(
         if n == 0 {
             break;
         }
-        let w = match write_file(output, &buf[..n], out_at) {
+        let w = match write_file(task, output, &buf[..n], out_at) {
             Ok(w) => w,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -338,7 +375,7 @@ pub fn sys_sendfile(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::EINVAL);
     }
     let count = a.usize(3).min(MAX_RW_COUNT);
-    let (done, in_at, _) = copy_between(&input, in_at, &out, At::FileOffset, count)?;
+    let (done, in_at, _) = copy_between(ctx.task, &input, in_at, &out, At::FileOffset, count)?;
     if let At::Position(p) = in_at {
         ctx.task.mm.write_u64(offset_ptr, p)?;
     }
@@ -373,7 +410,7 @@ pub fn sys_copy_file_range(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (in_ptr, out_ptr) = (a.u64(1), a.u64(3));
     let (in_at, out_at) = (at(ctx, in_ptr)?, at(ctx, out_ptr)?);
     let count = a.usize(4).min(MAX_RW_COUNT);
-    let (done, in_at, out_at) = copy_between(&input, in_at, &output, out_at, count)?;
+    let (done, in_at, out_at) = copy_between(ctx.task, &input, in_at, &output, out_at, count)?;
     if let At::Position(p) = in_at {
         ctx.task.mm.write_u64(in_ptr, p)?;
     }

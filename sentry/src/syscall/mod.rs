@@ -5,6 +5,7 @@ mod attr;
 mod fd;
 mod futex;
 mod io;
+mod lifecycle;
 mod memory;
 mod path;
 mod poll;
@@ -75,7 +76,8 @@ pub fn dispatch(ctx: &mut Ctx) {
         Err(e) => -i64::from(e.into_raw()),
     };
     let exited = ctx.task.exit.is_some();
-    if !exited && !std::mem::take(&mut ctx.task.keep_registers) {
+    let keep_registers = std::mem::take(&mut ctx.task.keep_registers);
+    if !exited && !keep_registers {
         ctx.vcpu.regs_mut().rax = ret as u64;
     }
     if ctx.kernel.options.strace {
@@ -87,8 +89,11 @@ pub fn dispatch(ctx: &mut Ctx) {
         let line = strace::format_syscall(&event, &TaskMemory(&ctx.task.mm));
         ctx.kernel.trace(&line);
     }
-    if ctx.task.signals.pending != 0 {
-        crate::kernel::deliver_pending(ctx.kernel, ctx.task, ctx.vcpu);
+    let interrupted = (result == Err(Errno::ERESTARTSYS)).then_some(nr);
+    if !exited && ctx.task.inbox.pending() & !ctx.task.signals.blocked != 0 {
+        crate::kernel::deliver_pending(ctx.kernel, ctx.task, ctx.vcpu, interrupted);
+    } else if interrupted.is_some() {
+        crate::kernel::restart_syscall(ctx.vcpu, nr);
     }
 }
 

@@ -24,10 +24,6 @@ pub fn sys_gettid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
     Ok(ctx.task.tid as u64)
 }
 
-pub fn sys_getppid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
-    Ok(ctx.task.ppid as u64)
-}
-
 pub fn sys_getuid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
     Ok(u64::from(ctx.task.creds.uid))
 }

@@ -3,7 +3,8 @@
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::{SigAction, SI_TKILL, SI_USER};
+use crate::kernel::signal::{bit, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER};
+use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, Ctx};
 
 const SIGSET_SIZE: u64 = 8;
@@ -20,6 +21,17 @@ pub fn sys_rt_sigaction(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         ctx.task
             .signals
             .set_action(signo, SigAction::from_bytes(&raw))?;
+        ctx.task
+            .inbox
+            .set_ignored(ctx.task.signals.ignored(), bit(signo as i32));
+        if signo == libc::SIGCHLD as u64 {
+            // SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children are not kept as zombies.
+            const SA_NOCLDWAIT: u64 = 2;
+            let action = ctx.task.signals.action(signo)?;
+            let auto = action.handler == crate::kernel::signal::SIG_IGN
+                || action.flags & SA_NOCLDWAIT != 0;
+            ctx.kernel.tree.set_reaps_children_itself(ctx.task.pid, auto);
+        }
     }
     if oldact != 0 {
         ctx.task.mm.copy_out(oldact, &old.to_bytes())?;
@@ -54,39 +66,130 @@ fn check_signal(signo: i32) -> SysResult<()> {
 pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (pid, signo) = (a.i32(0), a.i32(1));
     check_signal(signo)?;
-    // The sandbox holds one process, pid 1, alone in process group 1. kill(-1) spares
-    // the caller, so it reaches nobody.
-    if pid != 0 && pid != ctx.task.pid && pid != -ctx.task.pid {
+    if pid == i32::MIN {
         return Err(Errno::ESRCH);
     }
-    kernel::send_signal(ctx.task, signo, SI_USER);
+    let targets = ctx.kernel.tree.kill_targets(ctx.task.pid, pid)?;
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    if signo != 0 {
+        let posted = Posted {
+            code: SI_USER,
+            sender: Some((ctx.task.pid, ctx.task.creds.uid)),
+            status: 0,
+        };
+        for (_, inbox) in targets {
+            inbox.post(signo, posted);
+        }
+    }
+    Ok(0)
+}
+
+/// Sends `signo` to thread `tid` (of process `tgid` if given). Threads are processes
+/// today: a thread id is a process id.
+fn kill_thread(ctx: &mut Ctx, tgid: Option<i32>, tid: i32, signo: i32) -> SysResult<u64> {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) {
+        return Err(Errno::EINVAL);
+    }
+    check_signal(signo)?;
+    if tgid.is_some_and(|g| g != tid) {
+        return Err(Errno::ESRCH);
+    }
+    let targets = ctx.kernel.tree.kill_targets(ctx.task.pid, tid)?;
+    if signo != 0 {
+        let posted = Posted {
+            code: SI_TKILL,
+            sender: Some((ctx.task.pid, ctx.task.creds.uid)),
+            status: 0,
+        };
+        for (_, inbox) in targets {
+            inbox.post(signo, posted);
+        }
+    }
     Ok(0)
 }
 
 pub fn sys_tkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    let (tid, signo) = (a.i32(0), a.i32(1));
-    if tid <= 0 {
-        return Err(Errno::EINVAL);
-    }
-    check_signal(signo)?;
-    if tid != ctx.task.tid {
-        return Err(Errno::ESRCH);
-    }
-    kernel::send_signal(ctx.task, signo, SI_TKILL);
-    Ok(0)
+    kill_thread(ctx, None, a.i32(0), a.i32(1))
 }
 
 pub fn sys_tgkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    let (tgid, tid, signo) = (a.i32(0), a.i32(1), a.i32(2));
-    if tgid <= 0 || tid <= 0 {
+    kill_thread(ctx, Some(a.i32(0)), a.i32(1), a.i32(2))
+}
+
+fn read_sigset(ctx: &mut Ctx, addr: u64, size: u64) -> SysResult<SigSet> {
+    if size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    check_signal(signo)?;
-    if tgid != ctx.task.pid || tid != ctx.task.tid {
-        return Err(Errno::ESRCH);
+    ctx.task.mm.read_u64(addr)
+}
+
+pub fn sys_rt_sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let mask = read_sigset(ctx, a.u64(0), a.u64(1))?;
+    let old = ctx.task.signals.blocked;
+    ctx.task.signals.set_blocked(mask);
+    ctx.task.saved_mask = Some(old);
+    let _ = ctx.task.block_on(&[], None, true, || None::<()>);
+    Err(Errno::EINTR)
+}
+
+pub fn sys_pause(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    let _ = ctx.task.block_on(&[], None, true, || None::<()>);
+    Err(Errno::EINTR)
+}
+
+pub fn sys_rt_sigpending(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    if a.u64(1) > SIGSET_SIZE {
+        return Err(Errno::EINVAL);
     }
-    kernel::send_signal(ctx.task, signo, SI_TKILL);
+    let pending = ctx.task.inbox.pending() & ctx.task.signals.blocked;
+    let bytes = pending.to_le_bytes();
+    ctx.task.mm.copy_out(a.u64(0), &bytes[..a.usize(1)])?;
     Ok(0)
+}
+
+pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (set_addr, info_addr, timeout_addr) = (a.u64(0), a.u64(1), a.u64(2));
+    let set = read_sigset(ctx, set_addr, a.u64(3))? & !(bit(SIGKILL) | bit(SIGSTOP));
+    let deadline = if timeout_addr == 0 {
+        None
+    } else {
+        let mut b = [0u8; 16];
+        ctx.task.mm.copy_in(timeout_addr, &mut b)?;
+        let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+        let nanos = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
+        if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
+            return Err(Errno::EINVAL);
+        }
+        let d = std::time::Duration::new(secs as u64, nanos as u32);
+        Some(std::time::Instant::now() + d.min(std::time::Duration::from_secs(1 << 32)))
+    };
+    let inbox = ctx.task.inbox.clone();
+    let take = || {
+        let ready = inbox.pending() & set;
+        (ready != 0).then(|| {
+            let signo = ready.trailing_zeros() as i32 + 1;
+            (signo, inbox.take_signal(signo).unwrap_or_default())
+        })
+    };
+    // The waited-for signals are normally blocked; others interrupt the wait.
+    let (signo, posted) = match ctx.task.block_on(&[], deadline, true, take) {
+        Ok(found) => found,
+        Err(Interrupted::TimedOut) => return Err(Errno::EAGAIN),
+        Err(Interrupted::Signal) => return Err(Errno::EINTR),
+    };
+    if info_addr != 0 {
+        let mut info = [0u8; 128];
+        info[0..4].copy_from_slice(&signo.to_le_bytes());
+        info[8..12].copy_from_slice(&posted.code.to_le_bytes());
+        if let Some((pid, uid)) = posted.sender {
+            info[16..20].copy_from_slice(&pid.to_le_bytes());
+            info[20..24].copy_from_slice(&uid.to_le_bytes());
+        }
+        ctx.task.mm.copy_out(info_addr, &info)?;
+    }
+    Ok(signo as u64)
 }
 
 pub fn sys_sigaltstack(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

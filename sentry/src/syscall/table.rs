@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use syscalls::Sysno;
 
-use super::{attr, fd, futex, io, memory, path, poll, process, signal, stat, time, Handler};
+use super::{
+    attr, fd, futex, io, lifecycle, memory, path, poll, process, signal, stat, time, Handler,
+};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,7 +294,40 @@ pub static SYSCALLS: &[SyscallDef] = &[
     ),
     full(Sysno::getpid, process::sys_getpid),
     full(Sysno::gettid, process::sys_gettid),
-    full(Sysno::getppid, process::sys_getppid),
+    full(Sysno::getppid, lifecycle::sys_getppid),
+    full(Sysno::fork, lifecycle::sys_fork),
+    partial(
+        Sysno::vfork,
+        lifecycle::sys_vfork,
+        "the child runs on a copy of the parent's memory while the parent waits",
+    ),
+    partial(
+        Sysno::clone,
+        lifecycle::sys_clone,
+        "processes only (threads: CLONE_THREAD/SIGHAND/FILES/FS give EINVAL); CLONE_VM only with CLONE_VFORK, as a copy",
+    ),
+    partial(
+        Sysno::clone3,
+        lifecycle::sys_clone3,
+        "as clone; set_tid and cgroup give EINVAL",
+    ),
+    full(Sysno::execve, lifecycle::sys_execve),
+    full(Sysno::execveat, lifecycle::sys_execveat),
+    partial(
+        Sysno::wait4,
+        lifecycle::sys_wait4,
+        "no stopped/continued children (no job control); rusage has user time only",
+    ),
+    partial(
+        Sysno::waitid,
+        lifecycle::sys_waitid,
+        "exited children only (no job control)",
+    ),
+    full(Sysno::setpgid, lifecycle::sys_setpgid),
+    full(Sysno::getpgid, lifecycle::sys_getpgid),
+    full(Sysno::getpgrp, lifecycle::sys_getpgrp),
+    full(Sysno::setsid, lifecycle::sys_setsid),
+    full(Sysno::getsid, lifecycle::sys_getsid),
     full(Sysno::getuid, process::sys_getuid),
     full(Sysno::geteuid, process::sys_geteuid),
     full(Sysno::getgid, process::sys_getgid),
@@ -350,7 +385,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::rt_sigaction,
         signal::sys_rt_sigaction,
-        "SA_SIGINFO, SA_ONSTACK, SA_NODEFER, SA_RESETHAND; SA_RESTART moot (no call blocks on signals yet)",
+        "SA_SIGINFO, SA_ONSTACK, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDWAIT",
     ),
     partial(
         Sysno::rt_sigprocmask,
@@ -358,17 +393,17 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "blocked signals stay pending until unblocked",
     ),
     partial(Sysno::rt_sigreturn, signal::sys_rt_sigreturn, "restores the frame the sentry built for a handler"),
-    partial(Sysno::kill, signal::sys_kill, "the sandbox has one process"),
     partial(
-        Sysno::tkill,
-        signal::sys_tkill,
-        "one thread",
+        Sysno::kill,
+        signal::sys_kill,
+        "a process running guest code sees the signal at its next syscall or fault",
     ),
-    partial(
-        Sysno::tgkill,
-        signal::sys_tgkill,
-        "one thread",
-    ),
+    full(Sysno::tkill, signal::sys_tkill),
+    full(Sysno::tgkill, signal::sys_tgkill),
+    full(Sysno::rt_sigsuspend, signal::sys_rt_sigsuspend),
+    full(Sysno::pause, signal::sys_pause),
+    full(Sysno::rt_sigpending, signal::sys_rt_sigpending),
+    full(Sysno::rt_sigtimedwait, signal::sys_rt_sigtimedwait),
 ];
 
 /// Whether syscall `nr` only changes the address space (brk, mmap, munmap, ...).

@@ -1,0 +1,327 @@
+//! The process tree: parents and children, process groups and sessions, exit
+//! statuses waiting to be reaped, and how to signal a process. One lock guards it all
+//! (fork, exit, wait and setpgid must see one consistent tree).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::signal::{Posted, SignalInbox};
+use super::task::ExitStatus;
+use super::wait::WaitQueue;
+use crate::errno::{Errno, SysResult};
+
+/// The sandbox's first process: orphans are reparented to it.
+pub const INIT_PID: i32 = 1;
+
+/// How a process ended, as its parent's wait sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitRecord {
+    pub status: ExitStatus,
+    pub user_time: Duration,
+}
+
+/// One process's place in the tree.
+struct Process {
+    parent: i32,
+    pgid: i32,
+    sid: i32,
+    children: BTreeSet<i32>,
+    /// Set once it has exited (a zombie until reaped).
+    exit: Option<ExitRecord>,
+    /// Its (main thread's) signal inbox.
+    inbox: Arc<SignalInbox>,
+    /// Signal its parent gets when it exits (SIGCHLD unless clone said otherwise).
+    exit_signal: i32,
+    /// Its children are reaped at exit, unwaited (SIGCHLD ignored or SA_NOCLDWAIT).
+    reaps_children_itself: bool,
+    /// It has called execve (setpgid on it from its parent fails then).
+    execed: bool,
+    /// Notified when a child changes state (wait4 sleeps on it).
+    child_events: Arc<WaitQueue>,
+}
+
+/// Which children a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    Any,
+    Pid(i32),
+    Group(i32),
+}
+
+/// All processes of the sandbox.
+pub struct ProcessTree {
+    procs: Mutex<BTreeMap<i32, Process>>,
+    /// Most processes alive at once (`--pids`).
+    limit: usize,
+}
+
+impl ProcessTree {
+    pub fn new(limit: usize) -> Self {
+        ProcessTree {
+            procs: Mutex::new(BTreeMap::new()),
+            limit,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<i32, Process>> {
+        self.procs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds the first process: a session and process group leader with no parent.
+    pub fn insert_init(&self, pid: i32, inbox: Arc<SignalInbox>) {
+        self.lock().insert(pid, new_process(0, pid, pid, inbox, 0));
+    }
+
+    /// Adds `child` as a new process forked by `parent`; EAGAIN past the limit.
+    pub fn insert_child(
+        &self,
+        parent: i32,
+        child: i32,
+        inbox: Arc<SignalInbox>,
+        exit_signal: i32,
+    ) -> SysResult<()> {
+        let mut procs = self.lock();
+        if procs.len() >= self.limit {
+            return Err(Errno::EAGAIN);
+        }
+        let p = procs.get_mut(&parent).ok_or(Errno::ESRCH)?;
+        p.children.insert(child);
+        let (pgid, sid) = (p.pgid, p.sid);
+        procs.insert(child, new_process(parent, pgid, sid, inbox, exit_signal));
+        Ok(())
+    }
+
+    /// Records that `pid` exited: its children go to init, its parent is told (or,
+    /// if the parent does not wait for children, it disappears at once).
+    pub fn exit(&self, pid: i32, record: ExitRecord) {
+        let mut procs = self.lock();
+        let Some(p) = procs.get_mut(&pid) else {
+            return;
+        };
+        p.exit = Some(record);
+        let orphans = std::mem::take(&mut p.children);
+        let (parent, exit_signal) = (p.parent, p.exit_signal);
+        if !orphans.is_empty() && pid != INIT_PID {
+            let mut zombie_orphans = false;
+            for child in &orphans {
+                if let Some(c) = procs.get_mut(child) {
+                    c.parent = INIT_PID;
+                    zombie_orphans |= c.exit.is_some();
+                }
+            }
+            if let Some(init) = procs.get_mut(&INIT_PID) {
+                init.children.extend(orphans);
+                if zombie_orphans {
+                    init.child_events.notify();
+                }
+            }
+        }
+        let Some(parent_process) = procs.get_mut(&parent) else {
+            return;
+        };
+        let (auto_reap, inbox, events) = (
+            parent_process.reaps_children_itself,
+            parent_process.inbox.clone(),
+            parent_process.child_events.clone(),
+        );
+        if auto_reap {
+            parent_process.children.remove(&pid);
+            procs.remove(&pid);
+        }
+        drop(procs);
+        if exit_signal != 0 {
+            let (code, status) = match record.status {
+                ExitStatus::Exited(c) => (CLD_EXITED, i32::from(c)),
+                ExitStatus::Killed(s) => (CLD_KILLED, s),
+            };
+            inbox.post(
+                exit_signal,
+                Posted {
+                    code,
+                    sender: Some((pid, 0)),
+                    status,
+                },
+            );
+        }
+        events.notify();
+    }
+
+    /// Finds an exited child of `parent` matching `which`; removes it unless `keep`.
+    /// `Ok(None)`: matching children exist but none has exited; ECHILD: none exist.
+    pub fn reap(
+        &self,
+        parent: i32,
+        which: WaitFor,
+        keep: bool,
+    ) -> SysResult<Option<(i32, ExitRecord)>> {
+        let mut procs = self.lock();
+        let p = procs.get(&parent).ok_or(Errno::ECHILD)?;
+        let candidates: Vec<i32> = p
+            .children
+            .iter()
+            .copied()
+            .filter(|c| match which {
+                WaitFor::Any => true,
+                WaitFor::Pid(pid) => *c == pid,
+                WaitFor::Group(g) => procs.get(c).is_some_and(|c| c.pgid == g),
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Err(Errno::ECHILD);
+        }
+        let found = candidates
+            .iter()
+            .find_map(|c| procs.get(c).and_then(|p| p.exit).map(|e| (*c, e)));
+        if let (Some((child, _)), false) = (found, keep) {
+            procs.remove(&child);
+            if let Some(p) = procs.get_mut(&parent) {
+                p.children.remove(&child);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The queue `pid`'s wait sleeps on.
+    pub fn child_events(&self, pid: i32) -> Option<Arc<WaitQueue>> {
+        self.lock().get(&pid).map(|p| p.child_events.clone())
+    }
+
+    /// Whether `pid`'s children should vanish when they exit.
+    pub fn set_reaps_children_itself(&self, pid: i32, value: bool) {
+        if let Some(p) = self.lock().get_mut(&pid) {
+            p.reaps_children_itself = value;
+        }
+    }
+
+    pub fn mark_execed(&self, pid: i32) {
+        if let Some(p) = self.lock().get_mut(&pid) {
+            p.execed = true;
+        }
+    }
+
+    /// The parent's pid (0 for init).
+    pub fn parent(&self, pid: i32) -> i32 {
+        self.lock().get(&pid).map_or(0, |p| p.parent)
+    }
+
+    /// Process group of `pid`.
+    pub fn pgid(&self, pid: i32) -> SysResult<i32> {
+        self.live(pid, |p| p.pgid)
+    }
+
+    /// Session of `pid`.
+    pub fn sid(&self, pid: i32) -> SysResult<i32> {
+        self.live(pid, |p| p.sid)
+    }
+
+    fn live<T>(&self, pid: i32, f: impl FnOnce(&Process) -> T) -> SysResult<T> {
+        self.lock()
+            .get(&pid)
+            .filter(|p| p.exit.is_none())
+            .map(f)
+            .ok_or(Errno::ESRCH)
+    }
+
+    /// setpgid(2) as called by `caller`, with Linux's checks.
+    pub fn set_pgid(&self, caller: i32, pid: i32, pgid: i32) -> SysResult<()> {
+        let mut procs = self.lock();
+        let pid = if pid == 0 { caller } else { pid };
+        let pgid = if pgid == 0 { pid } else { pgid };
+        if pgid < 0 {
+            return Err(Errno::EINVAL);
+        }
+        let caller_sid = procs.get(&caller).ok_or(Errno::ESRCH)?.sid;
+        let target = procs
+            .get(&pid)
+            .filter(|p| p.exit.is_none())
+            .ok_or(Errno::ESRCH)?;
+        if pid != caller {
+            if target.parent != caller {
+                return Err(Errno::ESRCH);
+            }
+            if target.execed {
+                return Err(Errno::EACCES);
+            }
+            if target.sid != caller_sid {
+                return Err(Errno::EPERM);
+            }
+        }
+        if target.sid == pid {
+            return Err(Errno::EPERM); // a session leader
+        }
+        if pgid != pid
+            && !procs
+                .values()
+                .any(|p| p.pgid == pgid && p.sid == caller_sid && p.exit.is_none())
+        {
+            return Err(Errno::EPERM);
+        }
+        if let Some(p) = procs.get_mut(&pid) {
+            p.pgid = pgid;
+        }
+        Ok(())
+    }
+
+    /// setsid(2): `pid` leads a new session and group; EPERM for a group leader.
+    pub fn set_sid(&self, pid: i32) -> SysResult<i32> {
+        let mut procs = self.lock();
+        if procs.iter().any(|(other, p)| p.pgid == pid && *other != pid) {
+            return Err(Errno::EPERM);
+        }
+        let p = procs.get_mut(&pid).ok_or(Errno::ESRCH)?;
+        if p.pgid == pid {
+            return Err(Errno::EPERM);
+        }
+        p.pgid = pid;
+        p.sid = pid;
+        Ok(pid)
+    }
+
+    /// Inboxes of the live processes kill(2)'s `pid` names (excluding `caller` for
+    /// -1, as Linux does); ESRCH when there are none.
+    pub fn kill_targets(&self, caller: i32, pid: i32) -> SysResult<Vec<(i32, Arc<SignalInbox>)>> {
+        let procs = self.lock();
+        let caller_pgid = procs.get(&caller).map_or(0, |p| p.pgid);
+        let targets: Vec<_> = procs
+            .iter()
+            .filter(|(_, p)| p.exit.is_none())
+            .filter(|(other, p)| match pid {
+                0 => p.pgid == caller_pgid,
+                -1 => **other != caller && **other != INIT_PID,
+                p_ if p_ > 0 => **other == p_,
+                g => p.pgid == -g,
+            })
+            .map(|(pid, p)| (*pid, p.inbox.clone()))
+            .collect();
+        if targets.is_empty() && pid != -1 {
+            return Err(Errno::ESRCH);
+        }
+        Ok(targets)
+    }
+}
+
+/// si_code values of SIGCHLD.
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+
+fn new_process(
+    parent: i32,
+    pgid: i32,
+    sid: i32,
+    inbox: Arc<SignalInbox>,
+    exit_signal: i32,
+) -> Process {
+    Process {
+        parent,
+        pgid,
+        sid,
+        children: BTreeSet::new(),
+        exit: None,
+        inbox,
+        exit_signal,
+        reaps_children_itself: false,
+        execed: false,
+        child_events: Arc::new(WaitQueue::default()),
+    }
+}

@@ -1,0 +1,528 @@
+//! Process lifecycle: fork/vfork/clone, execve, wait4/waitid, process groups and
+//! sessions.
+
+use std::sync::Arc;
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::process::ProcessInfo;
+use crate::kernel::process_tree::{ExitRecord, WaitFor, CLD_EXITED, CLD_KILLED};
+use crate::kernel::task::{Completion, ExitStatus};
+use crate::kernel::wait::Interrupted;
+use crate::kernel::{self, exec, Ctx};
+
+const CSIGNAL: u64 = 0xff;
+const CLONE_VM: u64 = 0x100;
+const CLONE_FS: u64 = 0x200;
+const CLONE_FILES: u64 = 0x400;
+const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_PIDFD: u64 = 0x1000;
+const CLONE_PTRACE: u64 = 0x2000;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_PARENT: u64 = 0x8000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SYSVSEM: u64 = 0x40000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x10_0000;
+const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
+const CLONE_DETACHED: u64 = 0x40_0000;
+const CLONE_UNTRACED: u64 = 0x80_0000;
+const CLONE_CHILD_SETTID: u64 = 0x100_0000;
+
+/// Flags a process-creating clone may carry. CLONE_VM is only accepted with
+/// CLONE_VFORK (posix_spawn): the child runs on a copy of the parent's memory while
+/// the parent waits, which only differs if the child writes memory the parent reads.
+const PROCESS_FLAGS: u64 = CSIGNAL
+    | CLONE_VM
+    | CLONE_VFORK
+    | CLONE_PARENT
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_CHILD_SETTID
+    | CLONE_DETACHED
+    | CLONE_UNTRACED
+    | CLONE_PTRACE
+    | CLONE_SYSVSEM;
+
+/// What a new process starts from (clone's and clone3's arguments).
+struct CloneArgs {
+    flags: u64,
+    exit_signal: i32,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+}
+
+pub fn sys_fork(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    clone_process(ctx, CloneArgs::plain(0, libc::SIGCHLD))
+}
+
+pub fn sys_vfork(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    clone_process(ctx, CloneArgs::plain(CLONE_VM | CLONE_VFORK, libc::SIGCHLD))
+}
+
+impl CloneArgs {
+    fn plain(flags: u64, exit_signal: i32) -> Self {
+        CloneArgs {
+            flags,
+            exit_signal,
+            stack: 0,
+            parent_tid: 0,
+            child_tid: 0,
+            tls: 0,
+        }
+    }
+}
+
+pub fn sys_clone(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let flags = a.u64(0);
+    clone_process(
+        ctx,
+        CloneArgs {
+            flags: flags & !CSIGNAL,
+            exit_signal: (flags & CSIGNAL) as i32,
+            stack: a.u64(1),
+            parent_tid: a.u64(2),
+            child_tid: a.u64(3),
+            tls: a.u64(4),
+        },
+    )
+}
+
+pub fn sys_clone3(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const CLONE_ARGS_SIZE_VER0: usize = 64;
+    let (addr, size) = (a.u64(0), a.usize(1));
+    if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; size];
+    ctx.task.mm.copy_in(addr, &mut raw)?;
+    let word = |i: usize| {
+        raw.get(i * 8..i * 8 + 8)
+            .map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+    };
+    // Fields past the ones we know must be zero (set_tid, cgroup, ...).
+    if raw[CLONE_ARGS_SIZE_VER0..].iter().any(|b| *b != 0) {
+        return Err(Errno::EINVAL);
+    }
+    let (flags, exit_signal, stack, stack_size) = (word(0), word(4), word(5), word(6));
+    if flags & CSIGNAL != 0 || exit_signal > 64 {
+        return Err(Errno::EINVAL);
+    }
+    if (stack == 0) != (stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    clone_process(
+        ctx,
+        CloneArgs {
+            flags,
+            exit_signal: exit_signal as i32,
+            stack: stack.wrapping_add(stack_size),
+            parent_tid: word(3),
+            child_tid: word(2),
+            tls: word(7),
+        },
+    )
+}
+
+fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
+    let flags = args.flags;
+    if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS) != 0 {
+        log::warn!("clone with shared-state flags {flags:#x} (threads) is not supported");
+        return Err(Errno::EINVAL);
+    }
+    if flags & !PROCESS_FLAGS != 0 || flags & CLONE_PIDFD != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let kernel = ctx.kernel;
+    let pid = kernel.allocate_id();
+    let space = kernel
+        .cpus
+        .vm()
+        .new_address_space()
+        .map_err(|_| Errno::ENOMEM)?;
+    let child_mm = ctx.task.mm.fork(space)?;
+    let parent_pid = if flags & CLONE_PARENT != 0 {
+        kernel.tree.parent(ctx.task.pid)
+    } else {
+        ctx.task.pid
+    };
+    let info = ProcessInfo::new(pid, {
+        let mut state = ctx.task.info.state().clone();
+        state.ppid = parent_pid;
+        state.start_time = kernel.clock.monotonic();
+        state
+    });
+    let mut child = ctx.task.fork(pid, child_mm, info.clone());
+    child.ppid = parent_pid;
+
+    let mut regs = *ctx.vcpu.regs();
+    regs.rax = 0;
+    if args.stack != 0 {
+        regs.rsp = args.stack;
+    }
+    let (fs_base, gs_base) = ctx.vcpu.segment_bases().map_err(|_| Errno::EAGAIN)?;
+    let fpu = ctx
+        .vcpu
+        .fpu_state(kernel.fpu_state_size)
+        .map_err(|_| Errno::EAGAIN)?;
+    let mut vcpu = kernel
+        .cpus
+        .acquire(child.mm.page_table_root(), regs)
+        .map_err(|e| {
+            log::warn!("fork: no vCPU for a new process: {e}");
+            Errno::EAGAIN
+        })?;
+    let fs_base = if flags & CLONE_SETTLS != 0 {
+        args.tls
+    } else {
+        fs_base
+    };
+    let state_set = vcpu
+        .set_fs_base(fs_base)
+        .and_then(|_| vcpu.set_gs_base(gs_base))
+        .and_then(|_| vcpu.set_fpu_state(&fpu));
+    if state_set.is_err() {
+        kernel.cpus.release(vcpu);
+        return Err(Errno::EAGAIN);
+    }
+    if let Err(e) =
+        kernel
+            .tree
+            .insert_child(parent_pid, pid, child.inbox.clone(), args.exit_signal)
+    {
+        kernel.cpus.release(vcpu);
+        return Err(e);
+    }
+    kernel.registry.register(&info);
+    if flags & CLONE_CHILD_SETTID != 0 {
+        let _ = child.mm.write_u32(args.child_tid, pid as u32);
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        child.clear_child_tid = args.child_tid;
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = ctx.task.mm.write_u32(args.parent_tid, pid as u32);
+    }
+    child.publish_memory();
+    let vfork_done = (flags & CLONE_VFORK != 0).then(|| Arc::new(Completion::default()));
+    child.vfork_done = vfork_done.clone();
+    if let Err(e) = kernel::spawn(kernel, child, vcpu) {
+        log::error!("cannot start a host thread for a new process: {e}");
+        kernel.tree.exit(
+            pid,
+            ExitRecord {
+                status: ExitStatus::Killed(libc::SIGKILL),
+                user_time: Default::default(),
+            },
+        );
+        return Err(Errno::EAGAIN);
+    }
+    if let Some(done) = vfork_done {
+        // The parent sleeps until the child has exec'd or exited (only SIGKILL ends
+        // the wait early, as vfork's wait is killable but not interruptible).
+        let _ = ctx
+            .task
+            .block_on(&[&done.queue], None, false, || done.is_done().then_some(()));
+    }
+    Ok(pid as u64)
+}
+
+/// Longest argv or envp string (MAX_ARG_STRLEN) and their combined bound (a quarter
+/// of the default 8 MiB stack limit, as Linux).
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+const MAX_ARG_BYTES: usize = 2 << 20;
+
+/// Reads a NULL-terminated array of string pointers.
+fn read_string_array(ctx: &mut Ctx, addr: u64, budget: &mut usize) -> SysResult<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    for i in 0u64.. {
+        let ptr = ctx.task.mm.read_u64(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
+        if ptr == 0 {
+            break;
+        }
+        let s = ctx
+            .task
+            .mm
+            .read_c_string(ptr, MAX_ARG_STRLEN)
+            .map_err(|e| if e == Errno::E2BIG { Errno::E2BIG } else { e })?;
+        *budget = budget.checked_sub(s.len() + 1 + 8).ok_or(Errno::E2BIG)?;
+        out.push(s);
+    }
+    Ok(out)
+}
+
+pub fn sys_execve(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    exec_at(ctx, libc::AT_FDCWD, a.u64(0), a.u64(1), a.u64(2), 0)
+}
+
+pub fn sys_execveat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    exec_at(ctx, a.i32(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+}
+
+fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult<u64> {
+    const AT_EMPTY_PATH: u64 = 0x1000;
+    const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path_bytes = super::path::read_path(ctx, path)?;
+    let mut budget = MAX_ARG_BYTES;
+    let argv = read_string_array(ctx, argv, &mut budget)?;
+    let envp = read_string_array(ctx, envp, &mut budget)?;
+    let program = if path_bytes.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        match ctx.task.fds.get(dirfd)?.dentry() {
+            Some(d) => d.clone(),
+            None => return Err(Errno::EACCES),
+        }
+    } else {
+        super::path::node_at(ctx, dirfd, path, flags & AT_SYMLINK_NOFOLLOW == 0)?
+    };
+    if flags & AT_SYMLINK_NOFOLLOW != 0
+        && program.inode.file_type() == crate::fs::inode::FileType::Symlink
+    {
+        return Err(Errno::ELOOP);
+    }
+    exec::check_executable(&program).map_err(|e| e.errno())?;
+    let image = exec::load(
+        ctx.kernel,
+        &ctx.task.fs,
+        program,
+        argv,
+        envp.clone(),
+        ctx.task.creds,
+    )
+    .map_err(|e| {
+        log::debug!("execve failed: {e}");
+        e.errno()
+    })?;
+
+    // The point of no return: the old image goes.
+    let task = &mut *ctx.task;
+    let mut old = std::mem::replace(&mut task.mm, image.mm);
+    old.release_all();
+    drop(old);
+    let vcpu = &mut *ctx.vcpu;
+    vcpu.set_address_space(task.mm.page_table_root())
+        .and_then(|_| vcpu.set_fs_base(0))
+        .and_then(|_| vcpu.set_gs_base(0))
+        .and_then(|_| vcpu.set_fpu_state(&crate::kernel::signal_frame::initial_fpu_state()))
+        .map_err(|_| Errno::ENOMEM)?;
+    *vcpu.regs_mut() = vmm::UserRegs {
+        rip: image.entry,
+        rsp: image.stack_pointer,
+        rflags: 0x202,
+        ..Default::default()
+    };
+    task.keep_registers = true;
+    task.fds.close_for_exec();
+    task.signals.reset_for_exec();
+    task.inbox.set_ignored(task.signals.ignored(), 0);
+    task.robust_list = None;
+    task.rseq = None;
+    task.clear_child_tid = 0;
+    let name = path_bytes.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    task.comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();
+    {
+        let nul_joined = |v: &[Vec<u8>]| {
+            v.iter()
+                .flat_map(|a| a.iter().copied().chain([0]))
+                .collect::<Vec<u8>>()
+        };
+        let mut state = task.info.state();
+        state.comm = task.comm.clone();
+        state.exe = image.exe_path;
+        state.cmdline = nul_joined(&image.argv);
+        state.environ = nul_joined(&envp);
+    }
+    task.publish_files();
+    task.publish_memory();
+    ctx.kernel.tree.mark_execed(task.pid);
+    if let Some(done) = task.vfork_done.take() {
+        done.complete();
+    }
+    Ok(0)
+}
+
+const WNOHANG: u64 = 1;
+const WUNTRACED: u64 = 2;
+const WEXITED: u64 = 4;
+const WCONTINUED: u64 = 8;
+const WNOWAIT: u64 = 0x0100_0000;
+const WNOTHREAD: u64 = 0x2000_0000;
+const WALL: u64 = 0x4000_0000;
+const WCLONE: u64 = 0x8000_0000;
+
+/// Waits for a child matching `which` to exit: its pid and record, or None with
+/// WNOHANG when none has exited yet.
+fn wait_child(
+    ctx: &mut Ctx,
+    which: WaitFor,
+    nohang: bool,
+    keep: bool,
+) -> SysResult<Option<(i32, ExitRecord)>> {
+    let tree = &ctx.kernel.tree;
+    let pid = ctx.task.pid;
+    let first = tree.reap(pid, which, keep)?;
+    if first.is_some() || nohang {
+        return Ok(first);
+    }
+    let events = tree.child_events(pid).ok_or(Errno::ECHILD)?;
+    let waited = ctx.task.block_on(&[&events], None, true, || {
+        match tree.reap(pid, which, keep) {
+            Ok(None) => None,
+            other => Some(other),
+        }
+    });
+    match waited {
+        Ok(result) => result,
+        Err(Interrupted::Signal) | Err(Interrupted::TimedOut) => Err(Errno::ERESTARTSYS),
+    }
+}
+
+fn wait_target(ctx: &Ctx, pid: i32) -> SysResult<WaitFor> {
+    Ok(match pid {
+        -1 => WaitFor::Any,
+        0 => WaitFor::Group(ctx.kernel.tree.pgid(ctx.task.pid)?),
+        p if p < -1 => WaitFor::Group(p.checked_neg().ok_or(Errno::ESRCH)?),
+        p => WaitFor::Pid(p),
+    })
+}
+
+/// The wait status word: exit code in bits 8..16, or the killing signal.
+fn status_word(status: ExitStatus) -> u32 {
+    match status {
+        ExitStatus::Exited(code) => u32::from(code) << 8,
+        ExitStatus::Killed(signo) => signo as u32 & 0x7f,
+    }
+}
+
+fn write_rusage(ctx: &mut Ctx, addr: u64, record: Option<&ExitRecord>) -> SysResult<()> {
+    if addr == 0 {
+        return Ok(());
+    }
+    let mut b = [0u8; 144];
+    if let Some(r) = record {
+        b[0..8].copy_from_slice(&r.user_time.as_secs().to_le_bytes());
+        b[8..16].copy_from_slice(&u64::from(r.user_time.subsec_micros()).to_le_bytes());
+    }
+    ctx.task.mm.copy_out(addr, &b)
+}
+
+pub fn sys_wait4(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (pid, status_addr, options, rusage) = (a.i32(0), a.u64(1), a.u64(2), a.u64(3));
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid == i32::MIN {
+        return Err(Errno::ESRCH);
+    }
+    let which = wait_target(ctx, pid)?;
+    let Some((child, record)) = wait_child(ctx, which, options & WNOHANG != 0, false)? else {
+        return Ok(0);
+    };
+    if status_addr != 0 {
+        ctx.task
+            .mm
+            .write_u32(status_addr, status_word(record.status))?;
+    }
+    write_rusage(ctx, rusage, Some(&record))?;
+    Ok(child as u64)
+}
+
+pub fn sys_waitid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const P_ALL: u32 = 0;
+    const P_PID: u32 = 1;
+    const P_PGID: u32 = 2;
+    let (idtype, id, infop, options, rusage) =
+        (a.u32(0), a.i32(1), a.u64(2), a.u64(3), a.u64(4));
+    if options & !(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)
+        != 0
+        || options & (WUNTRACED | WEXITED | WCONTINUED) == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let which = match idtype {
+        P_ALL => WaitFor::Any,
+        P_PID if id > 0 => WaitFor::Pid(id),
+        P_PGID if id > 0 => WaitFor::Group(id),
+        P_PGID if id == 0 => WaitFor::Group(ctx.kernel.tree.pgid(ctx.task.pid)?),
+        _ => return Err(Errno::EINVAL),
+    };
+    if options & WEXITED == 0 {
+        // Stop/continue events are not generated (no job control): nothing to wait for.
+        return if options & WNOHANG != 0 {
+            Ok(0)
+        } else {
+            Err(Errno::ECHILD)
+        };
+    }
+    let found = wait_child(
+        ctx,
+        which,
+        options & WNOHANG != 0,
+        options & WNOWAIT != 0,
+    )?;
+    if infop != 0 {
+        let mut info = [0u8; 128];
+        if let Some((child, record)) = &found {
+            let (code, status) = match record.status {
+                ExitStatus::Exited(c) => (CLD_EXITED, i32::from(c)),
+                ExitStatus::Killed(s) => (CLD_KILLED, s),
+            };
+            info[0..4].copy_from_slice(&libc::SIGCHLD.to_le_bytes());
+            info[8..12].copy_from_slice(&code.to_le_bytes());
+            info[16..20].copy_from_slice(&child.to_le_bytes());
+            info[20..24].copy_from_slice(&ctx.task.creds.uid.to_le_bytes());
+            info[24..28].copy_from_slice(&status.to_le_bytes());
+        }
+        ctx.task.mm.copy_out(infop, &info)?;
+    }
+    write_rusage(ctx, rusage, found.as_ref().map(|f| &f.1))?;
+    Ok(0)
+}
+
+pub fn sys_getppid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(ctx.kernel.tree.parent(ctx.task.pid) as u64)
+}
+
+pub fn sys_setpgid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    ctx.kernel
+        .tree
+        .set_pgid(ctx.task.pid, a.i32(0), a.i32(1))
+        .map(|_| 0)
+}
+
+fn pid_or_self(ctx: &Ctx, pid: i32) -> SysResult<i32> {
+    match pid {
+        0 => Ok(ctx.task.pid),
+        p if p < 0 => Err(Errno::ESRCH),
+        p => Ok(p),
+    }
+}
+
+pub fn sys_getpgid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let pid = pid_or_self(ctx, a.i32(0))?;
+    ctx.kernel.tree.pgid(pid).map(|g| g as u64)
+}
+
+pub fn sys_getpgrp(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    ctx.kernel.tree.pgid(ctx.task.pid).map(|g| g as u64)
+}
+
+pub fn sys_setsid(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
+    ctx.kernel.tree.set_sid(ctx.task.pid).map(|s| s as u64)
+}
+
+pub fn sys_getsid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let pid = pid_or_self(ctx, a.i32(0))?;
+    ctx.kernel.tree.sid(pid).map(|s| s as u64)
+}
