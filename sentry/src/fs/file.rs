@@ -174,6 +174,11 @@ impl OpenFile {
         if self.flags() & O_NONBLOCK != 0 {
             return None;
         }
+        self.wait_queue()
+    }
+
+    /// Notified when the file's readiness may have changed (poll sleeps on it).
+    pub fn wait_queue(&self) -> Option<&crate::kernel::wait::WaitQueue> {
         match &self.kind {
             FileKind::Node(d) => d.inode.wait_queue(),
             FileKind::HostStream { .. } => None,

@@ -202,8 +202,14 @@ pub trait Inode: Send + Sync + Any {
         None
     }
 
+    /// For a file whose readiness varies (pipes, sockets, eventfds): the `poll_bits`
+    /// that hold now. None: always ready for reading and writing (regular files).
+    fn poll_mask(&self) -> Option<u16> {
+        None
+    }
+
     /// Notified whenever the inode may have become readable or writable (pipes): a
-    /// blocking operation that got EAGAIN sleeps on it.
+    /// blocking operation that got EAGAIN sleeps on it, and so do poll and epoll.
     fn wait_queue(&self) -> Option<&crate::kernel::wait::WaitQueue> {
         None
     }
@@ -234,4 +240,14 @@ pub trait Inode: Send + Sync + Any {
     }
 
     fn as_any(&self) -> &dyn Any;
+}
+
+/// poll(2) event bits, as `Inode::poll_mask` reports them.
+pub mod poll_bits {
+    pub const POLLIN: u16 = 0x1;
+    pub const POLLOUT: u16 = 0x4;
+    pub const POLLERR: u16 = 0x8;
+    pub const POLLHUP: u16 = 0x10;
+    pub const POLLRDNORM: u16 = 0x40;
+    pub const POLLWRNORM: u16 = 0x100;
 }

@@ -1,7 +1,8 @@
-//! Pipes: a bounded byte queue with a read end and a write end. Linux's semantics:
-//! end of file when no writer is left, EPIPE (and SIGPIPE) when no reader is, writes of
-//! up to PIPE_BUF bytes never interleave. Blocking is the caller's business: an
-//! operation that would block returns EAGAIN.
+//! Pipes: a queue of page-sized buffers with a read end and a write end, as Linux
+//! keeps them (so partial writes and capacity match Linux's to the byte): end of file
+//! when no writer is left, EPIPE (and SIGPIPE) when no reader is, writes of up to
+//! PIPE_BUF bytes never interleave. Blocking is the caller's business: an operation
+//! that would block returns EAGAIN, and the pipe's wait queue says when to retry.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -19,8 +20,18 @@ pub const PIPE_BUF: usize = 4096;
 /// Device number of the pipe filesystem.
 const PIPEFS_DEV: u64 = 0x0d;
 
+/// Bytes of one pipe buffer: a write of up to PIPE_BUF bytes fits one, so it never
+/// interleaves with another.
+const PAGE: usize = PIPE_BUF;
+
 struct State {
-    data: VecDeque<u8>,
+    /// Buffers of at most `PAGE` bytes each; a write fills new ones (or tops up the
+    /// last one when all of a small write fits there, as Linux merges).
+    bufs: VecDeque<Vec<u8>>,
+    /// Bytes in `bufs`.
+    len: usize,
+    /// Bytes the pipe holds at most (F_SETPIPE_SZ): `capacity / PAGE` buffers.
+    capacity: usize,
     readers: usize,
     writers: usize,
 }
@@ -46,7 +57,9 @@ impl Pipe {
         let pipe = Arc::new(Pipe {
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(State {
-                data: VecDeque::new(),
+                bufs: VecDeque::new(),
+                len: 0,
+                capacity: PIPE_CAPACITY,
                 readers: 0,
                 writers: 0,
             }),
@@ -66,27 +79,34 @@ impl Pipe {
 }
 
 impl PipeEnd {
-    /// Whether the end is readable, writable, hung up (poll).
-    pub fn readiness(&self) -> (bool, bool, bool) {
-        let st = self.pipe.lock();
-        if self.write {
-            (
-                false,
-                st.readers == 0 || st.data.len() < PIPE_CAPACITY,
-                st.readers == 0,
-            )
-        } else {
-            (
-                !st.data.is_empty() || st.writers == 0,
-                false,
-                st.writers == 0 && st.data.is_empty(),
-            )
+    /// The capacity in bytes (F_GETPIPE_SZ).
+    pub fn capacity(&self) -> usize {
+        self.pipe.lock().capacity
+    }
+
+    /// F_SETPIPE_SZ: at least `size` bytes, rounded up to a power-of-two number of
+    /// pages, within Linux's unprivileged limit; EBUSY if the data would not fit.
+    pub fn set_capacity(&self, size: u64) -> SysResult<usize> {
+        /// /proc/sys/fs/pipe-max-size's default.
+        const PIPE_MAX_SIZE: u64 = 1 << 20;
+        if size > PIPE_MAX_SIZE {
+            return Err(Errno::EPERM);
         }
+        let pages = size.div_ceil(4096).max(1).next_power_of_two();
+        let capacity = (pages * 4096) as usize;
+        let mut st = self.pipe.lock();
+        if st.bufs.len() > capacity / PAGE {
+            return Err(Errno::EBUSY);
+        }
+        st.capacity = capacity;
+        drop(st);
+        self.pipe.queue.notify();
+        Ok(capacity)
     }
 
     /// Bytes waiting to be read (FIONREAD).
     pub fn available(&self) -> usize {
-        self.pipe.lock().data.len()
+        self.pipe.lock().len
     }
 }
 
@@ -111,17 +131,27 @@ impl Inode for PipeEnd {
         if buf.is_empty() {
             return Ok(0);
         }
-        if st.data.is_empty() {
+        if st.len == 0 {
             return if st.writers == 0 {
                 Ok(0)
             } else {
                 Err(Errno::EAGAIN)
             };
         }
-        let n = buf.len().min(st.data.len());
-        for (slot, byte) in buf.iter_mut().zip(st.data.drain(..n)) {
-            *slot = byte;
+        let mut n = 0;
+        while n < buf.len() {
+            let Some(front) = st.bufs.front_mut() else {
+                break;
+            };
+            let take = front.len().min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&front[..take]);
+            front.drain(..take);
+            if front.is_empty() {
+                st.bufs.pop_front();
+            }
+            n += take;
         }
+        st.len -= n;
         drop(st);
         self.pipe.queue.notify();
         Ok(n)
@@ -135,12 +165,25 @@ impl Inode for PipeEnd {
         if buf.is_empty() {
             return Ok(0);
         }
-        let room = PIPE_CAPACITY - st.data.len();
-        if room == 0 || (buf.len() <= PIPE_BUF && room < buf.len()) {
+        let slots = st.capacity / PAGE;
+        let mut n = 0;
+        // The odd part of the write may top up the last buffer if all of it fits.
+        let chars = buf.len() % PAGE;
+        if chars != 0 {
+            if let Some(last) = st.bufs.back_mut().filter(|b| b.len() + chars <= PAGE) {
+                last.extend_from_slice(&buf[..chars]);
+                n = chars;
+            }
+        }
+        while n < buf.len() && st.bufs.len() < slots {
+            let take = (buf.len() - n).min(PAGE);
+            st.bufs.push_back(buf[n..n + take].to_vec());
+            n += take;
+        }
+        if n == 0 {
             return Err(Errno::EAGAIN);
         }
-        let n = buf.len().min(room);
-        st.data.extend(&buf[..n]);
+        st.len += n;
         drop(st);
         self.pipe.queue.notify();
         Ok(n)
@@ -152,6 +195,28 @@ impl Inode for PipeEnd {
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.pipe.queue)
+    }
+
+    fn poll_mask(&self) -> Option<u16> {
+        use super::inode::poll_bits::*;
+        let st = self.pipe.lock();
+        let mut mask = 0;
+        if self.write {
+            if st.bufs.len() < st.capacity / PAGE {
+                mask |= POLLOUT | POLLWRNORM;
+            }
+            if st.readers == 0 {
+                mask |= POLLERR;
+            }
+        } else {
+            if st.len > 0 {
+                mask |= POLLIN | POLLRDNORM;
+            }
+            if st.writers == 0 {
+                mask |= POLLHUP;
+            }
+        }
+        Some(mask)
     }
 
     fn on_open(&self) {
@@ -210,6 +275,12 @@ mod tests {
             Ok(PIPE_CAPACITY - 10)
         );
         assert_eq!(w.write_at(&[1u8; 20], 0), Err(Errno::EAGAIN));
-        assert_eq!(w.write_at(&vec![1u8; PIPE_BUF + 1], 0), Ok(10));
+        assert_eq!(w.write_at(&[1u8; 10], 0), Ok(10));
+        assert_eq!(w.write_at(&[1u8; 1], 0), Err(Errno::EAGAIN));
+        let mut out = vec![0u8; PIPE_CAPACITY];
+        assert_eq!(r.read_at(&mut out, 0), Ok(PIPE_CAPACITY));
+        // A large write does not top up a partial buffer: it takes whole ones.
+        assert_eq!(w.write_at(&[1u8; 100], 0), Ok(100));
+        assert_eq!(w.write_at(&vec![1u8; PIPE_CAPACITY], 0), Ok(PIPE_CAPACITY - PAGE));
     }
 }

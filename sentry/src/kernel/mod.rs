@@ -147,18 +147,18 @@ pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::R
                 log::error!("task {}: the vCPU failed: {e}", task.tid);
                 ExitStatus::Killed(SIGKILL)
             });
-            exit_task(&kernel, &mut task, status);
+            exit_task(&kernel, task, status);
             kernel.cpus.release(vcpu);
         })
         .map(|_| ())
 }
 
 /// Releases what an exited task holds and reports its status to its parent.
-pub fn exit_task(kernel: &Kernel, task: &mut Task, status: ExitStatus) {
-    task.mm.release_all();
+pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     task.fds.close_all();
-    if let Some(done) = task.vfork_done.take() {
-        done.complete();
+    match task.vfork_done.take() {
+        Some(done) => done.complete(task.mm),
+        None => task.mm.release_all(),
     }
     kernel.tree.exit(
         task.pid,
@@ -311,6 +311,7 @@ pub fn deliver_pending(
             addr: None,
             sender: posted.sender,
             trap: None,
+            status: posted.status,
         };
         match action.handler {
             signal::SIG_IGN => {}

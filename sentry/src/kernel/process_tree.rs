@@ -283,9 +283,9 @@ impl ProcessTree {
     pub fn kill_targets(&self, caller: i32, pid: i32) -> SysResult<Vec<(i32, Arc<SignalInbox>)>> {
         let procs = self.lock();
         let caller_pgid = procs.get(&caller).map_or(0, |p| p.pgid);
+        // Zombies count (signalling one succeeds and does nothing), as on Linux.
         let targets: Vec<_> = procs
             .iter()
-            .filter(|(_, p)| p.exit.is_none())
             .filter(|(other, p)| match pid {
                 0 => p.pgid == caller_pgid,
                 -1 => **other != caller && **other != INIT_PID,

@@ -45,6 +45,8 @@ pub struct SigInfo {
     pub sender: Option<(i32, u32)>,
     /// The CPU exception (trap number, error code) for faults.
     pub trap: Option<(u64, u64)>,
+    /// SIGCHLD's si_status: the child's exit code or signal.
+    pub status: i32,
 }
 
 impl SigInfo {
@@ -55,6 +57,7 @@ impl SigInfo {
             addr: f.addr,
             sender: None,
             trap: Some(trap),
+            status: 0,
         }
     }
 
@@ -67,6 +70,9 @@ impl SigInfo {
         } else if let Some((pid, uid)) = self.sender {
             b[16..20].copy_from_slice(&pid.to_le_bytes());
             b[20..24].copy_from_slice(&uid.to_le_bytes());
+            if self.signo == libc::SIGCHLD {
+                b[24..28].copy_from_slice(&self.status.to_le_bytes());
+            }
         }
         b
     }

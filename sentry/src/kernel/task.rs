@@ -122,8 +122,9 @@ pub struct Task {
     pub inbox: Arc<SignalInbox>,
     /// The mask to restore once a signal has been handled (rt_sigsuspend).
     pub saved_mask: Option<super::signal::SigSet>,
-    /// Set when this task is a vfork child: completed at its execve or exit.
-    pub vfork_done: Option<Arc<Completion>>,
+    /// Set when this task is a vfork child running on its parent's memory (`mm`):
+    /// completed, with the memory, at its execve or exit.
+    pub vfork_done: Option<Arc<VforkDone>>,
     pub rlimits: [Rlimit; RLIMIT_COUNT],
     pub clear_child_tid: u64,
     pub robust_list: Option<(u64, u64)>,
@@ -240,9 +241,6 @@ impl Task {
             if interruptible && self.inbox.interrupting(self.signals.blocked) != 0 {
                 return Err(Interrupted::Signal);
             }
-            if self.inbox.pending() & super::signal::bit(super::signal::SIGKILL) != 0 {
-                return Err(Interrupted::Signal);
-            }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Interrupted::TimedOut);
             }
@@ -290,20 +288,32 @@ impl Task {
     }
 }
 
-/// A one-shot event others can wait for (a vfork child's exec or exit).
+/// How a vfork parent lends its memory to the child: the child runs in the parent's
+/// address space (the parent sleeps meanwhile) and hands it back at execve or exit.
 #[derive(Default)]
-pub struct Completion {
+pub struct VforkDone {
     done: AtomicBool,
+    returned: std::sync::Mutex<Option<MemoryManager>>,
     pub queue: WaitQueue,
 }
 
-impl Completion {
-    pub fn complete(&self) {
+impl VforkDone {
+    /// The child is done with the parent's memory.
+    pub fn complete(&self, mm: MemoryManager) {
+        *self.returned.lock().unwrap_or_else(|e| e.into_inner()) = Some(mm);
         self.done.store(true, Ordering::Release);
         self.queue.notify();
     }
 
     pub fn is_done(&self) -> bool {
         self.done.load(Ordering::Acquire)
+    }
+
+    /// The parent's memory, once the child has given it back.
+    pub fn take_memory(&self) -> Option<MemoryManager> {
+        self.returned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 }

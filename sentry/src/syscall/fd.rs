@@ -70,6 +70,8 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const F_GETFL: u32 = 3;
     const F_SETFL: u32 = 4;
     const F_DUPFD_CLOEXEC: u32 = 1030;
+    const F_SETPIPE_SZ: u32 = 1031;
+    const F_GETPIPE_SZ: u32 = 1032;
     const FD_CLOEXEC: u64 = 1;
     let fd = a.i32(0);
     match a.u32(1) {
@@ -94,6 +96,18 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             f.set_status_flags(a.u32(2))?;
             ctx.task.publish_files();
             Ok(0)
+        }
+        cmd @ (F_SETPIPE_SZ | F_GETPIPE_SZ) => {
+            let f = file(ctx, fd)?;
+            let end = f
+                .dentry()
+                .and_then(|d| d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>())
+                .ok_or(Errno::EBADF)?;
+            if cmd == F_GETPIPE_SZ {
+                Ok(end.capacity() as u64)
+            } else {
+                end.set_capacity(a.u64(2) & 0xffff_ffff).map(|n| n as u64)
+            }
         }
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
             record_lock(ctx, fd, a.u32(1), a.u64(2))

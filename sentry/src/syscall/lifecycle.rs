@@ -7,7 +7,7 @@ use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::ProcessInfo;
 use crate::kernel::process_tree::{ExitRecord, WaitFor, CLD_EXITED, CLD_KILLED};
-use crate::kernel::task::{Completion, ExitStatus};
+use crate::kernel::task::{ExitStatus, VforkDone};
 use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, exec, Ctx};
 
@@ -146,7 +146,17 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         .vm()
         .new_address_space()
         .map_err(|_| Errno::ENOMEM)?;
-    let child_mm = ctx.task.mm.fork(space)?;
+    let vfork = flags & CLONE_VFORK != 0;
+    // A vfork child borrows the parent's memory (the parent gets an empty stand-in
+    // while it sleeps); others get a copy-on-write copy.
+    let child_mm = if vfork {
+        std::mem::replace(
+            &mut ctx.task.mm,
+            crate::mm::MemoryManager::new(space).with_page_cache(kernel.page_cache.clone()),
+        )
+    } else {
+        ctx.task.mm.fork(space)?
+    };
     let parent_pid = if flags & CLONE_PARENT != 0 {
         kernel.tree.parent(ctx.task.pid)
     } else {
@@ -171,13 +181,20 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         .vcpu
         .fpu_state(kernel.fpu_state_size)
         .map_err(|_| Errno::EAGAIN)?;
-    let mut vcpu = kernel
-        .cpus
-        .acquire(child.mm.page_table_root(), regs)
-        .map_err(|e| {
+    // Until the child runs, failures give the parent its memory back.
+    let undo_vfork = |ctx: &mut Ctx, child: crate::kernel::task::Task| {
+        if vfork {
+            ctx.task.mm = child.mm;
+        }
+    };
+    let mut vcpu = match kernel.cpus.acquire(child.mm.page_table_root(), regs) {
+        Ok(vcpu) => vcpu,
+        Err(e) => {
             log::warn!("fork: no vCPU for a new process: {e}");
-            Errno::EAGAIN
-        })?;
+            undo_vfork(ctx, child);
+            return Err(Errno::EAGAIN);
+        }
+    };
     let fs_base = if flags & CLONE_SETTLS != 0 {
         args.tls
     } else {
@@ -189,6 +206,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         .and_then(|_| vcpu.set_fpu_state(&fpu));
     if state_set.is_err() {
         kernel.cpus.release(vcpu);
+        undo_vfork(ctx, child);
         return Err(Errno::EAGAIN);
     }
     if let Err(e) =
@@ -197,6 +215,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
             .insert_child(parent_pid, pid, child.inbox.clone(), args.exit_signal)
     {
         kernel.cpus.release(vcpu);
+        undo_vfork(ctx, child);
         return Err(e);
     }
     kernel.registry.register(&info);
@@ -210,7 +229,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         let _ = ctx.task.mm.write_u32(args.parent_tid, pid as u32);
     }
     child.publish_memory();
-    let vfork_done = (flags & CLONE_VFORK != 0).then(|| Arc::new(Completion::default()));
+    let vfork_done = vfork.then(|| Arc::new(VforkDone::default()));
     child.vfork_done = vfork_done.clone();
     if let Err(e) = kernel::spawn(kernel, child, vcpu) {
         log::error!("cannot start a host thread for a new process: {e}");
@@ -224,11 +243,17 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         return Err(Errno::EAGAIN);
     }
     if let Some(done) = vfork_done {
-        // The parent sleeps until the child has exec'd or exited (only SIGKILL ends
-        // the wait early, as vfork's wait is killable but not interruptible).
-        let _ = ctx
-            .task
-            .block_on(&[&done.queue], None, false, || done.is_done().then_some(()));
+        // The parent sleeps until the child has exec'd or exited, and gets its memory
+        // back (the wait is not interruptible: the memory must come back first).
+        loop {
+            let _ = ctx
+                .task
+                .block_on(&[&done.queue], None, false, || done.is_done().then_some(()));
+            if let Some(mm) = done.take_memory() {
+                ctx.task.mm = mm;
+                break;
+            }
+        }
     }
     Ok(pid as u64)
 }
@@ -308,8 +333,10 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
     // The point of no return: the old image goes.
     let task = &mut *ctx.task;
     let mut old = std::mem::replace(&mut task.mm, image.mm);
-    old.release_all();
-    drop(old);
+    match task.vfork_done.take() {
+        Some(done) => done.complete(old),
+        None => old.release_all(),
+    }
     let vcpu = &mut *ctx.vcpu;
     vcpu.set_address_space(task.mm.page_table_root())
         .and_then(|_| vcpu.set_fs_base(0))
@@ -346,9 +373,6 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
     task.publish_files();
     task.publish_memory();
     ctx.kernel.tree.mark_execed(task.pid);
-    if let Some(done) = task.vfork_done.take() {
-        done.complete();
-    }
     Ok(0)
 }
 

@@ -1,13 +1,15 @@
-//! poll, ppoll, select, pselect6. Filesystem files are always ready; the host's
-//! standard streams are polled on the host; with nothing ready the call waits for
-//! them (or sleeps out its timeout).
+//! poll, ppoll, select, pselect6. Filesystem files are always ready; pipes wake
+//! the poller through their wait queues; the host's standard streams are polled on
+//! the host. A signal ends the wait with EINTR.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::fs::file::FileKind;
+use crate::fs::file::{FileKind, OpenFile};
 use crate::kernel::fd::FD_LIMIT;
+use crate::kernel::wait::{Interrupted, WaitQueue};
 use crate::kernel::Ctx;
 
 const POLLIN: i16 = 0x1;
@@ -19,71 +21,102 @@ const POLLNVAL: i16 = 0x20;
 const POLLRDNORM: i16 = 0x40;
 const POLLWRNORM: i16 = 0x100;
 
-/// Readiness of each `(fd, events)`, waiting up to `timeout` (None: forever) when
-/// nothing is ready.
-fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> Vec<i16> {
-    let mut revents = vec![0i16; fds.len()];
-    let mut host = Vec::new();
-    for (i, (fd, events)) in fds.iter().enumerate() {
-        if *fd < 0 {
-            continue;
-        }
-        match ctx.task.fds.get(*fd) {
-            Err(_) => revents[i] = POLLNVAL,
-            Ok(f) => match &f.kind {
-                FileKind::HostStream { host_fd, .. } => host.push((i, *host_fd, *events)),
-                FileKind::Node(d) => {
-                    let pipe = d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>();
-                    revents[i] = match pipe {
-                        Some(end) => {
-                            let (readable, writable, hup) = end.readiness();
-                            let mut r = 0;
-                            if readable {
-                                r |= events & (POLLIN | POLLRDNORM);
-                            }
-                            if writable {
-                                r |= events & (POLLOUT | POLLWRNORM);
-                            }
-                            if hup {
-                                r |= if events & POLLOUT != 0 {
-                                    POLLERR
-                                } else {
-                                    POLLHUP
-                                };
-                            }
-                            r
-                        }
-                        None => events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM),
-                    };
-                }
-            },
-        }
-    }
-    let ready_now = revents.iter().any(|r| *r != 0);
-    let wait_ms = match (ready_now, timeout) {
-        (true, _) => 0,
-        (false, Some(t)) => t.as_millis().min(i32::MAX as u128) as i32,
-        (false, None) => -1,
+/// Readiness of one sentry file (not a host stream) for `events`: POLLERR and
+/// POLLHUP are reported whether asked for or not.
+fn readiness(f: &OpenFile, events: i16) -> i16 {
+    let FileKind::Node(d) = &f.kind else {
+        return 0;
     };
-    if host.is_empty() {
-        if !ready_now {
-            match timeout {
-                Some(t) => ctx.kernel.clock.sleep(t),
-                // Waiting forever on nothing: nothing can wake it yet (no signals).
-                None => loop {
-                    ctx.kernel.clock.sleep(Duration::from_secs(3600));
-                },
+    match d.inode.poll_mask() {
+        Some(mask) => (mask as i16) & (events | POLLERR | POLLHUP),
+        None => events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM),
+    }
+}
+
+/// How long one host poll may last when sentry files are polled too: their changes
+/// cannot wake a host poll, so it is done in slices.
+const HOST_SLICE: Duration = Duration::from_millis(10);
+
+/// Readiness of each `(fd, events)`, waiting up to `timeout` (None: forever) until
+/// one is ready; EINTR when a signal arrives first.
+fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> SysResult<Vec<i16>> {
+    let files: Vec<Option<Arc<OpenFile>>> = fds
+        .iter()
+        .map(|(fd, _)| if *fd < 0 { None } else { ctx.task.fds.get(*fd).ok() })
+        .collect();
+    let host: Vec<(usize, i32, i16)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f.as_deref().map(|f| &f.kind) {
+            Some(FileKind::HostStream { host_fd, .. }) => Some((i, *host_fd, fds[i].1)),
+            _ => None,
+        })
+        .collect();
+    let check = |host_wait: Duration| -> Option<Vec<i16>> {
+        let mut revents: Vec<i16> = fds
+            .iter()
+            .zip(&files)
+            .map(|((fd, events), f)| match f {
+                _ if *fd < 0 => 0,
+                None => POLLNVAL,
+                Some(f) => readiness(f, *events),
+            })
+            .collect();
+        if !host.is_empty() {
+            let wait = if revents.iter().any(|r| *r != 0) {
+                0
+            } else {
+                host_wait.as_millis().min(i32::MAX as u128) as i32
+            };
+            let request: Vec<(i32, i16)> = host.iter().map(|(_, fd, ev)| (*fd, *ev)).collect();
+            if let Ok(got) = crate::host::poll(&request, wait) {
+                for ((i, _, events), r) in host.iter().zip(got) {
+                    revents[*i] = r & (events | POLLERR | POLLHUP | POLLNVAL);
+                }
             }
         }
-        return revents;
+        revents.iter().any(|r| *r != 0).then_some(revents)
+    };
+    let none_ready = || vec![0i16; fds.len()];
+    if let Some(r) = check(Duration::ZERO) {
+        return Ok(r);
     }
-    let request: Vec<(i32, i16)> = host.iter().map(|(_, fd, ev)| (*fd, *ev)).collect();
-    if let Ok(got) = crate::host::poll(&request, wait_ms) {
-        for ((i, _, events), r) in host.iter().zip(got) {
-            revents[*i] = r & (events | POLLERR | POLLHUP | POLLNVAL);
+    if timeout == Some(Duration::ZERO) {
+        return Ok(none_ready());
+    }
+    let deadline = timeout.map(|t| Instant::now() + t.min(Duration::from_secs(1 << 32)));
+    let queues: Vec<&WaitQueue> = files.iter().flatten().filter_map(|f| f.wait_queue()).collect();
+    let slice = |deadline: Option<Instant>| {
+        let left = deadline.map_or(HOST_SLICE, |d| d.saturating_duration_since(Instant::now()));
+        if queues.is_empty() {
+            left.min(Duration::from_secs(3600))
+        } else {
+            left.min(HOST_SLICE)
+        }
+    };
+    let host_deadline = |deadline: Option<Instant>| {
+        // With host streams, sleep between host polls in slices.
+        if host.is_empty() {
+            deadline
+        } else {
+            Some(Instant::now() + slice(deadline))
+        }
+    };
+    loop {
+        match ctx
+            .task
+            .block_on(&queues, host_deadline(deadline), true, || {
+                check(if host.is_empty() { Duration::ZERO } else { slice(deadline) })
+            }) {
+            Ok(r) => return Ok(r),
+            Err(Interrupted::Signal) => return Err(Errno::EINTR),
+            Err(Interrupted::TimedOut) => {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Ok(none_ready());
+                }
+            }
         }
     }
-    revents
 }
 
 fn read_timespec(ctx: &mut Ctx, addr: u64) -> SysResult<Option<Duration>> {
@@ -115,7 +148,7 @@ fn do_poll(ctx: &mut Ctx, addr: u64, nfds: u64, timeout: Option<Duration>) -> Sy
             )
         })
         .collect();
-    let revents = poll_fds(ctx, &fds, timeout);
+    let revents = poll_fds(ctx, &fds, timeout)?;
     for (i, r) in revents.iter().enumerate() {
         raw[i * 8 + 6..i * 8 + 8].copy_from_slice(&r.to_le_bytes());
     }
@@ -168,7 +201,7 @@ fn do_select(ctx: &mut Ctx, a: &Args, timeout: Option<Duration>) -> SysResult<u6
             request.push((fd as i32, events));
         }
     }
-    let revents = poll_fds(ctx, &request, timeout);
+    let revents = poll_fds(ctx, &request, timeout)?;
     let mut out = [vec![0u8; bytes], vec![0u8; bytes], vec![0u8; bytes]];
     let mut count = 0;
     for ((fd, events), r) in request.iter().zip(revents) {

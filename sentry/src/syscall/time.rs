@@ -64,10 +64,25 @@ pub fn sys_time(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     Ok(secs)
 }
 
+/// Sleeps for `d` unless a signal comes first: then EINTR, and the time left is
+/// written to `remaining` (if not 0).
+fn sleep_interruptibly(ctx: &mut Ctx, d: Duration, remaining: u64) -> SysResult<u64> {
+    let deadline = std::time::Instant::now() + d.min(Duration::from_secs(1 << 32));
+    match ctx.task.block_on(&[], Some(deadline), true, || None::<()>) {
+        Err(crate::kernel::wait::Interrupted::Signal) => {
+            if remaining != 0 {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                ctx.task.mm.copy_out(remaining, &timespec_bytes(left))?;
+            }
+            Err(Errno::EINTR)
+        }
+        _ => Ok(0),
+    }
+}
+
 pub fn sys_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let d = read_timespec(ctx, a.u64(0))?;
-    ctx.kernel.clock.sleep(d);
-    Ok(0)
+    sleep_interruptibly(ctx, d, a.u64(1))
 }
 
 pub fn sys_clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -94,6 +109,6 @@ pub fn sys_clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     } else {
         request
     };
-    ctx.kernel.clock.sleep(d);
-    Ok(0)
+    let remaining = if flags & TIMER_ABSTIME != 0 { 0 } else { a.u64(3) };
+    sleep_interruptibly(ctx, d, remaining)
 }
