@@ -5,6 +5,7 @@
 
 pub mod address_space;
 pub mod arch;
+pub mod kick;
 pub mod memory;
 pub mod platform;
 pub mod slots;
@@ -14,5 +15,6 @@ pub mod vm;
 pub use address_space::{AddressSpace, PageFlags, Translation};
 pub use memory::{Frame, GuestRam, MemoryError, PAGE_SIZE};
 pub use platform::SyscallReturn;
+pub use kick::Kicker;
 pub use vcpu::{Exit, UserRegs, Vcpu, VcpuError};
 pub use vm::{Vm, VmError};

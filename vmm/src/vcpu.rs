@@ -156,6 +156,8 @@ pub struct Vcpu {
     resume: Resume,
     syscall_return: Option<SyscallReturn>,
     stats: VcpuStats,
+    /// Set by a `Kicker`: leave (or do not enter) the guest.
+    kick_requested: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Vcpu {
@@ -184,6 +186,7 @@ impl Vcpu {
             resume: Resume::LoadRegisters,
             syscall_return: None,
             stats: VcpuStats::default(),
+            kick_requested: Arc::default(),
         })
     }
 
@@ -314,35 +317,63 @@ impl Vcpu {
         }
     }
 
-    /// Runs user code until the next syscall or exception.
+    /// A handle other threads use to interrupt this vCPU while the calling thread
+    /// runs it (get a new one whenever another thread takes the vCPU over).
+    pub fn kicker(&self) -> crate::kick::Kicker {
+        crate::kick::install_handler();
+        crate::kick::Kicker::for_current_thread(self.kick_requested.clone())
+    }
+
+    /// Runs user code until the next syscall or exception, or until kicked
+    /// (`Exit::Interrupted`, with `regs()` the user state where it stopped).
     pub fn run(&mut self) -> Result<Exit, VcpuError> {
-        self.load_for_resume()?;
-        ioctl("KVM_SET_USER_MEMORY_REGION", self.slots.ensure())?;
-        let started = Instant::now();
-        let exit = self.fd.run();
-        self.stats.time_in_guest += started.elapsed();
-        let port = match exit {
-            Ok(VcpuExit::IoOut(port, _)) => port,
-            Ok(other) => return Err(VcpuError::Unexpected(format!("{other:?}"))),
-            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+        use std::sync::atomic::Ordering;
+        loop {
+            self.load_for_resume()?;
+            ioctl("KVM_SET_USER_MEMORY_REGION", self.slots.ensure())?;
+            let immediate_exit: *mut u8 = &mut self.fd.get_kvm_run().immediate_exit;
+            let published = crate::kick::Published::new(immediate_exit);
+            if self.kick_requested.swap(false, Ordering::AcqRel) {
+                // Not entered: `regs` is still exactly the user state.
+                drop(published);
                 self.stats.interrupted_exits += 1;
-                self.resume = Resume::Untouched;
                 return Ok(Exit::Interrupted);
             }
-            Err(source) => {
-                return Err(VcpuError::Ioctl {
+            let started = Instant::now();
+            let outcome = match self.fd.run() {
+                Ok(VcpuExit::IoOut(port, _)) => Ok(Some(port)),
+                Ok(other) => Err(VcpuError::Unexpected(format!("{other:?}"))),
+                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => Ok(None),
+                Err(source) => Err(VcpuError::Ioctl {
                     what: "KVM_RUN",
                     source,
-                })
-            }
-        };
-        let kregs = self.fd.sync_regs().regs;
-        match port {
-            SYSCALL_PORT => self.decode_syscall(&kregs),
-            EXCEPTION_PORT => self.decode_exception(&kregs),
-            _ => Err(VcpuError::Unexpected(format!(
-                "write to I/O port {port:#x}"
-            ))),
+                }),
+            };
+            self.stats.time_in_guest += started.elapsed();
+            drop(published);
+            self.fd.set_kvm_immediate_exit(0);
+            self.kick_requested.store(false, Ordering::Release);
+            let Some(port) = outcome? else {
+                self.stats.interrupted_exits += 1;
+                let sync = self.fd.sync_regs();
+                let in_user_code = sync.sregs.cs.selector & 3 == 3 && sync.regs.rip < USER_VIRT_END;
+                if in_user_code {
+                    self.regs = UserRegs::from_kvm(&sync.regs);
+                    self.resume = Resume::LoadRegisters;
+                    return Ok(Exit::Interrupted);
+                }
+                // Stopped inside the stub: let it finish; its exit comes next.
+                self.resume = Resume::Untouched;
+                continue;
+            };
+            let kregs = self.fd.sync_regs().regs;
+            return match port {
+                SYSCALL_PORT => self.decode_syscall(&kregs),
+                EXCEPTION_PORT => self.decode_exception(&kregs),
+                _ => Err(VcpuError::Unexpected(format!(
+                    "write to I/O port {port:#x}"
+                ))),
+            };
         }
     }
 

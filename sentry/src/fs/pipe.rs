@@ -89,6 +89,9 @@ impl PipeEnd {
     pub fn set_capacity(&self, size: u64) -> SysResult<usize> {
         /// /proc/sys/fs/pipe-max-size's default.
         const PIPE_MAX_SIZE: u64 = 1 << 20;
+        if size > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
         if size > PIPE_MAX_SIZE {
             return Err(Errno::EPERM);
         }

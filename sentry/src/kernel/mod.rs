@@ -175,6 +175,17 @@ pub fn run(
     task: &mut Task,
     vcpu: &mut Vcpu,
 ) -> Result<ExitStatus, VcpuError> {
+    task.inbox.set_kicker(Some(vcpu.kicker()));
+    let status = run_until_exit(kernel, task, vcpu);
+    task.inbox.set_kicker(None);
+    status
+}
+
+fn run_until_exit(
+    kernel: &Arc<Kernel>,
+    task: &mut Task,
+    vcpu: &mut Vcpu,
+) -> Result<ExitStatus, VcpuError> {
     loop {
         let exit = vcpu.run()?;
         task.cpu_time = vcpu.stats().time_in_guest;
@@ -358,10 +369,13 @@ fn take_default_action(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) 
             );
         }
         DefaultAction::Stop => {
-            log::warn!(
-                "{} ignored: job control is not implemented",
-                strace::signal_name(signo)
-            )
+            // Stopped until SIGCONT (the sender resumes us) or SIGKILL.
+            let (tree, inbox, pid) = (&kernel.tree, task.inbox.clone(), task.pid);
+            tree.stop(pid, signo);
+            let _ = task.block_on(&[], None, false, || {
+                let killed = inbox.pending() & signal::bit(SIGKILL) != 0;
+                (killed || !tree.is_stopped(pid)).then_some(())
+            });
         }
         DefaultAction::Ignore | DefaultAction::Continue => {}
     }

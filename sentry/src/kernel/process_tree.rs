@@ -21,6 +21,26 @@ pub struct ExitRecord {
     pub user_time: Duration,
 }
 
+/// A change in a child that wait reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitEvent {
+    Exited(ExitRecord),
+    /// Stopped by this signal (reported once, with WUNTRACED/WSTOPPED).
+    Stopped(i32),
+    /// Continued by SIGCONT (reported once, with WCONTINUED).
+    Continued,
+}
+
+/// Which changes a wait wants, and whether it consumes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitWants {
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+    /// WNOWAIT: report without consuming.
+    pub keep: bool,
+}
+
 /// One process's place in the tree.
 struct Process {
     parent: i32,
@@ -35,6 +55,12 @@ struct Process {
     exit_signal: i32,
     /// Its children are reaped at exit, unwaited (SIGCHLD ignored or SA_NOCLDWAIT).
     reaps_children_itself: bool,
+    /// Its children's stops and continues send it no SIGCHLD (SA_NOCLDSTOP).
+    no_stop_signal: bool,
+    /// Stopped by a stop signal, until SIGCONT.
+    stopped: bool,
+    /// A stop or continue its parent has not waited for yet.
+    unreported: Option<WaitEvent>,
     /// It has called execve (setpgid on it from its parent fails then).
     execed: bool,
     /// Notified when a child changes state (wait4 sleeps on it).
@@ -147,14 +173,15 @@ impl ProcessTree {
         events.notify();
     }
 
-    /// Finds an exited child of `parent` matching `which`; removes it unless `keep`.
-    /// `Ok(None)`: matching children exist but none has exited; ECHILD: none exist.
+    /// Finds a child of `parent` matching `which` with a change `wants` asks for
+    /// (an exit is removed, a stop or continue marked reported, unless `keep`).
+    /// `Ok(None)`: matching children exist but none has changed; ECHILD: none exist.
     pub fn reap(
         &self,
         parent: i32,
         which: WaitFor,
-        keep: bool,
-    ) -> SysResult<Option<(i32, ExitRecord)>> {
+        wants: WaitWants,
+    ) -> SysResult<Option<(i32, WaitEvent)>> {
         let mut procs = self.lock();
         let p = procs.get(&parent).ok_or(Errno::ECHILD)?;
         let candidates: Vec<i32> = p
@@ -170,16 +197,78 @@ impl ProcessTree {
         if candidates.is_empty() {
             return Err(Errno::ECHILD);
         }
-        let found = candidates
-            .iter()
-            .find_map(|c| procs.get(c).and_then(|p| p.exit).map(|e| (*c, e)));
-        if let (Some((child, _)), false) = (found, keep) {
-            procs.remove(&child);
-            if let Some(p) = procs.get_mut(&parent) {
-                p.children.remove(&child);
+        let found = candidates.iter().find_map(|c| {
+            let child = procs.get(c)?;
+            let event = match (child.exit, child.unreported) {
+                (Some(record), _) if wants.exited => WaitEvent::Exited(record),
+                (None, Some(e @ WaitEvent::Stopped(_))) if wants.stopped => e,
+                (None, Some(e @ WaitEvent::Continued)) if wants.continued => e,
+                _ => return None,
+            };
+            Some((*c, event))
+        });
+        match found {
+            Some((child, WaitEvent::Exited(_))) if !wants.keep => {
+                procs.remove(&child);
+                if let Some(p) = procs.get_mut(&parent) {
+                    p.children.remove(&child);
+                }
             }
+            Some((child, _)) if !wants.keep => {
+                if let Some(c) = procs.get_mut(&child) {
+                    c.unreported = None;
+                }
+            }
+            _ => {}
         }
         Ok(found)
+    }
+
+    /// `pid` stops on `signo`: its parent hears (wait, and SIGCHLD unless
+    /// SA_NOCLDSTOP).
+    pub fn stop(&self, pid: i32, signo: i32) {
+        self.change_state(pid, true, WaitEvent::Stopped(signo), CLD_STOPPED, signo);
+    }
+
+    /// SIGCONT was sent to `pid`: if stopped, it continues and its parent hears.
+    pub fn resume(&self, pid: i32) {
+        self.change_state(pid, false, WaitEvent::Continued, CLD_CONTINUED, libc::SIGCONT);
+    }
+
+    fn change_state(&self, pid: i32, stop: bool, event: WaitEvent, code: i32, status: i32) {
+        let mut procs = self.lock();
+        let Some(p) = procs.get_mut(&pid) else {
+            return;
+        };
+        if p.stopped == stop || p.exit.is_some() {
+            return;
+        }
+        p.stopped = stop;
+        p.unreported = Some(event);
+        let (parent, own_waiter) = (p.parent, p.inbox.waiter.clone());
+        let notify = procs
+            .get(&parent)
+            .map(|pp| (pp.inbox.clone(), pp.child_events.clone(), pp.no_stop_signal));
+        drop(procs);
+        own_waiter.wake();
+        if let Some((inbox, events, quiet)) = notify {
+            if !quiet {
+                inbox.post(
+                    libc::SIGCHLD,
+                    Posted {
+                        code,
+                        sender: Some((pid, 0)),
+                        status,
+                    },
+                );
+            }
+            events.notify();
+        }
+    }
+
+    /// Whether `pid` is stopped.
+    pub fn is_stopped(&self, pid: i32) -> bool {
+        self.lock().get(&pid).is_some_and(|p| p.stopped)
     }
 
     /// The queue `pid`'s wait sleeps on.
@@ -187,10 +276,12 @@ impl ProcessTree {
         self.lock().get(&pid).map(|p| p.child_events.clone())
     }
 
-    /// Whether `pid`'s children should vanish when they exit.
-    pub fn set_reaps_children_itself(&self, pid: i32, value: bool) {
+    /// How `pid`'s SIGCHLD action treats children: reaped unwaited at exit
+    /// (SIG_IGN, SA_NOCLDWAIT), and no SIGCHLD for stops (SA_NOCLDSTOP).
+    pub fn set_child_signal_flags(&self, pid: i32, reaps_itself: bool, no_stop_signal: bool) {
         if let Some(p) = self.lock().get_mut(&pid) {
-            p.reaps_children_itself = value;
+            p.reaps_children_itself = reaps_itself;
+            p.no_stop_signal = no_stop_signal;
         }
     }
 
@@ -304,6 +395,8 @@ impl ProcessTree {
 /// si_code values of SIGCHLD.
 pub const CLD_EXITED: i32 = 1;
 pub const CLD_KILLED: i32 = 2;
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
 
 fn new_process(
     parent: i32,
@@ -321,6 +414,9 @@ fn new_process(
         inbox,
         exit_signal,
         reaps_children_itself: false,
+        no_stop_signal: false,
+        stopped: false,
+        unreported: None,
         execed: false,
         child_events: Arc::new(WaitQueue::default()),
     }

@@ -132,6 +132,8 @@ pub struct SignalInbox {
     ignored: AtomicU64,
     /// The owner's wake-up point.
     pub waiter: Arc<Waiter>,
+    /// Interrupts the owner's vCPU while it runs guest code.
+    kicker: Mutex<Option<vmm::Kicker>>,
 }
 
 impl Default for SignalInbox {
@@ -144,6 +146,7 @@ impl Default for SignalInbox {
             pending: AtomicU64::new(0),
             ignored: AtomicU64::new(bit(17) | bit(23) | bit(28)),
             waiter: Arc::new(Waiter::default()),
+            kicker: Mutex::new(None),
         }
     }
 }
@@ -168,7 +171,15 @@ impl SignalInbox {
         }
         if self.ignored.load(Ordering::Acquire) & bit(signo) == 0 {
             self.waiter.wake();
+            if let Some(kicker) = &*self.kicker.lock().unwrap_or_else(|e| e.into_inner()) {
+                kicker.kick();
+            }
         }
+    }
+
+    /// Sets (or clears) how to interrupt the owner's vCPU.
+    pub fn set_kicker(&self, kicker: Option<vmm::Kicker>) {
+        *self.kicker.lock().unwrap_or_else(|e| e.into_inner()) = kicker;
     }
 
     /// The pending set.
@@ -179,6 +190,13 @@ impl SignalInbox {
     /// Pending signals that interrupt a wait: neither blocked nor ignored.
     pub fn interrupting(&self, blocked: SigSet) -> SigSet {
         self.pending() & !blocked & !self.ignored.load(Ordering::Acquire)
+    }
+
+    /// Drops pending signals in `set`.
+    pub fn discard(&self, set: SigSet) {
+        let mut st = self.lock();
+        st.pending &= !set;
+        self.pending.store(st.pending, Ordering::Release);
     }
 
     /// Removes `signo` if pending (sigtimedwait).

@@ -18,7 +18,6 @@ mod tty;
 use decode::{Call, Ret};
 
 pub use errno_text::errno_name;
-pub use signals::signal_name;
 
 /// Read access to the traced task's memory, used to decode strings and structs.
 pub trait TraceMemory {

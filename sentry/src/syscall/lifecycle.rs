@@ -6,7 +6,9 @@ use std::sync::Arc;
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::ProcessInfo;
-use crate::kernel::process_tree::{ExitRecord, WaitFor, CLD_EXITED, CLD_KILLED};
+use crate::kernel::process_tree::{
+    ExitRecord, WaitEvent, WaitFor, WaitWants, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED,
+};
 use crate::kernel::task::{ExitStatus, VforkDone};
 use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, exec, Ctx};
@@ -385,23 +387,23 @@ const WNOTHREAD: u64 = 0x2000_0000;
 const WALL: u64 = 0x4000_0000;
 const WCLONE: u64 = 0x8000_0000;
 
-/// Waits for a child matching `which` to exit: its pid and record, or None with
-/// WNOHANG when none has exited yet.
+/// Waits for a child matching `which` to change as `wants` says: its pid and the
+/// change, or None with WNOHANG when none has changed yet.
 fn wait_child(
     ctx: &mut Ctx,
     which: WaitFor,
     nohang: bool,
-    keep: bool,
-) -> SysResult<Option<(i32, ExitRecord)>> {
+    wants: WaitWants,
+) -> SysResult<Option<(i32, WaitEvent)>> {
     let tree = &ctx.kernel.tree;
     let pid = ctx.task.pid;
-    let first = tree.reap(pid, which, keep)?;
+    let first = tree.reap(pid, which, wants)?;
     if first.is_some() || nohang {
         return Ok(first);
     }
     let events = tree.child_events(pid).ok_or(Errno::ECHILD)?;
     let waited = ctx.task.block_on(&[&events], None, true, || {
-        match tree.reap(pid, which, keep) {
+        match tree.reap(pid, which, wants) {
             Ok(None) => None,
             other => Some(other),
         }
@@ -421,11 +423,35 @@ fn wait_target(ctx: &Ctx, pid: i32) -> SysResult<WaitFor> {
     })
 }
 
-/// The wait status word: exit code in bits 8..16, or the killing signal.
-fn status_word(status: ExitStatus) -> u32 {
-    match status {
-        ExitStatus::Exited(code) => u32::from(code) << 8,
-        ExitStatus::Killed(signo) => signo as u32 & 0x7f,
+/// The wait status word: exit code in bits 8..16, or the killing signal; 0x7f
+/// under the stopping signal; 0xffff for continued.
+fn status_word(event: WaitEvent) -> u32 {
+    match event {
+        WaitEvent::Exited(r) => match r.status {
+            ExitStatus::Exited(code) => u32::from(code) << 8,
+            ExitStatus::Killed(signo) => signo as u32 & 0x7f,
+        },
+        WaitEvent::Stopped(signo) => ((signo as u32) << 8) | 0x7f,
+        WaitEvent::Continued => 0xffff,
+    }
+}
+
+/// si_code and si_status of a child's change (waitid, SIGCHLD).
+fn child_code(event: WaitEvent) -> (i32, i32) {
+    match event {
+        WaitEvent::Exited(r) => match r.status {
+            ExitStatus::Exited(c) => (CLD_EXITED, i32::from(c)),
+            ExitStatus::Killed(s) => (CLD_KILLED, s),
+        },
+        WaitEvent::Stopped(s) => (CLD_STOPPED, s),
+        WaitEvent::Continued => (CLD_CONTINUED, libc::SIGCONT),
+    }
+}
+
+fn exit_record(event: &WaitEvent) -> Option<&ExitRecord> {
+    match event {
+        WaitEvent::Exited(r) => Some(r),
+        _ => None,
     }
 }
 
@@ -450,15 +476,19 @@ pub fn sys_wait4(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::ESRCH);
     }
     let which = wait_target(ctx, pid)?;
-    let Some((child, record)) = wait_child(ctx, which, options & WNOHANG != 0, false)? else {
+    let wants = WaitWants {
+        exited: true,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        keep: false,
+    };
+    let Some((child, event)) = wait_child(ctx, which, options & WNOHANG != 0, wants)? else {
         return Ok(0);
     };
     if status_addr != 0 {
-        ctx.task
-            .mm
-            .write_u32(status_addr, status_word(record.status))?;
+        ctx.task.mm.write_u32(status_addr, status_word(event))?;
     }
-    write_rusage(ctx, rusage, Some(&record))?;
+    write_rusage(ctx, rusage, exit_record(&event))?;
     Ok(child as u64)
 }
 
@@ -481,27 +511,17 @@ pub fn sys_waitid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         P_PGID if id == 0 => WaitFor::Group(ctx.kernel.tree.pgid(ctx.task.pid)?),
         _ => return Err(Errno::EINVAL),
     };
-    if options & WEXITED == 0 {
-        // Stop/continue events are not generated (no job control): nothing to wait for.
-        return if options & WNOHANG != 0 {
-            Ok(0)
-        } else {
-            Err(Errno::ECHILD)
-        };
-    }
-    let found = wait_child(
-        ctx,
-        which,
-        options & WNOHANG != 0,
-        options & WNOWAIT != 0,
-    )?;
+    let wants = WaitWants {
+        exited: options & WEXITED != 0,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        keep: options & WNOWAIT != 0,
+    };
+    let found = wait_child(ctx, which, options & WNOHANG != 0, wants)?;
     if infop != 0 {
         let mut info = [0u8; 128];
-        if let Some((child, record)) = &found {
-            let (code, status) = match record.status {
-                ExitStatus::Exited(c) => (CLD_EXITED, i32::from(c)),
-                ExitStatus::Killed(s) => (CLD_KILLED, s),
-            };
+        if let Some((child, event)) = &found {
+            let (code, status) = child_code(*event);
             info[0..4].copy_from_slice(&libc::SIGCHLD.to_le_bytes());
             info[8..12].copy_from_slice(&code.to_le_bytes());
             info[16..20].copy_from_slice(&child.to_le_bytes());
@@ -510,7 +530,7 @@ pub fn sys_waitid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         ctx.task.mm.copy_out(infop, &info)?;
     }
-    write_rusage(ctx, rusage, found.as_ref().map(|f| &f.1))?;
+    write_rusage(ctx, rusage, found.as_ref().and_then(|f| exit_record(&f.1)))?;
     Ok(0)
 }
 

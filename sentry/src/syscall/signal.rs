@@ -3,7 +3,9 @@
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::{bit, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER};
+use crate::kernel::signal::{
+    bit, Posted, SigAction, SigSet, SignalInbox, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
+};
 use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, Ctx};
 
@@ -26,11 +28,16 @@ pub fn sys_rt_sigaction(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             .set_ignored(ctx.task.signals.ignored(), bit(signo as i32));
         if signo == libc::SIGCHLD as u64 {
             // SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children are not kept as zombies.
+            const SA_NOCLDSTOP: u64 = 1;
             const SA_NOCLDWAIT: u64 = 2;
             let action = ctx.task.signals.action(signo)?;
             let auto = action.handler == crate::kernel::signal::SIG_IGN
                 || action.flags & SA_NOCLDWAIT != 0;
-            ctx.kernel.tree.set_reaps_children_itself(ctx.task.pid, auto);
+            ctx.kernel.tree.set_child_signal_flags(
+                ctx.task.pid,
+                auto,
+                action.flags & SA_NOCLDSTOP != 0,
+            );
         }
     }
     if oldact != 0 {
@@ -79,11 +86,25 @@ pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             sender: Some((ctx.task.pid, ctx.task.creds.uid)),
             status: 0,
         };
-        for (_, inbox) in targets {
-            inbox.post(signo, posted);
+        for (pid, inbox) in targets {
+            deliver_to(ctx, pid, &inbox, signo, posted);
         }
     }
     Ok(0)
+}
+
+/// Posts `signo` to process `pid`; SIGCONT also resumes it at once (even if it
+/// blocks or ignores SIGCONT) and discards its pending stop signals; a stop signal
+/// discards a pending SIGCONT.
+fn deliver_to(ctx: &Ctx, pid: i32, inbox: &SignalInbox, signo: i32, posted: Posted) {
+    const STOP_SIGNALS: SigSet = bit(SIGSTOP) | bit(20) | bit(21) | bit(22);
+    if signo == libc::SIGCONT {
+        inbox.discard(STOP_SIGNALS);
+        ctx.kernel.tree.resume(pid);
+    } else if STOP_SIGNALS & bit(signo) != 0 {
+        inbox.discard(bit(libc::SIGCONT));
+    }
+    inbox.post(signo, posted);
 }
 
 /// Sends `signo` to thread `tid` (of process `tgid` if given). Threads are processes
@@ -103,8 +124,8 @@ fn kill_thread(ctx: &mut Ctx, tgid: Option<i32>, tid: i32, signo: i32) -> SysRes
             sender: Some((ctx.task.pid, ctx.task.creds.uid)),
             status: 0,
         };
-        for (_, inbox) in targets {
-            inbox.post(signo, posted);
+        for (pid, inbox) in targets {
+            deliver_to(ctx, pid, &inbox, signo, posted);
         }
     }
     Ok(0)
