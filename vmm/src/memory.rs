@@ -1,11 +1,17 @@
-//! Guest physical memory: one anonymous host mapping registered as a KVM memory slot,
-//! carved into 4 KiB frames by a simple allocator. This module also owns the host-side
-//! operations that invalidate stale guest translations (see `zap` and `free`).
+//! Guest physical memory: one shared mapping of a memfd, registered as KVM memory
+//! slots, carved into 4 KiB frames by a simple allocator. This module also owns the
+//! host-side operations that invalidate stale guest translations (see `zap` and
+//! `free`).
 //!
 //! Why invalidation lives here: on PVM (shadow paging) a rewritten or cleared present
 //! guest PTE stays cached in KVM's shadow tables; only a change to the host mapping of
 //! the *old data frame* fires KVM's MMU notifier and drops every translation to it.
 //! The same notifier flushes EPT/NPT on ordinary KVM, so one rule serves both.
+//!
+//! Why a memfd: dropping the host mapping of a shared file page (MADV_DONTNEED) fires
+//! the notifier while the page's contents stay in the file, so a frame can be zapped
+//! without any moment where it is unwritable (an mprotect toggle would make another
+//! vCPU's access to it fail). Freeing punches a hole, which zeroes it.
 
 use std::sync::Mutex;
 
@@ -62,6 +68,8 @@ pub enum MemoryError {
     },
     #[error("guest memory exhausted")]
     OutOfFrames,
+    #[error("cannot create the guest memory file: {0}")]
+    Backing(std::io::Error),
     #[error("guest physical address {0:#x} is outside guest memory")]
     OutOfRange(u64),
 }
@@ -88,6 +96,8 @@ impl FrameAllocator {
 /// Guest physical memory and its frame allocator.
 pub struct GuestRam {
     memory: GuestMemoryMmap,
+    /// The memfd behind `memory`.
+    file: std::fs::File,
     size: u64,
     host_base: usize,
     frames: Mutex<FrameAllocator>,
@@ -101,13 +111,19 @@ impl GuestRam {
             return Err(MemoryError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| MemoryError::BadSize(size))?;
-        let memory = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), len)])
-            .map_err(|source| MemoryError::Mmap { size, source })?;
+        let file = backing_file(size)?;
+        let memory = GuestMemoryMmap::from_ranges_with_files([(
+            GuestAddress(0),
+            len,
+            Some(vm_memory::FileOffset::new(file.try_clone().map_err(MemoryError::Backing)?, 0)),
+        )])
+        .map_err(|source| MemoryError::Mmap { size, source })?;
         let host_base = memory
             .get_host_address(GuestAddress(0))
             .map_err(|_| MemoryError::OutOfRange(0))? as usize;
         Ok(GuestRam {
             memory,
+            file,
             size,
             host_base,
             frames: Mutex::new(FrameAllocator {
@@ -213,7 +229,7 @@ impl GuestRam {
                 })
         };
         let _ = self.zap(kept.into_iter().map(StaleFrame).collect());
-        for_each_run(&mut last, |start, len| self.discard(start, len));
+        for_each_run(&mut last, |start, len| self.punch_hole(start, len));
         let mut a = self.allocator();
         a.in_use -= last.len() as u64;
         a.free.extend(last);
@@ -235,7 +251,7 @@ impl GuestRam {
     pub fn zap(&self, frames: Vec<StaleFrame>) -> Vec<Frame> {
         let frames: Vec<Frame> = frames.into_iter().map(|s| s.0).collect();
         let mut sorted = frames.clone();
-        for_each_run(&mut sorted, |start, len| self.toggle_protection(start, len));
+        for_each_run(&mut sorted, |start, len| self.unmap_host_pages(start, len));
         frames
     }
 
@@ -247,31 +263,40 @@ impl GuestRam {
         )
     }
 
-    fn discard(&self, start: Frame, len: u64) {
-        let (addr, len) = self.host_range(start, len);
-        // SAFETY: the range lies inside our own anonymous mapping of guest memory (checked
-        // by host_range); nobody holds Rust references into guest memory, and the guest
-        // may legitimately see these pages become zero.
-        let rc = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
+    /// Frees the frames' host pages (they read as zero afterwards) and drops every
+    /// translation of them.
+    fn punch_hole(&self, start: Frame, len: u64) {
+        use std::os::fd::AsRawFd;
+        let _ = self.host_range(start, len);
+        // SAFETY: fallocate on our own memfd within its size (checked by host_range);
+        // the guest may legitimately see these frames become zero.
+        let rc = unsafe {
+            libc::fallocate(
+                self.file.as_raw_fd(),
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                start.0 as libc::off_t,
+                len as libc::off_t,
+            )
+        };
         if rc != 0 {
             log::error!(
-                "madvise(DONTNEED) of guest frames failed: {}",
+                "punching a hole in guest memory failed: {}",
                 std::io::Error::last_os_error()
             );
         }
     }
 
-    fn toggle_protection(&self, start: Frame, len: u64) {
+    /// Drops the host page-table entries of the frames (contents stay in the memfd),
+    /// which fires KVM's MMU notifier: every guest translation of them goes.
+    fn unmap_host_pages(&self, start: Frame, len: u64) {
         let (addr, len) = self.host_range(start, len);
-        // SAFETY: as in `discard`; the protection is restored at once and no other thread
-        // of ours touches these frames in between (the caller owns them).
-        let rc = unsafe {
-            libc::mprotect(addr, len, libc::PROT_READ)
-                | libc::mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE)
-        };
+        // SAFETY: the range lies inside our own shared mapping of guest memory (checked
+        // by host_range); MADV_DONTNEED on a shared file mapping keeps the data, and the
+        // next access (guest or sentry) maps the same page again.
+        let rc = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
         if rc != 0 {
             log::error!(
-                "mprotect toggle of guest frames failed: {}",
+                "madvise(DONTNEED) of guest frames failed: {}",
                 std::io::Error::last_os_error()
             );
         }
@@ -393,4 +418,20 @@ mod tests {
         assert!(ram.alloc().is_ok());
         assert!(matches!(ram.alloc(), Err(MemoryError::OutOfFrames)));
     }
+}
+
+/// An anonymous memory file of `size` bytes (pages are allocated when touched).
+fn backing_file(size: u64) -> Result<std::fs::File, MemoryError> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: memfd_create takes a NUL-terminated name and flags; on success the new
+    // descriptor is ours alone, so File may own it.
+    let file = unsafe {
+        let fd = libc::memfd_create(c"sentry-guest-ram".as_ptr(), libc::MFD_CLOEXEC);
+        if fd < 0 {
+            return Err(MemoryError::Backing(std::io::Error::last_os_error()));
+        }
+        std::fs::File::from_raw_fd(fd)
+    };
+    file.set_len(size).map_err(MemoryError::Backing)?;
+    Ok(file)
 }

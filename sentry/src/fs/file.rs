@@ -361,6 +361,8 @@ impl OpenFile {
             FileKind::Node(d) if d.parent.is_none() && d.inode.file_type() == FileType::Fifo => {
                 format!("pipe:[{}]", d.inode.id().1).into_bytes()
             }
+            // Anonymous inodes (eventfd, epoll) carry their "anon_inode:[kind]" name.
+            FileKind::Node(d) if d.parent.is_none() && !d.name.is_empty() => d.name.clone(),
             FileKind::Node(d) => d.path(),
         }
     }
