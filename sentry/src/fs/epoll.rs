@@ -73,9 +73,7 @@ impl Watch {
                 std::future::pending::<()>().await;
             }
         });
-        let _ = held
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()));
+        let _ = held.as_mut().poll(&mut Context::from_waker(Waker::noop()));
         Some(Watch {
             waiter,
             _held: held,
@@ -280,14 +278,11 @@ impl Epoll {
     }
 
     /// Live interests.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn live(&self) -> usize {
         let mut st = self.lock();
         Self::prune(&mut st);
         st.interests.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// EPOLL_CTL_ADD. `events` has EPOLLERR and EPOLLHUP added by the caller.
@@ -358,10 +353,7 @@ impl Epoll {
     pub fn remove(&self, fd: i32, file: &Arc<OpenFile>) -> SysResult<()> {
         let mut st = self.lock();
         Self::prune(&mut st);
-        let id = st
-            .by_key
-            .remove(&(fd, key_of(file)))
-            .ok_or(Errno::ENOENT)?;
+        let id = st.by_key.remove(&(fd, key_of(file))).ok_or(Errno::ENOENT)?;
         let removed = st.interests.remove(&id);
         drop(st);
         drop(removed);
@@ -611,10 +603,7 @@ mod tests {
         let ep = Epoll::new();
         ep.add(3, &r, EPOLLIN | EPOLLET | EPOLLERR | EPOLLHUP, 7)
             .unwrap();
-        assert_eq!(
-            ep.add(3, &r, EPOLLIN, 7).err(),
-            Some(Errno::EEXIST)
-        );
+        assert_eq!(ep.add(3, &r, EPOLLIN, 7).err(), Some(Errno::EEXIST));
         assert!(ep.collect(8).is_empty());
         w.write(b"x").unwrap();
         let got = ep.collect(8);
@@ -629,9 +618,12 @@ mod tests {
         ep.modify(3, &r, EPOLLIN | EPOLLERR | EPOLLHUP, 1).unwrap();
         assert_eq!(ep.collect(8).len(), 1);
         assert_eq!(ep.collect(8).len(), 1);
-        assert_eq!(ep.poll_mask(), Some(poll_bits::POLLIN | poll_bits::POLLRDNORM));
+        assert_eq!(
+            ep.poll_mask(),
+            Some(poll_bits::POLLIN | poll_bits::POLLRDNORM)
+        );
         drop(r);
-        assert!(ep.is_empty());
+        assert_eq!(ep.live(), 0);
         assert_eq!(ep.remove(3, &w).err(), Some(Errno::ENOENT));
     }
 }

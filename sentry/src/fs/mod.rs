@@ -5,6 +5,8 @@
 //! `--bind` exposes one host directory, read-only or read-write.
 
 pub mod devfs;
+pub mod epoll;
+pub mod eventfd;
 pub mod file;
 pub mod hostfs;
 pub mod inode;

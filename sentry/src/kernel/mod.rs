@@ -10,6 +10,7 @@ pub mod signal;
 pub mod signal_frame;
 pub mod system;
 pub mod task;
+pub mod timers;
 pub mod wait;
 
 use std::collections::{BTreeMap, HashSet};
@@ -62,6 +63,8 @@ pub struct Kernel {
     pub tree: process_tree::ProcessTree,
     /// Pages of immutable files, shared by every address space.
     pub page_cache: Arc<crate::mm::page_cache::PageCache>,
+    /// alarm, itimers and POSIX timers.
+    pub timers: Arc<timers::Timers>,
 }
 
 /// Everything `Kernel::new` needs.
@@ -95,6 +98,7 @@ impl Kernel {
             )),
             cpus: cpus::Cpus::new(parts.vm),
             tree: process_tree::ProcessTree::new(parts.pid_limit),
+            timers: Arc::default(),
         }
     }
 
@@ -156,6 +160,7 @@ pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::R
 /// Releases what an exited task holds and reports its status to its parent.
 pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     task.fds.close_all();
+    task.delete_timers(&kernel.timers, true);
     match task.vfork_done.take() {
         Some(done) => done.complete(task.mm),
         None => task.mm.release_all(),
@@ -292,6 +297,7 @@ pub fn send_signal(task: &mut Task, signo: i32, code: i32) {
             code,
             sender: Some((task.pid, task.creds.uid)),
             status: 0,
+            value: None,
         },
     );
 }
@@ -323,6 +329,7 @@ pub fn deliver_pending(
             sender: posted.sender,
             trap: None,
             status: posted.status,
+            value: posted.value,
         };
         match action.handler {
             signal::SIG_IGN => {}

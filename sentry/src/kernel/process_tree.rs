@@ -167,6 +167,7 @@ impl ProcessTree {
                     code,
                     sender: Some((pid, 0)),
                     status,
+                    value: None,
                 },
             );
         }
@@ -259,6 +260,7 @@ impl ProcessTree {
                         code,
                         sender: Some((pid, 0)),
                         status,
+                        value: None,
                     },
                 );
             }

@@ -109,15 +109,24 @@ impl Default for SignalState {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Posted {
     pub code: i32,
-    /// Sender's pid and uid (si_pid, si_uid).
+    /// Sender's pid and uid (si_pid, si_uid); for a timer, its id and overrun count.
     pub sender: Option<(i32, u32)>,
     /// For SIGCHLD: the child's exit code or signal (si_status).
     pub status: i32,
+    /// si_value (sigqueue, timers).
+    pub value: Option<u64>,
 }
+
+/// First real-time signal: these queue, one instance per send.
+pub const SIGRT_FIRST: i32 = 32;
+/// Most signals queued at once (RLIMIT_SIGPENDING's default).
+const MAX_QUEUED: usize = 4096;
 
 struct InboxState {
     pending: SigSet,
-    info: [Posted; SIGNAL_COUNT],
+    /// Per signal: the instances waiting (at most one for a standard signal).
+    queued: Vec<std::collections::VecDeque<Posted>>,
+    total_queued: usize,
 }
 
 /// Signals sent to a task and not yet delivered. Any task may post; only the owner
@@ -141,7 +150,8 @@ impl Default for SignalInbox {
         SignalInbox {
             state: Mutex::new(InboxState {
                 pending: 0,
-                info: [Posted::default(); SIGNAL_COUNT],
+                queued: vec![std::collections::VecDeque::new(); SIGNAL_COUNT],
+                total_queued: 0,
             }),
             pending: AtomicU64::new(0),
             ignored: AtomicU64::new(bit(17) | bit(23) | bit(28)),
@@ -156,15 +166,22 @@ impl SignalInbox {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Makes `signo` pending (a standard signal already pending is not queued twice).
-    pub fn post(&self, signo: i32, info: Posted) {
+    /// Makes `signo` pending: a standard signal already pending is not queued twice;
+    /// a real-time one queues each instance. False when the queue is full (EAGAIN).
+    pub fn post(&self, signo: i32, info: Posted) -> bool {
         if !(1..=SIGNAL_COUNT as i32).contains(&signo) {
-            return;
+            return false;
         }
         {
             let mut st = self.lock();
-            if st.pending & bit(signo) == 0 {
-                st.info[(signo - 1) as usize] = info;
+            let i = (signo - 1) as usize;
+            let queues = signo >= SIGRT_FIRST;
+            if st.queued[i].is_empty() || queues {
+                if st.total_queued >= MAX_QUEUED {
+                    return false;
+                }
+                st.queued[i].push_back(info);
+                st.total_queued += 1;
             }
             st.pending |= bit(signo);
             self.pending.store(st.pending, Ordering::Release);
@@ -175,6 +192,7 @@ impl SignalInbox {
                 kicker.kick();
             }
         }
+        true
     }
 
     /// Sets (or clears) how to interrupt the owner's vCPU.
@@ -195,6 +213,13 @@ impl SignalInbox {
     /// Drops pending signals in `set`.
     pub fn discard(&self, set: SigSet) {
         let mut st = self.lock();
+        for signo in 1..=SIGNAL_COUNT as i32 {
+            if set & bit(signo) != 0 {
+                let n = st.queued[(signo - 1) as usize].len();
+                st.queued[(signo - 1) as usize].clear();
+                st.total_queued = st.total_queued.saturating_sub(n);
+            }
+        }
         st.pending &= !set;
         self.pending.store(st.pending, Ordering::Release);
     }
@@ -205,9 +230,9 @@ impl SignalInbox {
         if st.pending & bit(signo) == 0 {
             return None;
         }
-        st.pending &= !bit(signo);
+        let posted = Self::dequeue(&mut st, signo);
         self.pending.store(st.pending, Ordering::Release);
-        Some(st.info[(signo - 1) as usize])
+        Some(posted)
     }
 
     /// Removes and returns the lowest pending signal outside `blocked`.
@@ -218,9 +243,20 @@ impl SignalInbox {
             return None;
         }
         let signo = ready.trailing_zeros() as i32 + 1;
-        st.pending &= !bit(signo);
+        let posted = Self::dequeue(&mut st, signo);
         self.pending.store(st.pending, Ordering::Release);
-        Some((signo, st.info[(signo - 1) as usize]))
+        Some((signo, posted))
+    }
+
+    /// Removes one instance of pending `signo` (the bit clears with the last one).
+    fn dequeue(st: &mut InboxState, signo: i32) -> Posted {
+        let i = (signo - 1) as usize;
+        let posted = st.queued[i].pop_front().unwrap_or_default();
+        st.total_queued = st.total_queued.saturating_sub(1);
+        if st.queued[i].is_empty() {
+            st.pending &= !bit(signo);
+        }
+        posted
     }
 
     /// Records which signals the owner ignores, and drops pending ones among those
@@ -228,9 +264,7 @@ impl SignalInbox {
     pub fn set_ignored(&self, ignored: SigSet, discard: SigSet) {
         let ignored = ignored & !bit(SIGKILL) & !bit(SIGSTOP);
         self.ignored.store(ignored, Ordering::Release);
-        let mut st = self.lock();
-        st.pending &= !(ignored & discard);
-        self.pending.store(st.pending, Ordering::Release);
+        self.discard(ignored & discard);
     }
 }
 

@@ -47,6 +47,8 @@ pub struct SigInfo {
     pub trap: Option<(u64, u64)>,
     /// SIGCHLD's si_status: the child's exit code or signal.
     pub status: i32,
+    /// si_value (sigqueue, timers).
+    pub value: Option<u64>,
 }
 
 impl SigInfo {
@@ -58,6 +60,7 @@ impl SigInfo {
             sender: None,
             trap: Some(trap),
             status: 0,
+            value: None,
         }
     }
 
@@ -73,6 +76,9 @@ impl SigInfo {
             if self.signo == libc::SIGCHLD {
                 b[24..28].copy_from_slice(&self.status.to_le_bytes());
             }
+        }
+        if let Some(value) = self.value {
+            b[24..32].copy_from_slice(&value.to_le_bytes());
         }
         b
     }

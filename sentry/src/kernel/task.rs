@@ -120,6 +120,10 @@ pub struct Task {
     pub signals: SignalState,
     /// Signals sent to this task, and its wake-up point.
     pub inbox: Arc<SignalInbox>,
+    /// The process's ITIMER_REAL (a `Timers` id), once used.
+    pub itimer_real: Option<u64>,
+    /// POSIX timers: the process's timer id -> (`Timers` id, clock).
+    pub posix_timers: std::collections::BTreeMap<i32, (u64, i32)>,
     /// The mask to restore once a signal has been handled (rt_sigsuspend).
     pub saved_mask: Option<super::signal::SigSet>,
     /// Set when this task is a vfork child running on its parent's memory (`mm`):
@@ -171,6 +175,8 @@ impl Task {
             inbox: Arc::new(SignalInbox::default()),
             vfork_done: None,
             saved_mask: None,
+            itimer_real: None,
+            posix_timers: Default::default(),
             rlimits: default_rlimits(),
             clear_child_tid: 0,
             robust_list: None,
@@ -206,6 +212,8 @@ impl Task {
             inbox,
             vfork_done: None,
             saved_mask: None,
+            itimer_real: None,
+            posix_timers: Default::default(),
             rlimits: self.rlimits,
             clear_child_tid: 0,
             robust_list: None,
@@ -245,6 +253,18 @@ impl Task {
                 return Err(Interrupted::TimedOut);
             }
             waiter.wait(seen, deadline);
+        }
+    }
+
+    /// Deletes the POSIX timers (execve, exit) and, with `itimers`, the ITIMER_REAL.
+    pub fn delete_timers(&mut self, timers: &super::timers::Timers, itimers: bool) {
+        for (_, (id, _)) in std::mem::take(&mut self.posix_timers) {
+            timers.delete(id);
+        }
+        if itimers {
+            if let Some(id) = self.itimer_real.take() {
+                timers.delete(id);
+            }
         }
     }
 

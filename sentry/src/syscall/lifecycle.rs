@@ -353,6 +353,7 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
     };
     task.keep_registers = true;
     task.fds.close_for_exec();
+    task.delete_timers(&ctx.kernel.timers, false);
     task.signals.reset_for_exec();
     task.inbox.set_ignored(task.signals.ignored(), 0);
     task.robust_list = None;

@@ -2,6 +2,7 @@
 //! `sentry syscalls`), argument access, and the one place results become `-errno`.
 
 mod attr;
+mod epoll;
 mod fd;
 mod futex;
 mod io;
@@ -14,6 +15,7 @@ mod signal;
 mod stat;
 mod table;
 mod time;
+mod timer;
 
 use crate::errno::{Errno, SysResult};
 use crate::kernel::Ctx;

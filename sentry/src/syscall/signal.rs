@@ -85,6 +85,7 @@ pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             code: SI_USER,
             sender: Some((ctx.task.pid, ctx.task.creds.uid)),
             status: 0,
+            value: None,
         };
         for (pid, inbox) in targets {
             deliver_to(ctx, pid, &inbox, signo, posted);
@@ -123,6 +124,7 @@ fn kill_thread(ctx: &mut Ctx, tgid: Option<i32>, tid: i32, signo: i32) -> SysRes
             code: SI_TKILL,
             sender: Some((ctx.task.pid, ctx.task.creds.uid)),
             status: 0,
+            value: None,
         };
         for (pid, inbox) in targets {
             deliver_to(ctx, pid, &inbox, signo, posted);
@@ -137,6 +139,49 @@ pub fn sys_tkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_tgkill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     kill_thread(ctx, Some(a.i32(0)), a.i32(1), a.i32(2))
+}
+
+/// rt_sigqueueinfo / rt_tgsigqueueinfo: a signal with the caller's siginfo (its
+/// si_code must be negative, as for any process but oneself on Linux).
+fn queue_info(ctx: &mut Ctx, pid: i32, tid: Option<i32>, signo: i32, info: u64) -> SysResult<u64> {
+    check_signal(signo)?;
+    let mut raw = [0u8; 128];
+    ctx.task.mm.copy_in(info, &mut raw)?;
+    let field = |at: usize| i32::from_le_bytes(raw[at..at + 4].try_into().unwrap_or_default());
+    let code = field(8);
+    if (code >= 0 || code == SI_TKILL) && pid != ctx.task.pid {
+        return Err(Errno::EPERM);
+    }
+    if pid <= 0 || tid.is_some_and(|t| t <= 0) {
+        return Err(Errno::EINVAL);
+    }
+    if tid.is_some_and(|t| t != pid) {
+        return Err(Errno::ESRCH);
+    }
+    let targets = ctx.kernel.tree.kill_targets(ctx.task.pid, pid)?;
+    if signo == 0 {
+        return Ok(0);
+    }
+    let posted = Posted {
+        code,
+        sender: Some((field(16), field(20) as u32)),
+        status: 0,
+        value: Some(u64::from_le_bytes(raw[24..32].try_into().unwrap_or_default())),
+    };
+    for (_, inbox) in targets {
+        if !inbox.post(signo, posted) {
+            return Err(Errno::EAGAIN);
+        }
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_sigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    queue_info(ctx, a.i32(0), None, a.i32(1), a.u64(2))
+}
+
+pub fn sys_rt_tgsigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    queue_info(ctx, a.i32(0), Some(a.i32(1)), a.i32(2), a.u64(3))
 }
 
 fn read_sigset(ctx: &mut Ctx, addr: u64, size: u64) -> SysResult<SigSet> {
@@ -207,6 +252,11 @@ pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         if let Some((pid, uid)) = posted.sender {
             info[16..20].copy_from_slice(&pid.to_le_bytes());
             info[20..24].copy_from_slice(&uid.to_le_bytes());
+        }
+        if let Some(value) = posted.value {
+            info[24..32].copy_from_slice(&value.to_le_bytes());
+        } else if signo == libc::SIGCHLD {
+            info[24..28].copy_from_slice(&posted.status.to_le_bytes());
         }
         ctx.task.mm.copy_out(info_addr, &info)?;
     }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, fd, futex, io, lifecycle, memory, path, poll, process, signal, stat, time, Handler,
+    attr, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -41,6 +41,7 @@ const fn partial(sysno: Sysno, handler: Handler, note: &'static str) -> SyscallD
 }
 
 const NO_SIGNALS: &str = "not interruptible by signals yet";
+const EPOLL_WAIT_NOTE: &str = "edge-triggered: a pipe read that leaves data counts as an edge; host streams are polled every 10 ms";
 
 /// The table.
 pub static SYSCALLS: &[SyscallDef] = &[
@@ -234,6 +235,38 @@ pub static SYSCALLS: &[SyscallDef] = &[
         poll::sys_pselect6,
         "the signal mask is ignored",
     ),
+    partial(
+        Sysno::eventfd,
+        epoll::sys_eventfd,
+        "reads and writes of 0 bytes return 0 (Linux: EINVAL); pread reads (Linux: ESPIPE)",
+    ),
+    partial(
+        Sysno::eventfd2,
+        epoll::sys_eventfd2,
+        "reads and writes of 0 bytes return 0 (Linux: EINVAL); pread reads (Linux: ESPIPE)",
+    ),
+    full(Sysno::epoll_create, epoll::sys_epoll_create),
+    full(Sysno::epoll_create1, epoll::sys_epoll_create1),
+    partial(
+        Sysno::epoll_ctl,
+        epoll::sys_epoll_ctl,
+        "EPOLLEXCLUSIVE is a plain interest; sysfs files give EPERM (Linux can poll them)",
+    ),
+    partial(
+        Sysno::epoll_wait,
+        epoll::sys_epoll_wait,
+        EPOLL_WAIT_NOTE,
+    ),
+    partial(
+        Sysno::epoll_pwait,
+        epoll::sys_epoll_pwait,
+        EPOLL_WAIT_NOTE,
+    ),
+    partial(
+        Sysno::epoll_pwait2,
+        epoll::sys_epoll_pwait2,
+        EPOLL_WAIT_NOTE,
+    ),
     // Memory.
     full(Sysno::brk, memory::sys_brk),
     partial(
@@ -404,6 +437,28 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::pause, signal::sys_pause),
     full(Sysno::rt_sigpending, signal::sys_rt_sigpending),
     full(Sysno::rt_sigtimedwait, signal::sys_rt_sigtimedwait),
+    full(Sysno::rt_sigqueueinfo, signal::sys_rt_sigqueueinfo),
+    full(Sysno::alarm, timer::sys_alarm),
+    partial(
+        Sysno::setitimer,
+        timer::sys_setitimer,
+        "ITIMER_REAL only (VIRTUAL/PROF give EINVAL)",
+    ),
+    partial(
+        Sysno::getitimer,
+        timer::sys_getitimer,
+        "ITIMER_REAL only (VIRTUAL/PROF give EINVAL)",
+    ),
+    partial(
+        Sysno::timer_create,
+        timer::sys_timer_create,
+        "REALTIME/MONOTONIC/BOOTTIME clocks; SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID (own thread)",
+    ),
+    full(Sysno::timer_settime, timer::sys_timer_settime),
+    full(Sysno::timer_gettime, timer::sys_timer_gettime),
+    full(Sysno::timer_getoverrun, timer::sys_timer_getoverrun),
+    full(Sysno::timer_delete, timer::sys_timer_delete),
+    full(Sysno::rt_tgsigqueueinfo, signal::sys_rt_tgsigqueueinfo),
 ];
 
 /// Whether syscall `nr` only changes the address space (brk, mmap, munmap, ...).

@@ -1,0 +1,234 @@
+//! Timers that signal the process: alarm, setitimer/getitimer (ITIMER_REAL) and POSIX
+//! timers (timer_create and friends).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::signal::SI_KERNEL;
+use crate::kernel::timers::TimerSignal;
+use crate::kernel::Ctx;
+use crate::services::clock;
+
+const ITIMER_REAL: i32 = 0;
+const ITIMER_VIRTUAL: i32 = 1;
+const ITIMER_PROF: i32 = 2;
+/// si_code of a POSIX timer's signal.
+const SI_TIMER: i32 = -2;
+/// Most POSIX timers a process may hold.
+const MAX_TIMERS: usize = 4096;
+
+fn read_pair(ctx: &mut Ctx, addr: u64, sub_unit_ns: u64, max_sub: i64) -> SysResult<(Duration, Duration)> {
+    let mut b = [0u8; 32];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    let word = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+    let dur = |secs: i64, sub: i64| -> SysResult<Duration> {
+        if secs < 0 || !(0..max_sub).contains(&sub) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(Duration::from_secs(secs as u64) + Duration::from_nanos(sub as u64 * sub_unit_ns))
+    };
+    Ok((dur(word(0), word(1))?, dur(word(2), word(3))?))
+}
+
+fn pair_bytes(interval: Duration, value: Duration, micros: bool) -> [u8; 32] {
+    let sub = |d: Duration| {
+        if micros {
+            u64::from(d.subsec_micros())
+        } else {
+            u64::from(d.subsec_nanos())
+        }
+    };
+    let mut b = [0u8; 32];
+    for (i, w) in [interval.as_secs(), sub(interval), value.as_secs(), sub(value)]
+        .iter()
+        .enumerate()
+    {
+        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    b
+}
+
+/// The process's ITIMER_REAL, created on first use.
+fn real_timer(ctx: &mut Ctx) -> u64 {
+    if let Some(id) = ctx.task.itimer_real {
+        return id;
+    }
+    let id = ctx.kernel.timers.create(Some(TimerSignal {
+        target: Arc::downgrade(&ctx.task.inbox),
+        signo: libc::SIGALRM,
+        code: SI_KERNEL,
+        value: None,
+        timer_id: None,
+    }));
+    ctx.task.itimer_real = Some(id);
+    id
+}
+
+fn check_which(which: i32) -> SysResult<()> {
+    match which {
+        ITIMER_REAL => Ok(()),
+        ITIMER_VIRTUAL | ITIMER_PROF => {
+            log::warn!("ITIMER_VIRTUAL/ITIMER_PROF are not implemented");
+            Err(Errno::EINVAL)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_setitimer(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (which, new, old) = (a.i32(0), a.u64(1), a.u64(2));
+    check_which(which)?;
+    let (interval, value) = if new == 0 {
+        (Duration::ZERO, Duration::ZERO)
+    } else {
+        read_pair(ctx, new, 1000, 1_000_000)?
+    };
+    let id = real_timer(ctx);
+    let (left, old_interval) = ctx.kernel.timers.set(id, value, interval);
+    if old != 0 {
+        ctx.task
+            .mm
+            .copy_out(old, &pair_bytes(old_interval, left, true))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_getitimer(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_which(a.i32(0))?;
+    let (left, interval) = match ctx.task.itimer_real {
+        Some(id) => ctx.kernel.timers.get(id),
+        None => (Duration::ZERO, Duration::ZERO),
+    };
+    ctx.task
+        .mm
+        .copy_out(a.u64(1), &pair_bytes(interval, left, true))?;
+    Ok(0)
+}
+
+pub fn sys_alarm(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let id = real_timer(ctx);
+    let (left, _) = ctx.kernel.timers.set(
+        id,
+        Duration::from_secs(u64::from(a.u32(0))),
+        Duration::ZERO,
+    );
+    // Linux rounds the time left to the nearest second, and never reports 0 for a
+    // pending alarm.
+    let mut secs = left.as_secs();
+    if (secs == 0 && left.subsec_micros() > 0) || left.subsec_micros() >= 500_000 {
+        secs += 1;
+    }
+    Ok(secs)
+}
+
+fn check_timer_clock(id: i32) -> SysResult<()> {
+    match id {
+        clock::CLOCK_REALTIME | clock::CLOCK_MONOTONIC | clock::CLOCK_BOOTTIME => Ok(()),
+        clock::CLOCK_PROCESS_CPUTIME_ID | clock::CLOCK_THREAD_CPUTIME_ID => {
+            log::warn!("CPU-time timers are not implemented");
+            Err(Errno::EINVAL)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_timer_create(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const SIGEV_SIGNAL: i32 = 0;
+    const SIGEV_NONE: i32 = 1;
+    const SIGEV_THREAD_ID: i32 = 4;
+    let (clock_id, sevp, out) = (a.i32(0), a.u64(1), a.u64(2));
+    check_timer_clock(clock_id)?;
+    if ctx.task.posix_timers.len() >= MAX_TIMERS {
+        return Err(Errno::EAGAIN);
+    }
+    let timer_id = (0..)
+        .find(|i| !ctx.task.posix_timers.contains_key(i))
+        .unwrap_or(0);
+    let (value, signo, notify) = if sevp == 0 {
+        (timer_id as u64, libc::SIGALRM, SIGEV_SIGNAL)
+    } else {
+        let mut b = [0u8; 20];
+        ctx.task.mm.copy_in(sevp, &mut b)?;
+        let value = u64::from_le_bytes(b[0..8].try_into().unwrap_or_default());
+        let signo = i32::from_le_bytes(b[8..12].try_into().unwrap_or_default());
+        let notify = i32::from_le_bytes(b[12..16].try_into().unwrap_or_default());
+        let tid = i32::from_le_bytes(b[16..20].try_into().unwrap_or_default());
+        if notify == SIGEV_THREAD_ID && tid != ctx.task.tid {
+            return Err(Errno::EINVAL);
+        }
+        (value, signo, notify)
+    };
+    let signal = match notify {
+        SIGEV_NONE => None,
+        SIGEV_SIGNAL | SIGEV_THREAD_ID => {
+            if !(1..=64).contains(&signo) {
+                return Err(Errno::EINVAL);
+            }
+            Some(TimerSignal {
+                target: Arc::downgrade(&ctx.task.inbox),
+                signo,
+                code: SI_TIMER,
+                value: Some(value),
+                timer_id: Some(timer_id),
+            })
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    ctx.task.mm.write_u32(out, timer_id as u32)?;
+    let id = ctx.kernel.timers.create(signal);
+    ctx.task.posix_timers.insert(timer_id, (id, clock_id));
+    Ok(0)
+}
+
+fn posix_timer(ctx: &Ctx, timer_id: i32) -> SysResult<(u64, i32)> {
+    ctx.task
+        .posix_timers
+        .get(&timer_id)
+        .copied()
+        .ok_or(Errno::EINVAL)
+}
+
+pub fn sys_timer_settime(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const TIMER_ABSTIME: u64 = 1;
+    let (timer_id, flags, new, old) = (a.i32(0), a.u64(1) as u32 as u64, a.u64(2), a.u64(3));
+    let (id, clock_id) = posix_timer(ctx, timer_id)?;
+    if flags & !TIMER_ABSTIME != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (interval, mut value) = read_pair(ctx, new, 1, 1_000_000_000)?;
+    if flags & TIMER_ABSTIME != 0 && !value.is_zero() {
+        let now = ctx.kernel.clock.now(clock_id, ctx.task.cpu_time)?;
+        // A time already past fires at once.
+        value = value.saturating_sub(now).max(Duration::from_nanos(1));
+    }
+    let (left, old_interval) = ctx.kernel.timers.set(id, value, interval);
+    if old != 0 {
+        ctx.task
+            .mm
+            .copy_out(old, &pair_bytes(old_interval, left, false))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_timer_gettime(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (id, _) = posix_timer(ctx, a.i32(0))?;
+    let (left, interval) = ctx.kernel.timers.get(id);
+    ctx.task
+        .mm
+        .copy_out(a.u64(1), &pair_bytes(interval, left, false))?;
+    Ok(0)
+}
+
+pub fn sys_timer_getoverrun(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (id, _) = posix_timer(ctx, a.i32(0))?;
+    Ok(ctx.kernel.timers.overrun(id).max(0) as u64)
+}
+
+pub fn sys_timer_delete(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (id, _) = posix_timer(ctx, a.i32(0))?;
+    ctx.task.posix_timers.remove(&a.i32(0));
+    ctx.kernel.timers.delete(id);
+    Ok(0)
+}
