@@ -47,14 +47,21 @@ pub struct Pipe {
 /// One end of a pipe, as an inode (so it has a descriptor, fstat, /proc/self/fd).
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
+    read: bool,
     write: bool,
+    /// For a named FIFO: its filesystem node (what fstat shows).
+    node: Option<InodeRef>,
 }
 
+/// The pipes behind named FIFOs that some descriptor has open, by the FIFO's
+/// (device, inode): every opener of one FIFO shares its pipe; the data goes when the
+/// last end closes.
+static FIFOS: Mutex<Vec<((u64, u64), std::sync::Weak<Pipe>)>> = Mutex::new(Vec::new());
+
 impl Pipe {
-    /// A new pipe: its read end and write end.
-    pub fn create() -> (InodeRef, InodeRef) {
+    fn new() -> Arc<Pipe> {
         static NEXT_INO: AtomicU64 = AtomicU64::new(1);
-        let pipe = Arc::new(Pipe {
+        Arc::new(Pipe {
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(State {
                 bufs: VecDeque::new(),
@@ -64,13 +71,46 @@ impl Pipe {
                 writers: 0,
             }),
             queue: WaitQueue::default(),
-        });
+        })
+    }
+
+    /// A new pipe: its read end and write end.
+    pub fn create() -> (InodeRef, InodeRef) {
+        let pipe = Pipe::new();
         let read: InodeRef = Arc::new(PipeEnd {
             pipe: pipe.clone(),
+            read: true,
             write: false,
+            node: None,
         });
-        let write: InodeRef = Arc::new(PipeEnd { pipe, write: true });
+        let write: InodeRef = Arc::new(PipeEnd {
+            pipe,
+            read: false,
+            write: true,
+            node: None,
+        });
         (read, write)
+    }
+
+    /// An end of the pipe behind the FIFO `node`, for reading and/or writing.
+    pub fn fifo_end(node: &InodeRef, read: bool, write: bool) -> Arc<PipeEnd> {
+        let key = node.id();
+        let mut fifos = FIFOS.lock().unwrap_or_else(|e| e.into_inner());
+        fifos.retain(|(_, p)| p.strong_count() > 0);
+        let pipe = match fifos.iter().find(|(k, _)| *k == key).and_then(|(_, p)| p.upgrade()) {
+            Some(pipe) => pipe,
+            None => {
+                let pipe = Pipe::new();
+                fifos.push((key, Arc::downgrade(&pipe)));
+                pipe
+            }
+        };
+        Arc::new(PipeEnd {
+            pipe,
+            read,
+            write,
+            node: Some(node.clone()),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -79,6 +119,18 @@ impl Pipe {
 }
 
 impl PipeEnd {
+    /// Whether the other side of a FIFO being opened is there: a writer for a reader,
+    /// a reader for a writer.
+    pub fn peer_present(&self) -> bool {
+        let st = self.pipe.lock();
+        (!self.read || st.writers > 0) && (!self.write || st.readers > 0)
+    }
+
+    /// The queue opens of the FIFO wait on.
+    pub fn queue(&self) -> &WaitQueue {
+        &self.pipe.queue
+    }
+
     /// The capacity in bytes (F_GETPIPE_SZ).
     pub fn capacity(&self) -> usize {
         self.pipe.lock().capacity
@@ -119,6 +171,9 @@ impl Inode for PipeEnd {
     }
 
     fn stat(&self) -> SysResult<Stat> {
+        if let Some(node) = &self.node {
+            return node.stat();
+        }
         Ok(Stat {
             dev: PIPEFS_DEV,
             ino: self.pipe.ino,
@@ -211,7 +266,8 @@ impl Inode for PipeEnd {
             if st.readers == 0 {
                 mask |= POLLERR;
             }
-        } else {
+        }
+        if self.read {
             if st.len > 0 {
                 mask |= POLLIN | POLLRDNORM;
             }
@@ -226,7 +282,8 @@ impl Inode for PipeEnd {
         let mut st = self.pipe.lock();
         if self.write {
             st.writers += 1;
-        } else {
+        }
+        if self.read {
             st.readers += 1;
         }
         drop(st);
@@ -237,7 +294,8 @@ impl Inode for PipeEnd {
         let mut st = self.pipe.lock();
         if self.write {
             st.writers = st.writers.saturating_sub(1);
-        } else {
+        }
+        if self.read {
             st.readers = st.readers.saturating_sub(1);
         }
         drop(st);

@@ -275,16 +275,7 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
             return Err(Errno::ENXIO);
         }
         if kind == FileType::Fifo && !crate::fs::file::is_host_stream(dentry.inode.as_ref()) {
-            // Reading and writing FIFOs needs pipes, which arrive with processes. A
-            // writer without readers would get ENXIO (O_NONBLOCK) or block forever; a
-            // non-blocking reader may open one and sees end of file.
-            const O_NONBLOCK: u32 = 0o4000;
-            if flags & O_ACCMODE != O_RDONLY {
-                return Err(Errno::ENXIO);
-            }
-            if flags & O_NONBLOCK == 0 {
-                return Err(Errno::EOPNOTSUPP);
-            }
+            return open_fifo(ctx, dentry, flags);
         }
         // Linux truncates even when the file is opened read-only.
         if flags & O_TRUNC != 0 && kind == FileType::Regular {
@@ -295,6 +286,39 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
         FileKind::Node(dentry),
         flags & !(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC),
     );
+    let fd = ctx.task.fds.install(file, 0, flags & O_CLOEXEC != 0)?;
+    ctx.task.publish_files();
+    Ok(fd as u64)
+}
+
+/// Opens a named FIFO (fifo(7)): readers and writers share one pipe. A blocking
+/// open waits for the other side; a non-blocking writer with no reader gets ENXIO;
+/// O_RDWR never waits.
+fn open_fifo(ctx: &mut Ctx, dentry: Arc<Dentry>, flags: u32) -> SysResult<u64> {
+    const O_NONBLOCK: u32 = 0o4000;
+    const O_WRONLY: u32 = 1;
+    const O_RDWR: u32 = 2;
+    let mode = flags & O_ACCMODE;
+    let (read, write) = (mode != O_WRONLY, mode == O_WRONLY || mode == O_RDWR);
+    let end = crate::fs::pipe::Pipe::fifo_end(&dentry.inode, read, write);
+    if mode == O_WRONLY && flags & O_NONBLOCK != 0 && !end.peer_present() {
+        return Err(Errno::ENXIO);
+    }
+    let node = Arc::new(Dentry {
+        inode: end.clone(),
+        parent: dentry.parent.clone(),
+        name: dentry.name.clone(),
+    });
+    // Counted as an opener first, so that the other side's open can complete.
+    let file = OpenFile::new(
+        FileKind::Node(node),
+        flags & !(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC),
+    );
+    if mode != O_RDWR && flags & O_NONBLOCK == 0 {
+        ctx.task
+            .block_on(&[end.queue()], None, true, || end.peer_present().then_some(()))
+            .map_err(|_| Errno::ERESTARTSYS)?;
+    }
     let fd = ctx.task.fds.install(file, 0, flags & O_CLOEXEC != 0)?;
     ctx.task.publish_files();
     Ok(fd as u64)
