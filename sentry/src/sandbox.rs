@@ -191,12 +191,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         .map(|(k, v)| [k.into_vec(), b"=".to_vec(), v.into_vec()].concat())
         .collect();
     let (uid, gid) = crate::host::ids();
-    let creds = Credentials {
-        uid,
-        euid: uid,
-        gid,
-        egid: gid,
-    };
+    let creds = Credentials::of(uid, gid);
 
     // The first vCPU exists before the program is loaded: the clock it calibrates is
     // what the vDSO data page (written by the loader) publishes.

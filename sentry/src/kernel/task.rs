@@ -25,8 +25,28 @@ pub struct FsContext {
 pub struct Credentials {
     pub uid: u32,
     pub euid: u32,
+    pub suid: u32,
+    pub fsuid: u32,
     pub gid: u32,
     pub egid: u32,
+    pub sgid: u32,
+    pub fsgid: u32,
+}
+
+impl Credentials {
+    /// A process whose real, effective, saved and filesystem ids are all `uid`/`gid`.
+    pub fn of(uid: u32, gid: u32) -> Self {
+        Credentials {
+            uid,
+            euid: uid,
+            suid: uid,
+            fsuid: uid,
+            gid,
+            egid: gid,
+            sgid: gid,
+            fsgid: gid,
+        }
+    }
 }
 
 /// How a process ended.

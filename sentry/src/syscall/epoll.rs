@@ -2,7 +2,7 @@
 //! epoll_pwait2. The objects live in `fs::eventfd` and `fs::epoll`; this is argument
 //! checking in Linux's order, the descriptor table, and the blocking wait.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::Args;
@@ -127,6 +127,15 @@ pub fn sys_epoll_ctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     {
         return Err(Errno::EINVAL);
     }
+    if inner.is_some_and(|inner| std::ptr::eq(inner, ep)) {
+        // The instance itself, reopened through /proc/self/fd.
+        return Err(Errno::EINVAL);
+    }
+    // Adding an instance to another is checked and done under one lock, so that two
+    // concurrent additions cannot close a loop that neither saw (epnested_mutex).
+    static NESTING: Mutex<()> = Mutex::new(());
+    let _nesting = (op == EPOLL_CTL_ADD && inner.is_some())
+        .then(|| NESTING.lock().unwrap_or_else(|e| e.into_inner()));
     if op == EPOLL_CTL_ADD && inner.is_some_and(|inner| inner.would_loop(ep)) {
         return Err(Errno::ELOOP);
     }

@@ -2,6 +2,7 @@
 //! `sentry syscalls`), argument access, and the one place results become `-errno`.
 
 mod attr;
+mod creds;
 mod epoll;
 mod fd;
 mod futex;

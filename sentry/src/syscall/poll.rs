@@ -164,7 +164,40 @@ pub fn sys_poll(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_ppoll(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let timeout = read_timespec(ctx, a.u64(2))?;
-    do_poll(ctx, a.u64(0), a.u64(1), timeout)
+    let mask = read_mask(ctx, a.u64(3), a.u64(4))?;
+    with_mask(ctx, mask, |ctx| do_poll(ctx, a.u64(0), a.u64(1), timeout))
+}
+
+/// The optional signal mask of ppoll/pselect6/epoll_pwait.
+pub fn read_mask(ctx: &mut Ctx, addr: u64, size: u64) -> SysResult<Option<u64>> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.task.mm.read_u64(addr).map(Some)
+}
+
+/// Runs a wait with `mask` as the blocked set, as sigsuspend does: on EINTR the old
+/// mask comes back once the signal has been handled; otherwise at once.
+pub fn with_mask(
+    ctx: &mut Ctx,
+    mask: Option<u64>,
+    wait: impl FnOnce(&mut Ctx) -> SysResult<u64>,
+) -> SysResult<u64> {
+    let Some(mask) = mask else {
+        return wait(ctx);
+    };
+    let old = ctx.task.signals.blocked;
+    ctx.task.signals.set_blocked(mask);
+    let result = wait(ctx);
+    if result == Err(Errno::EINTR) {
+        ctx.task.saved_mask = Some(old);
+    } else {
+        ctx.task.signals.blocked = old;
+    }
+    result
 }
 
 /// select's three fd_sets over `nfds` descriptors.
@@ -245,5 +278,15 @@ pub fn sys_select(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_pselect6(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let timeout = read_timespec(ctx, a.u64(4))?;
-    do_select(ctx, a, timeout)
+    // The sixth argument points at { const sigset_t *ss; size_t ss_len; }.
+    let mask = if a.u64(5) == 0 {
+        None
+    } else {
+        let mut b = [0u8; 16];
+        ctx.task.mm.copy_in(a.u64(5), &mut b)?;
+        let addr = u64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+        let len = u64::from_le_bytes(b[8..].try_into().unwrap_or_default());
+        read_mask(ctx, addr, len)?
+    };
+    with_mask(ctx, mask, |ctx| do_select(ctx, a, timeout))
 }

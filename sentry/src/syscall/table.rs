@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, stat, time, timer, Handler,
+    attr, creds, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -218,12 +218,12 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::poll,
         poll::sys_poll,
-        "filesystem files are always ready; no signal interrupts the wait",
+        "filesystem files are always ready",
     ),
     partial(
         Sysno::ppoll,
         poll::sys_ppoll,
-        "the signal mask is ignored; no signal interrupts the wait",
+        "filesystem files are always ready",
     ),
     partial(
         Sysno::select,
@@ -233,7 +233,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::pselect6,
         poll::sys_pselect6,
-        "the signal mask is ignored",
+        "filesystem files are always ready; the timeout is not updated",
     ),
     partial(
         Sysno::eventfd,
@@ -362,6 +362,16 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::setsid, lifecycle::sys_setsid),
     full(Sysno::getsid, lifecycle::sys_getsid),
     full(Sysno::getuid, process::sys_getuid),
+    full(Sysno::setuid, creds::sys_setuid),
+    full(Sysno::setgid, creds::sys_setgid),
+    full(Sysno::setreuid, creds::sys_setreuid),
+    full(Sysno::setregid, creds::sys_setregid),
+    full(Sysno::setresuid, creds::sys_setresuid),
+    full(Sysno::setresgid, creds::sys_setresgid),
+    full(Sysno::getresuid, creds::sys_getresuid),
+    full(Sysno::getresgid, creds::sys_getresgid),
+    full(Sysno::setfsuid, creds::sys_setfsuid),
+    full(Sysno::setfsgid, creds::sys_setfsgid),
     full(Sysno::geteuid, process::sys_geteuid),
     full(Sysno::getgid, process::sys_getgid),
     full(Sysno::getegid, process::sys_getegid),
