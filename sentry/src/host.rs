@@ -1,5 +1,6 @@
-//! The sentry's only direct host syscalls: the standard streams it passes through and
-//! the host's random source. Everything else the guest asks for is emulated.
+//! The sentry's only direct host syscalls: the standard streams it passes through,
+//! the host's random source, host files behind binds, and the host signals it
+//! forwards. Everything else the guest asks for is emulated.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -229,4 +230,51 @@ pub fn rdtsc() -> u64 {
     // SAFETY: rdtsc reads a counter; it has no memory effects and exists on every
     // x86-64 CPU.
     unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Host signals the sandbox forwards to its first process (Ctrl-C, `kill` of sentry).
+pub const FORWARDED_SIGNALS: [i32; 6] = [
+    libc::SIGHUP,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGTERM,
+    libc::SIGUSR1,
+    libc::SIGWINCH,
+];
+
+/// Blocks `FORWARDED_SIGNALS` in the calling thread, and so in every thread it starts
+/// afterwards: they then wait for `wait_forwarded_signal`. Call before any thread.
+pub fn block_forwarded_signals() -> io::Result<()> {
+    // SAFETY: the set is initialized by sigemptyset before use; pthread_sigmask only
+    // reads it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signo in FORWARDED_SIGNALS {
+            libc::sigaddset(&mut set, signo);
+        }
+        let rc = libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+    }
+    Ok(())
+}
+
+/// Waits for one of `FORWARDED_SIGNALS` sent to the sentry process.
+pub fn wait_forwarded_signal() -> io::Result<i32> {
+    // SAFETY: as in `block_forwarded_signals`; sigwait writes the signal number.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signo in FORWARDED_SIGNALS {
+            libc::sigaddset(&mut set, signo);
+        }
+        let mut signo = 0;
+        let rc = libc::sigwait(&set, &mut signo);
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        Ok(signo)
+    }
 }

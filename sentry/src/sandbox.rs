@@ -140,6 +140,9 @@ fn initial_cwd(vfs: &Vfs, root: &Arc<Dentry>) -> Arc<Dentry> {
 
 fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     let started = Instant::now();
+    // Before any thread exists, so that only the forwarding thread takes them.
+    crate::host::block_forwarded_signals()
+        .map_err(|e| RunError::Setup(format!("cannot block host signals: {e}")))?;
     let vm = Vm::new(opts.memory)?;
     let hwcap = vm.cpuid(1, 0).map_or(0, |(_, _, _, edx)| u64::from(edx));
     let clock = Clock::new();
@@ -243,6 +246,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     let mut task = Task::new(pid, creds, image.mm, fs, info);
     task.comm = comm;
     kernel.tree.insert_init(pid, task.inbox.clone());
+    forward_host_signals(Arc::downgrade(&task.inbox));
     task.publish_files();
     task.publish_memory();
     let setup = started.elapsed();
@@ -257,6 +261,33 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     // piece would only delay the exit status (milliseconds on PVM).
     std::mem::forget((task, vcpu, kernel, vm));
     Ok(status)
+}
+
+/// Delivers host signals sent to `sentry` (Ctrl-C, kill) to the first process, as
+/// if sent by the kernel (si_pid 0).
+fn forward_host_signals(init: std::sync::Weak<crate::kernel::signal::SignalInbox>) {
+    let spawned = std::thread::Builder::new()
+        .name("host-signals".into())
+        .spawn(move || {
+            while let Ok(signo) = crate::host::wait_forwarded_signal() {
+                let Some(inbox) = init.upgrade() else {
+                    return;
+                };
+                log::debug!("forwarding host signal {signo} to the first process");
+                inbox.post(
+                    signo,
+                    crate::kernel::signal::Posted {
+                        code: crate::kernel::signal::SI_USER,
+                        sender: Some((0, 0)),
+                        status: 0,
+                        value: None,
+                    },
+                );
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!("host signals will not reach the sandbox: {e}");
+    }
 }
 
 fn ms(d: Duration) -> f64 {

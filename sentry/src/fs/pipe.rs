@@ -34,6 +34,10 @@ struct State {
     capacity: usize,
     readers: usize,
     writers: usize,
+    /// Opens of each kind ever made (a FIFO open waits for the other kind's count to
+    /// move, so a peer that came and went still counts).
+    reader_opens: u64,
+    writer_opens: u64,
 }
 
 /// The shared queue.
@@ -69,6 +73,8 @@ impl Pipe {
                 capacity: PIPE_CAPACITY,
                 readers: 0,
                 writers: 0,
+                reader_opens: 0,
+                writer_opens: 0,
             }),
             queue: WaitQueue::default(),
         })
@@ -124,6 +130,19 @@ impl PipeEnd {
     pub fn peer_present(&self) -> bool {
         let st = self.pipe.lock();
         (!self.read || st.writers > 0) && (!self.write || st.readers > 0)
+    }
+
+    /// How many readers and writers have ever opened the pipe.
+    pub fn open_counts(&self) -> (u64, u64) {
+        let st = self.pipe.lock();
+        (st.reader_opens, st.writer_opens)
+    }
+
+    /// Whether the other side is there or has opened since `counts` was taken.
+    pub fn peer_arrived(&self, counts: (u64, u64)) -> bool {
+        let (readers, writers) = self.open_counts();
+        self.peer_present()
+            || ((!self.read || writers != counts.1) && (!self.write || readers != counts.0))
     }
 
     /// The queue opens of the FIFO wait on.
@@ -282,9 +301,11 @@ impl Inode for PipeEnd {
         let mut st = self.pipe.lock();
         if self.write {
             st.writers += 1;
+            st.writer_opens += 1;
         }
         if self.read {
             st.readers += 1;
+            st.reader_opens += 1;
         }
         drop(st);
         self.pipe.queue.notify();

@@ -65,6 +65,8 @@ pub struct Kernel {
     pub page_cache: Arc<crate::mm::page_cache::PageCache>,
     /// alarm, itimers and POSIX timers.
     pub timers: Arc<timers::Timers>,
+    /// A process has forked: trace lines carry pids.
+    forked: std::sync::atomic::AtomicBool,
 }
 
 /// Everything `Kernel::new` needs.
@@ -99,6 +101,7 @@ impl Kernel {
             cpus: cpus::Cpus::new(parts.vm),
             tree: process_tree::ProcessTree::new(parts.pid_limit),
             timers: Arc::default(),
+            forked: Default::default(),
         }
     }
 
@@ -121,10 +124,21 @@ impl Kernel {
         }
     }
 
-    /// Writes one `--strace` line to stderr.
+    /// Writes one `--strace` line to stderr; once the sandbox has more than one
+    /// process, prefixed with the process's pid as `strace -f` does.
     pub fn trace(&self, line: &str) {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        if self.forked.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = writeln!(err, "[pid {:>5}] {line}", process::current_pid());
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+    }
+
+    /// Notes that the sandbox now has several processes (for `trace`).
+    pub fn note_fork(&self) {
+        self.forked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn count_syscall(&self, nr: u64) {
@@ -147,6 +161,7 @@ pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::R
     std::thread::Builder::new()
         .name(format!("task-{}", task.tid))
         .spawn(move || {
+            process::set_current_pid(task.pid);
             let status = run(&kernel, &mut task, &mut vcpu).unwrap_or_else(|e| {
                 log::error!("task {}: the vCPU failed: {e}", task.tid);
                 ExitStatus::Killed(SIGKILL)

@@ -143,6 +143,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     }
     let kernel = ctx.kernel;
     let pid = kernel.allocate_id();
+    kernel.note_fork();
     let space = kernel
         .cpus
         .vm()

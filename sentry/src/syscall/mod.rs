@@ -62,6 +62,23 @@ pub fn dispatch(ctx: &mut Ctx) {
     if ctx.task.mm.maps_changed && !table::changes_mappings(nr) {
         ctx.task.publish_memory();
     }
+    // execve replaces the memory its arguments live in: remember what the trace of
+    // its arguments reads, before the call.
+    let replaces_memory = ctx.kernel.options.strace
+        && (nr == syscalls::Sysno::execve as u64 || nr == syscalls::Sysno::execveat as u64);
+    let recorded = replaces_memory.then(|| {
+        let recorder = Recorder {
+            mm: &ctx.task.mm,
+            reads: Default::default(),
+        };
+        let event = strace::SyscallEvent {
+            nr,
+            args: args.0,
+            ret: Some(0),
+        };
+        let _ = strace::format_syscall(&event, &recorder);
+        recorder.reads.into_inner()
+    });
     let result = match lookup(nr) {
         Some(def) => (def.handler)(ctx, &args),
         None => {
@@ -89,7 +106,10 @@ pub fn dispatch(ctx: &mut Ctx) {
             args: args.0,
             ret: (!exited).then_some(ret),
         };
-        let line = strace::format_syscall(&event, &TaskMemory(&ctx.task.mm));
+        let line = match &recorded {
+            Some(reads) if result.is_ok() => strace::format_syscall(&event, &Replay(reads)),
+            _ => strace::format_syscall(&event, &TaskMemory(&ctx.task.mm)),
+        };
         ctx.kernel.trace(&line);
     }
     let interrupted = (result == Err(Errno::ERESTARTSYS)).then_some(nr);
@@ -106,5 +126,31 @@ struct TaskMemory<'a>(&'a crate::mm::MemoryManager);
 impl strace::TraceMemory for TaskMemory<'_> {
     fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
         self.0.peek(addr, len)
+    }
+}
+
+/// Reads of the traced task's memory, recorded (for a syscall that replaces it).
+struct Recorder<'a> {
+    mm: &'a crate::mm::MemoryManager,
+    reads: std::cell::RefCell<Vec<((u64, usize), Option<Vec<u8>>)>>,
+}
+
+impl strace::TraceMemory for Recorder<'_> {
+    fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        let bytes = self.mm.peek(addr, len);
+        self.reads.borrow_mut().push(((addr, len), bytes.clone()));
+        bytes
+    }
+}
+
+/// Recorded reads, replayed.
+struct Replay<'a>(&'a [((u64, usize), Option<Vec<u8>>)]);
+
+impl strace::TraceMemory for Replay<'_> {
+    fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        self.0
+            .iter()
+            .find(|(key, _)| *key == (addr, len))
+            .and_then(|(_, bytes)| bytes.clone())
     }
 }
