@@ -12,6 +12,8 @@ sentry=target/release/sentry
 work=target/bench
 mkdir -p "$work"
 gcc -static -O2 -o "$work/getppid_loop" bench/getppid_loop.c
+gcc -static -O2 -o "$work/spawn_loop" bench/spawn_loop.c
+printf 'int main(void) { return 0; }\n' > "$work/hello.c"
 if ! command -v runsc >/dev/null; then
     echo "bench: installing runsc (Debian package) to compare with gVisor" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q runsc >/dev/null || true
@@ -54,9 +56,13 @@ row "busybox true (static)" "$busybox" true
 row "/bin/true (dynamic)" /bin/true
 row "python3 -c pass" /usr/bin/python3 -c pass
 row "getppid x 100000" "$work/getppid_loop" 100000
+row "fork+exec+wait x 100" "$work/spawn_loop" 100 "$busybox" true
+row "pipeline seq|sort|head 10k" "$busybox" sh -c 'seq 1 10000 | sort -rn | head -3'
+row "gcc -c (cc1 + as)" /usr/bin/gcc -c -o /dev/null "$work/hello.c"
 echo
 echo "sentry --stats for each workload (time split, exits, faults, syscalls):"
-for cmd in "$busybox true" "/bin/true" "/usr/bin/python3 -c pass" "$work/getppid_loop 100000"; do
+for cmd in "$busybox true" "/bin/true" "/usr/bin/python3 -c pass" "$work/getppid_loop 100000" \
+    "$work/spawn_loop 100 $busybox true"; do
     echo "== $cmd"
     # shellcheck disable=SC2086
     "$sentry" run --stats -- $cmd 2>&1 >/dev/null | sed -n '2,7p'
