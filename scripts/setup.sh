@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the guest tests need: gcc + static glibc (to build the C test programs),
 # busybox-static (a real static binary to run), strace (the reference for --strace) and the
-# dynamically linked programs of guest-tests/tests/real_programs.rs, by absolute path.
+# dynamically linked programs of guest-tests/tests/real_programs.rs, by absolute path, and
+# make (guest-tests/tests/toolchain.rs builds with gcc and make inside the sandbox).
 # Idempotent: does nothing when everything is already present. Run as root (or with sudo).
 set -eu
 
@@ -12,6 +13,8 @@ command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' \
     || missing="$missing busybox-static"
 command -v strace >/dev/null 2>&1 || missing="$missing strace"
+# toolchain.rs: gcc and make run inside the sandbox.
+command -v make >/dev/null 2>&1 || missing="$missing make"
 # real_programs.rs: each program (always run as /usr/bin/NAME) and its Debian package.
 for pair in ls:coreutils grep:grep sed:sed awk:mawk find:findutils diff:diffutils \
     gzip:gzip xz:xz-utils tar:tar perl:perl-base python3:python3 sqlite3:sqlite3; do

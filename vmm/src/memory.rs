@@ -359,6 +359,22 @@ fn for_each_run(frames: &mut [Frame], mut f: impl FnMut(Frame, u64)) {
     }
 }
 
+/// An anonymous memory file of `size` bytes (pages are allocated when touched).
+fn backing_file(size: u64) -> Result<std::fs::File, MemoryError> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: memfd_create takes a NUL-terminated name and flags; on success the new
+    // descriptor is ours alone, so File may own it.
+    let file = unsafe {
+        let fd = libc::memfd_create(c"sentry-guest-ram".as_ptr(), libc::MFD_CLOEXEC);
+        if fd < 0 {
+            return Err(MemoryError::Backing(std::io::Error::last_os_error()));
+        }
+        std::fs::File::from_raw_fd(fd)
+    };
+    file.set_len(size).map_err(MemoryError::Backing)?;
+    Ok(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,20 +434,4 @@ mod tests {
         assert!(ram.alloc().is_ok());
         assert!(matches!(ram.alloc(), Err(MemoryError::OutOfFrames)));
     }
-}
-
-/// An anonymous memory file of `size` bytes (pages are allocated when touched).
-fn backing_file(size: u64) -> Result<std::fs::File, MemoryError> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: memfd_create takes a NUL-terminated name and flags; on success the new
-    // descriptor is ours alone, so File may own it.
-    let file = unsafe {
-        let fd = libc::memfd_create(c"sentry-guest-ram".as_ptr(), libc::MFD_CLOEXEC);
-        if fd < 0 {
-            return Err(MemoryError::Backing(std::io::Error::last_os_error()));
-        }
-        std::fs::File::from_raw_fd(fd)
-    };
-    file.set_len(size).map_err(MemoryError::Backing)?;
-    Ok(file)
 }

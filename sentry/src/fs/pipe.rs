@@ -60,7 +60,10 @@ pub struct PipeEnd {
 /// The pipes behind named FIFOs that some descriptor has open, by the FIFO's
 /// (device, inode): every opener of one FIFO shares its pipe; the data goes when the
 /// last end closes.
-static FIFOS: Mutex<Vec<((u64, u64), std::sync::Weak<Pipe>)>> = Mutex::new(Vec::new());
+static FIFOS: Mutex<Vec<FifoPipe>> = Mutex::new(Vec::new());
+
+/// A FIFO's (device, inode) and its pipe while open.
+type FifoPipe = ((u64, u64), std::sync::Weak<Pipe>);
 
 impl Pipe {
     fn new() -> Arc<Pipe> {

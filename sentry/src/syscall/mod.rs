@@ -132,7 +132,7 @@ impl strace::TraceMemory for TaskMemory<'_> {
 /// Reads of the traced task's memory, recorded (for a syscall that replaces it).
 struct Recorder<'a> {
     mm: &'a crate::mm::MemoryManager,
-    reads: std::cell::RefCell<Vec<((u64, usize), Option<Vec<u8>>)>>,
+    reads: std::cell::RefCell<Vec<RecordedRead>>,
 }
 
 impl strace::TraceMemory for Recorder<'_> {
@@ -144,7 +144,10 @@ impl strace::TraceMemory for Recorder<'_> {
 }
 
 /// Recorded reads, replayed.
-struct Replay<'a>(&'a [((u64, usize), Option<Vec<u8>>)]);
+struct Replay<'a>(&'a [RecordedRead]);
+
+/// (address, length) and what reading them gave.
+type RecordedRead = ((u64, usize), Option<Vec<u8>>);
 
 impl strace::TraceMemory for Replay<'_> {
     fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
