@@ -243,7 +243,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
         },
     );
     kernel.registry.register(&info);
-    let mut task = Task::new(pid, creds, image.mm, fs, info);
+    let mut task = Task::new(pid, creds, crate::mm::Mm::new(image.mm), fs, info);
     task.comm = comm;
     kernel.tree.insert_init(pid, task.inbox.clone());
     forward_host_signals(Arc::downgrade(&task.inbox));

@@ -250,4 +250,7 @@ pub mod poll_bits {
     pub const POLLHUP: u16 = 0x10;
     pub const POLLRDNORM: u16 = 0x40;
     pub const POLLWRNORM: u16 = 0x100;
+    pub const POLLWRBAND: u16 = 0x200;
+    /// The peer shut down writing (or closed): sockets report it when asked.
+    pub const POLLRDHUP: u16 = 0x2000;
 }

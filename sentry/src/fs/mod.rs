@@ -15,6 +15,7 @@ pub mod mount;
 pub mod path;
 pub mod pipe;
 pub mod procfs;
+pub mod socket;
 pub mod synthetic;
 pub mod sysfs;
 

@@ -176,10 +176,10 @@ pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::R
 pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     task.fds.close_all();
     task.delete_timers(&kernel.timers, true);
-    match task.vfork_done.take() {
-        Some(done) => done.complete(task.mm),
-        None => task.mm.release_all(),
+    if let Some(done) = task.vfork_done.take() {
+        done.complete();
     }
+    task.mm.release();
     kernel.tree.exit(
         task.pid,
         process_tree::ExitRecord {

@@ -10,7 +10,7 @@ use super::process::ProcessInfo;
 use super::signal::{SignalInbox, SignalState};
 use super::wait::{Interrupted, WaitQueue};
 use crate::fs::path::Dentry;
-use crate::mm::MemoryManager;
+use crate::mm::Mm;
 
 /// A process's view of the filesystem (shared by threads created with CLONE_FS).
 #[derive(Clone)]
@@ -132,7 +132,8 @@ pub struct Task {
     pub tid: i32,
     pub ppid: i32,
     pub creds: Credentials,
-    pub mm: MemoryManager,
+    /// The address space (shared with the task's threads and a vfork child).
+    pub mm: Mm,
     pub fds: FdTable,
     pub fs: FsContext,
     /// What procfs shows of this process, kept current by the syscalls.
@@ -147,7 +148,7 @@ pub struct Task {
     /// The mask to restore once a signal has been handled (rt_sigsuspend).
     pub saved_mask: Option<super::signal::SigSet>,
     /// Set when this task is a vfork child running on its parent's memory (`mm`):
-    /// completed, with the memory, at its execve or exit.
+    /// completed at its execve or exit.
     pub vfork_done: Option<Arc<VforkDone>>,
     pub rlimits: [Rlimit; RLIMIT_COUNT],
     pub clear_child_tid: u64,
@@ -178,7 +179,7 @@ impl Task {
     pub fn new(
         pid: i32,
         creds: Credentials,
-        mm: MemoryManager,
+        mm: Mm,
         fs: FsContext,
         info: Arc<ProcessInfo>,
     ) -> Self {
@@ -216,7 +217,7 @@ impl Task {
 impl Task {
     /// The child of a fork: a copy of this task with its own `mm` and `pid`, sharing
     /// the open file descriptions.
-    pub fn fork(&self, pid: i32, mm: MemoryManager, info: Arc<ProcessInfo>) -> Task {
+    pub fn fork(&self, pid: i32, mm: Mm, info: Arc<ProcessInfo>) -> Task {
         let inbox = Arc::new(SignalInbox::default());
         inbox.set_ignored(self.signals.ignored(), 0);
         Task {
@@ -319,7 +320,7 @@ impl Task {
 
     /// Refreshes what procfs shows of the address space.
     pub fn publish_memory(&mut self) {
-        self.mm.maps_changed = false;
+        self.mm.take_maps_changed();
         let (maps, vm_bytes, resident_pages) = self.mm.describe();
         let mut state = self.info.state();
         state.maps = maps;
@@ -328,32 +329,22 @@ impl Task {
     }
 }
 
-/// How a vfork parent lends its memory to the child: the child runs in the parent's
-/// address space (the parent sleeps meanwhile) and hands it back at execve or exit.
+/// A vfork child's execve or exit, which its parent waits for (the child runs on the
+/// parent's address space meanwhile).
 #[derive(Default)]
 pub struct VforkDone {
     done: AtomicBool,
-    returned: std::sync::Mutex<Option<MemoryManager>>,
     pub queue: WaitQueue,
 }
 
 impl VforkDone {
-    /// The child is done with the parent's memory.
-    pub fn complete(&self, mm: MemoryManager) {
-        *self.returned.lock().unwrap_or_else(|e| e.into_inner()) = Some(mm);
+    /// The child no longer uses the parent's memory.
+    pub fn complete(&self) {
         self.done.store(true, Ordering::Release);
         self.queue.notify();
     }
 
     pub fn is_done(&self) -> bool {
         self.done.load(Ordering::Acquire)
-    }
-
-    /// The parent's memory, once the child has given it back.
-    pub fn take_memory(&self) -> Option<MemoryManager> {
-        self.returned
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
     }
 }

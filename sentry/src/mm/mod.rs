@@ -5,6 +5,7 @@
 //! microseconds, a page's first touch a few), and eagerly for small mappings.
 
 pub mod page_cache;
+pub mod shared;
 pub mod syscalls;
 pub mod user;
 pub mod vma;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use vmm::{AddressSpace, PageFlags, PAGE_SIZE};
 
 use crate::errno::{Errno, SysResult};
+pub use shared::Mm;
 use vma::{Prot, Vma, VmaKind, VmaSet};
 
 pub use vmm::arch::x86_64::layout::USER_VIRT_END;

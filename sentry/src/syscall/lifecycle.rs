@@ -150,13 +150,11 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         .new_address_space()
         .map_err(|_| Errno::ENOMEM)?;
     let vfork = flags & CLONE_VFORK != 0;
-    // A vfork child borrows the parent's memory (the parent gets an empty stand-in
-    // while it sleeps); others get a copy-on-write copy.
+    // A vfork child shares the parent's memory until it execs or exits (the parent
+    // sleeps meanwhile); others get a copy-on-write copy.
     let child_mm = if vfork {
-        std::mem::replace(
-            &mut ctx.task.mm,
-            crate::mm::MemoryManager::new(space).with_page_cache(kernel.page_cache.clone()),
-        )
+        drop(space);
+        ctx.task.mm.clone()
     } else {
         ctx.task.mm.fork(space)?
     };
@@ -184,17 +182,11 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         .vcpu
         .fpu_state(kernel.fpu_state_size)
         .map_err(|_| Errno::EAGAIN)?;
-    // Until the child runs, failures give the parent its memory back.
-    let undo_vfork = |ctx: &mut Ctx, child: crate::kernel::task::Task| {
-        if vfork {
-            ctx.task.mm = child.mm;
-        }
-    };
     let mut vcpu = match kernel.cpus.acquire(child.mm.page_table_root(), regs) {
         Ok(vcpu) => vcpu,
         Err(e) => {
             log::warn!("fork: no vCPU for a new process: {e}");
-            undo_vfork(ctx, child);
+            child.mm.release();
             return Err(Errno::EAGAIN);
         }
     };
@@ -209,7 +201,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         .and_then(|_| vcpu.set_fpu_state(&fpu));
     if state_set.is_err() {
         kernel.cpus.release(vcpu);
-        undo_vfork(ctx, child);
+        child.mm.release();
         return Err(Errno::EAGAIN);
     }
     if let Err(e) =
@@ -218,7 +210,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
             .insert_child(parent_pid, pid, child.inbox.clone(), args.exit_signal)
     {
         kernel.cpus.release(vcpu);
-        undo_vfork(ctx, child);
+        child.mm.release();
         return Err(e);
     }
     kernel.registry.register(&info);
@@ -246,17 +238,12 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         return Err(Errno::EAGAIN);
     }
     if let Some(done) = vfork_done {
-        // The parent sleeps until the child has exec'd or exited, and gets its memory
-        // back (the wait is not interruptible: the memory must come back first).
-        loop {
-            let _ = ctx
-                .task
-                .block_on(&[&done.queue], None, false, || done.is_done().then_some(()));
-            if let Some(mm) = done.take_memory() {
-                ctx.task.mm = mm;
-                break;
-            }
-        }
+        // The parent sleeps until the child has exec'd or exited (killable only).
+        let inbox = ctx.task.inbox.clone();
+        let _ = ctx.task.block_on(&[&done.queue], None, false, || {
+            let killed = inbox.pending() & crate::kernel::signal::bit(libc::SIGKILL) != 0;
+            (killed || done.is_done()).then_some(())
+        });
     }
     Ok(pid as u64)
 }
@@ -335,11 +322,11 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
 
     // The point of no return: the old image goes.
     let task = &mut *ctx.task;
-    let mut old = std::mem::replace(&mut task.mm, image.mm);
-    match task.vfork_done.take() {
-        Some(done) => done.complete(old),
-        None => old.release_all(),
+    let old = std::mem::replace(&mut task.mm, crate::mm::Mm::new(image.mm));
+    if let Some(done) = task.vfork_done.take() {
+        done.complete();
     }
+    old.release();
     let vcpu = &mut *ctx.vcpu;
     vcpu.set_address_space(task.mm.page_table_root())
         .and_then(|_| vcpu.set_fs_base(0))

@@ -13,6 +13,7 @@ mod path;
 mod poll;
 mod process;
 mod signal;
+mod socket;
 mod stat;
 mod table;
 mod time;
@@ -59,7 +60,7 @@ pub fn dispatch(ctx: &mut Ctx) {
     log::trace!("syscall {nr} {:x?}", args.0);
     // Refreshing /proc/self/maps costs O(mappings): do it lazily, before a syscall that
     // is not itself a mapping change (so a loop of mmaps pays once).
-    if ctx.task.mm.maps_changed && !table::changes_mappings(nr) {
+    if ctx.task.mm.maps_changed() && !table::changes_mappings(nr) {
         ctx.task.publish_memory();
     }
     // execve replaces the memory its arguments live in: remember what the trace of
@@ -121,7 +122,7 @@ pub fn dispatch(ctx: &mut Ctx) {
 }
 
 /// The traced task's memory as the strace formatter sees it.
-struct TaskMemory<'a>(&'a crate::mm::MemoryManager);
+struct TaskMemory<'a>(&'a crate::mm::Mm);
 
 impl strace::TraceMemory for TaskMemory<'_> {
     fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
@@ -131,7 +132,7 @@ impl strace::TraceMemory for TaskMemory<'_> {
 
 /// Reads of the traced task's memory, recorded (for a syscall that replaces it).
 struct Recorder<'a> {
-    mm: &'a crate::mm::MemoryManager,
+    mm: &'a crate::mm::Mm,
     reads: std::cell::RefCell<Vec<RecordedRead>>,
 }
 
