@@ -116,6 +116,7 @@ pub struct Ready {
     version: u64,
     enabled: bool,
     reported: Option<u64>,
+    seen: Option<u64>,
 }
 
 #[derive(Default)]
@@ -156,7 +157,7 @@ pub fn file_epoll(file: &OpenFile) -> Option<&Epoll> {
 /// (regular files, directories, /dev/null and the other memory devices) with EPERM.
 pub fn can_poll(file: &OpenFile) -> bool {
     if let FileKind::Node(d) = &file.kind {
-        if d.inode.poll_mask().is_some() {
+        if as_epoll(d.inode.as_ref()).is_some() || d.inode.poll_mask().is_some() {
             return true;
         }
     }
@@ -397,6 +398,7 @@ impl Epoll {
                 Marker::Count(c) => i.reported != Some(c),
                 Marker::Seen(s) => i.seen != Some(s),
             };
+            let seen_before = i.seen;
             if commit {
                 if let Marker::Seen(s) = marker {
                     i.seen = Some(s);
@@ -414,6 +416,7 @@ impl Epoll {
                 version: i.version,
                 enabled: i.enabled,
                 reported: i.reported,
+                seen: seen_before,
             });
             if commit {
                 if let Marker::Count(c) = marker {
@@ -446,6 +449,7 @@ impl Epoll {
                 if i.version == r.version {
                     i.enabled = r.enabled;
                     i.reported = r.reported;
+                    i.seen = r.seen;
                 }
             }
         }

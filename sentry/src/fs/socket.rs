@@ -280,12 +280,19 @@ pub struct SocketEnd {
     pair: Arc<Pair>,
     side: usize,
     ino: u64,
-    owner: Cred,
+    /// Who made the pair: its process and effective ids (SO_PEERCRED).
+    creator: Cred,
+    /// The inode's owner (the creator's filesystem ids).
+    owner: (u32, u32),
     options: Mutex<Options>,
 }
 
-/// Two connected sockets of type `kind`, made by `cred`.
-pub fn socket_pair(kind: SockType, cred: Cred) -> (Arc<SocketEnd>, Arc<SocketEnd>) {
+/// Two connected sockets of type `kind`, made by `creator`, owned by `owner`.
+pub fn socket_pair(
+    kind: SockType,
+    creator: Cred,
+    owner: (u32, u32),
+) -> (Arc<SocketEnd>, Arc<SocketEnd>) {
     static NEXT_INO: AtomicU64 = AtomicU64::new(1);
     let pair = Arc::new(Pair {
         kind,
@@ -297,7 +304,8 @@ pub fn socket_pair(kind: SockType, cred: Cred) -> (Arc<SocketEnd>, Arc<SocketEnd
             pair: pair.clone(),
             side,
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-            owner: cred,
+            creator,
+            owner,
             options: Mutex::new(Options::default()),
         })
     };
@@ -316,7 +324,7 @@ impl SocketEnd {
 
     /// SO_PEERCRED: who made the pair.
     pub fn peer_cred(&self) -> Cred {
-        self.owner
+        self.creator
     }
 
     /// This end's wait queue.
@@ -682,8 +690,8 @@ impl Inode for SocketEnd {
             ino: self.ino,
             mode: 0o140777,
             nlink: 1,
-            uid: self.owner.uid,
-            gid: self.owner.gid,
+            uid: self.owner.0,
+            gid: self.owner.1,
             blksize: 4096,
             ..Stat::default()
         })
@@ -797,7 +805,7 @@ mod tests {
     use super::*;
 
     fn pair(kind: SockType) -> (Arc<SocketEnd>, Arc<SocketEnd>) {
-        let (a, b) = socket_pair(kind, Cred::default());
+        let (a, b) = socket_pair(kind, Cred::default(), (0, 0));
         a.on_open();
         b.on_open();
         (a, b)

@@ -1,7 +1,7 @@
 //! The per-process descriptor table: numbers to open file descriptions, with the
 //! close-on-exec flag that belongs to the descriptor, not the description.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::OpenFile;
@@ -12,16 +12,20 @@ struct Slot {
     close_on_exec: bool,
 }
 
-/// Descriptor numbers to open files.
+/// Descriptor numbers to open files: a handle that threads created with CLONE_FILES
+/// share (`share`); `fork` makes an independent copy.
 #[derive(Default)]
-pub struct FdTable {
+pub struct FdTable(Arc<Mutex<Table>>);
+
+#[derive(Default)]
+struct Table {
     slots: Vec<Option<Slot>>,
 }
 
 /// Highest descriptor count (RLIMIT_NOFILE's default soft limit).
 pub const FD_LIMIT: usize = 1024;
 
-impl FdTable {
+impl Table {
     /// A table with 0, 1 and 2 bound to the host's standard streams.
     pub fn with_host_stdio() -> Self {
         let slots = (0..3)
@@ -32,7 +36,7 @@ impl FdTable {
                 })
             })
             .collect();
-        FdTable { slots }
+        Table { slots }
     }
 
     fn slot(&self, fd: i32) -> SysResult<&Slot> {
@@ -63,9 +67,8 @@ impl FdTable {
         }
     }
 
-    /// A copy for a forked child: the same open file descriptions, shared.
-    pub fn fork(&self) -> FdTable {
-        FdTable {
+    fn copy(&self) -> Table {
+        Table {
             slots: self.slots.clone(),
         }
     }
@@ -79,17 +82,13 @@ impl FdTable {
         }
     }
 
-    /// Closes everything (exit).
-    pub fn close_all(&mut self) {
-        self.slots.clear();
-    }
 
-    /// Every open descriptor with its file, in increasing order.
-    pub fn iter(&self) -> impl Iterator<Item = (i32, &Arc<OpenFile>)> {
+    fn list(&self) -> Vec<(i32, Arc<OpenFile>)> {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, &s.file)))
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, s.file.clone())))
+            .collect()
     }
 
     /// close_range(2) over `[first, last]`; with `cloexec`, marks instead of closing.
@@ -151,6 +150,81 @@ impl FdTable {
             .ok_or(Errno::EBADF)?;
         self.put(i, file, close_on_exec);
         Ok(new)
+    }
+}
+
+impl FdTable {
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A table with 0, 1 and 2 bound to the host's standard streams.
+    pub fn with_host_stdio() -> Self {
+        FdTable(Arc::new(Mutex::new(Table::with_host_stdio())))
+    }
+
+    /// The same table, shared (CLONE_FILES).
+    pub fn share(&self) -> FdTable {
+        FdTable(self.0.clone())
+    }
+
+    /// A copy for a forked child: the same open file descriptions, new numbers table.
+    pub fn fork(&self) -> FdTable {
+        FdTable(Arc::new(Mutex::new(self.lock().copy())))
+    }
+
+    /// Makes this task's table its own copy (execve of a thread sharing it).
+    pub fn unshare(&mut self) {
+        let copy = self.fork();
+        *self = copy;
+    }
+
+    /// The open file behind `fd`.
+    pub fn get(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
+        self.lock().get(fd)
+    }
+
+    pub fn close_on_exec(&self, fd: i32) -> SysResult<bool> {
+        self.lock().close_on_exec(fd)
+    }
+
+    pub fn set_close_on_exec(&self, fd: i32, value: bool) -> SysResult<()> {
+        self.lock().set_close_on_exec(fd, value)
+    }
+
+    /// Closes every close-on-exec descriptor (execve).
+    pub fn close_for_exec(&self) {
+        self.lock().close_for_exec();
+    }
+
+    /// Closes everything this task sees (exit); a table other threads share stays.
+    pub fn close_all(&mut self) {
+        *self = FdTable::default();
+    }
+
+    /// Every open descriptor with its file, in increasing order.
+    pub fn iter(&self) -> Vec<(i32, Arc<OpenFile>)> {
+        self.lock().list()
+    }
+
+    /// close_range(2) over `[first, last]`; with `cloexec`, marks instead of closing.
+    pub fn close_range(&self, first: usize, last: usize, cloexec: bool) {
+        self.lock().close_range(first, last, cloexec);
+    }
+
+    /// Closes `fd`.
+    pub fn close(&self, fd: i32) -> SysResult<()> {
+        self.lock().close(fd)
+    }
+
+    /// Installs `file` at the lowest free descriptor >= `min`.
+    pub fn install(&self, file: Arc<OpenFile>, min: usize, close_on_exec: bool) -> SysResult<i32> {
+        self.lock().install(file, min, close_on_exec)
+    }
+
+    /// dup2/dup3: makes `new` refer to `old`'s file, closing what `new` held.
+    pub fn duplicate_to(&self, old: i32, new: i32, close_on_exec: bool) -> SysResult<i32> {
+        self.lock().duplicate_to(old, new, close_on_exec)
     }
 }
 

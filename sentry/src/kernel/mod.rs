@@ -4,6 +4,7 @@
 pub mod cpus;
 pub mod exec;
 pub mod fd;
+pub mod futex;
 pub mod process;
 pub mod process_tree;
 pub mod signal;
@@ -67,6 +68,8 @@ pub struct Kernel {
     pub timers: Arc<timers::Timers>,
     /// A process has forked: trace lines carry pids.
     forked: std::sync::atomic::AtomicBool,
+    /// Tasks waiting on futexes.
+    pub futexes: futex::Futexes,
 }
 
 /// Everything `Kernel::new` needs.
@@ -102,6 +105,7 @@ impl Kernel {
             tree: process_tree::ProcessTree::new(parts.pid_limit),
             timers: Arc::default(),
             forked: Default::default(),
+            futexes: Default::default(),
         }
     }
 

@@ -304,6 +304,7 @@ impl Task {
         let fds = self
             .fds
             .iter()
+            .into_iter()
             .map(|(fd, file)| super::process::FdInfo {
                 fd,
                 target: file.describe(),

@@ -463,6 +463,22 @@ impl MemoryManager {
         Ok(out)
     }
 
+    /// For an address in a shared mapping, the guest-physical address of its byte
+    /// (the page realized if needed); None for private memory. EFAULT if unmapped.
+    pub fn shared_location(&mut self, addr: u64) -> SysResult<Option<u64>> {
+        let vma = self.vmas.find(addr).ok_or(Errno::EFAULT)?;
+        if !vma.shared {
+            return Ok(None);
+        }
+        let page = page_align_down(addr);
+        if self.space.translate(page).is_none() {
+            self.handle_fault(page, Access::Read)
+                .map_err(|_| Errno::EFAULT)?;
+        }
+        let t = self.space.translate(page).ok_or(Errno::EFAULT)?;
+        Ok(Some(t.frame.addr() + (addr - page)))
+    }
+
     /// Whether `[start, end)` is covered by mappings.
     pub fn is_mapped(&self, start: u64, end: u64) -> bool {
         self.vmas.covers(start, end)

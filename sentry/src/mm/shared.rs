@@ -41,6 +41,21 @@ impl Mm {
         self.lock().fork(space).map(Mm::new)
     }
 
+    /// The futex key of the word at `addr` (EFAULT if unmapped, EINVAL if unaligned).
+    pub fn futex_key(&self, addr: u64) -> SysResult<crate::kernel::futex::FutexKey> {
+        use crate::kernel::futex::FutexKey;
+        if !addr.is_multiple_of(4) {
+            return Err(crate::errno::Errno::EINVAL);
+        }
+        Ok(match self.lock().shared_location(addr)? {
+            Some(phys) => FutexKey::Shared { phys },
+            None => FutexKey::Private {
+                mm: Arc::as_ptr(&self.0) as usize,
+                addr,
+            },
+        })
+    }
+
     pub fn copy_in(&self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
         self.lock().copy_in(addr, buf)
     }

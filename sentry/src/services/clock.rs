@@ -167,11 +167,6 @@ impl Clock {
                 .map(|_| Duration::from_nanos(1)),
         }
     }
-
-    /// Blocks the caller for `d`.
-    pub fn sleep(&self, d: Duration) {
-        std::thread::sleep(d);
-    }
 }
 
 impl Default for Clock {

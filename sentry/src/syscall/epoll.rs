@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::poll::{read_mask, with_mask};
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::epoll::{
@@ -242,41 +243,14 @@ fn ms_timeout(ms: i32) -> Option<Duration> {
     u64::try_from(ms).ok().map(Duration::from_millis)
 }
 
-/// Runs `body` with the signal mask at `mask_addr` (if any) in force. After EINTR the
-/// old mask comes back once the signal is handled, as for ppoll and sigsuspend.
-fn with_sigmask(
-    ctx: &mut Ctx,
-    mask_addr: u64,
-    mask_size: u64,
-    body: impl FnOnce(&mut Ctx) -> SysResult<u64>,
-) -> SysResult<u64> {
-    if mask_addr == 0 {
-        return body(ctx);
-    }
-    if mask_size != 8 {
-        return Err(Errno::EINVAL);
-    }
-    let mask = ctx.task.mm.read_u64(mask_addr)?;
-    let old = ctx.task.signals.blocked;
-    ctx.task.signals.set_blocked(mask);
-    let r = body(ctx);
-    if r == Err(Errno::EINTR) {
-        ctx.task.saved_mask = Some(old);
-    } else {
-        ctx.task.signals.set_blocked(old);
-    }
-    r
-}
-
 pub fn sys_epoll_wait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     do_wait(ctx, a.i32(0), a.u64(1), a.i32(2), ms_timeout(a.i32(3)))
 }
 
 pub fn sys_epoll_pwait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (epfd, addr, max, timeout) = (a.i32(0), a.u64(1), a.i32(2), ms_timeout(a.i32(3)));
-    with_sigmask(ctx, a.u64(4), a.u64(5), |ctx| {
-        do_wait(ctx, epfd, addr, max, timeout)
-    })
+    let mask = read_mask(ctx, a.u64(4), a.u64(5))?;
+    with_mask(ctx, mask, |ctx| do_wait(ctx, epfd, addr, max, timeout))
 }
 
 pub fn sys_epoll_pwait2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -296,7 +270,6 @@ pub fn sys_epoll_pwait2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         Some(Duration::new(secs as u64, nanos as u32))
     };
     let (epfd, addr, max) = (a.i32(0), a.u64(1), a.i32(2));
-    with_sigmask(ctx, a.u64(4), a.u64(5), |ctx| {
-        do_wait(ctx, epfd, addr, max, timeout)
-    })
+    let mask = read_mask(ctx, a.u64(4), a.u64(5))?;
+    with_mask(ctx, mask, |ctx| do_wait(ctx, epfd, addr, max, timeout))
 }

@@ -1,7 +1,8 @@
-//! futex(2) for a process with one thread: nobody else can wake a waiter or be woken,
-//! so waits only check the value and sleep out their timeout, and wakes find no one.
+//! futex(2): WAIT/WAKE (with bitsets), REQUEUE, CMP_REQUEUE and WAKE_OP over the
+//! kernel's futex queues (`kernel::futex`). Priority-inheritance operations give
+//! ENOSYS (glibc then falls back to ordinary mutexes).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
@@ -65,15 +66,15 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) {
         return Err(Errno::ENOSYS);
     }
+    let kernel = ctx.kernel;
+    let futexes = &kernel.futexes;
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            if cmd == FUTEX_WAIT_BITSET && val3 == 0 {
+            let bitset = if cmd == FUTEX_WAIT { u32::MAX } else { val3 };
+            if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            if read_u32(ctx, uaddr)? != val {
-                return Err(Errno::EAGAIN);
-            }
-            let wait = if timeout == 0 {
+            let deadline = if timeout == 0 {
                 None
             } else {
                 let mut b = [0u8; 16];
@@ -85,48 +86,74 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 }
                 let t = Duration::new(secs as u64, nanos as u32);
                 // FUTEX_WAIT's timeout is relative; the bitset variant's is absolute.
-                Some(if cmd == FUTEX_WAIT {
+                let relative = if cmd == FUTEX_WAIT {
                     t
                 } else {
                     let clock = if op & FUTEX_CLOCK_REALTIME != 0 { 0 } else { 1 };
                     t.saturating_sub(ctx.kernel.clock.now(clock, ctx.task.cpu_time)?)
-                })
+                };
+                Some(Instant::now() + relative.min(Duration::from_secs(1 << 32)))
             };
-            match wait {
-                Some(d) => {
-                    ctx.kernel.clock.sleep(d);
-                    Err(Errno::ETIMEDOUT)
+            let key = ctx.task.mm.futex_key(uaddr)?;
+            let ticket = {
+                let mut queues = futexes.lock();
+                if read_u32(ctx, uaddr)? != val {
+                    return Err(Errno::EAGAIN);
                 }
-                None => {
-                    // No other thread exists to wake us: Linux would sleep forever too.
-                    log::warn!(
-                        "futex wait without timeout in a single-threaded process: sleeping forever"
-                    );
-                    loop {
-                        ctx.kernel.clock.sleep(Duration::from_secs(3600));
+                queues.enqueue(key, bitset, ctx.task.inbox.waiter.clone())
+            };
+            let woken = ticket.woken.clone();
+            let waited = ctx.task.block_on(&[], deadline, true, || {
+                woken.load(std::sync::atomic::Ordering::Acquire).then_some(())
+            });
+            match waited {
+                Ok(()) => Ok(0),
+                Err(why) => {
+                    if futexes.cancel(&ticket) {
+                        return Ok(0);
                     }
+                    Err(match why {
+                        crate::kernel::wait::Interrupted::TimedOut => Errno::ETIMEDOUT,
+                        crate::kernel::wait::Interrupted::Signal => Errno::EINTR,
+                    })
                 }
             }
         }
-        FUTEX_WAKE => Ok(0),
-        FUTEX_WAKE_BITSET => {
-            if val3 == 0 {
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            let bitset = if cmd == FUTEX_WAKE { u32::MAX } else { val3 };
+            if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            Ok(0)
+            let key = ctx.task.mm.futex_key(uaddr)?;
+            Ok(futexes.lock().wake(key, bitset, val as usize) as u64)
         }
-        FUTEX_REQUEUE => Ok(0),
-        FUTEX_CMP_REQUEUE => {
-            if read_u32(ctx, uaddr)? != val3 {
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            // The requeue count travels in the timeout argument.
+            let requeue = (timeout as u32 as i32).max(0) as usize;
+            if (val as i32) < 0 || (timeout as u32 as i32) < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let from = ctx.task.mm.futex_key(uaddr)?;
+            let to = ctx.task.mm.futex_key(uaddr2)?;
+            let mut queues = futexes.lock();
+            if cmd == FUTEX_CMP_REQUEUE && read_u32(ctx, uaddr)? != val3 {
                 return Err(Errno::EAGAIN);
             }
-            Ok(0)
+            Ok(queues.requeue(from, to, val as usize, requeue) as u64)
         }
         FUTEX_WAKE_OP => {
-            wake_op(ctx, uaddr2, val3)?;
-            Ok(0)
+            let first = ctx.task.mm.futex_key(uaddr)?;
+            let second = ctx.task.mm.futex_key(uaddr2)?;
+            let mut queues = futexes.lock();
+            let hit = wake_op(ctx, uaddr2, val3)?;
+            let mut woken = queues.wake(first, u32::MAX, val as usize);
+            if hit {
+                let count = (timeout as u32 as i32).max(0) as usize;
+                woken += queues.wake(second, u32::MAX, count);
+            }
+            Ok(woken as u64)
         }
-        // Priority-inheritance locks and FUTEX_WAIT_REQUEUE_PI wait for threads.
+        // Priority-inheritance locks and FUTEX_WAIT_REQUEUE_PI are not implemented.
         _ => Err(Errno::ENOSYS),
     }
 }

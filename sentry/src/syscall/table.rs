@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, creds, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, stat, time, timer, Handler,
+    attr, creds, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, socket, stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -94,6 +94,45 @@ pub static SYSCALLS: &[SyscallDef] = &[
         Sysno::pipe2,
         fd::sys_pipe2,
         "one process: a blocking read of an empty pipe waits forever",
+    ),
+    // Sockets: connected AF_UNIX pairs.
+    partial(
+        Sysno::socketpair,
+        socket::sys_socketpair,
+        "AF_UNIX stream, dgram and seqpacket; AF_INET/INET6/NETLINK/PACKET give EOPNOTSUPP, other families EAFNOSUPPORT",
+    ),
+    partial(
+        Sysno::sendto,
+        socket::sys_sendto,
+        "socketpair sockets; MSG_OOB gives EOPNOTSUPP; a datagram sent to a name fails as no name is bound (ENOENT/ECONNREFUSED)",
+    ),
+    partial(
+        Sysno::sendmsg,
+        socket::sys_sendmsg,
+        "as sendto; SCM_RIGHTS gives EOPNOTSUPP, SCM_CREDENTIALS is checked and dropped",
+    ),
+    partial(
+        Sysno::recvfrom,
+        socket::sys_recvfrom,
+        "socketpair sockets; MSG_OOB gives EINVAL (stream) or EOPNOTSUPP",
+    ),
+    partial(
+        Sysno::recvmsg,
+        socket::sys_recvmsg,
+        "socketpair sockets; no control message is ever delivered (SO_PASSCRED is only recorded)",
+    ),
+    full(Sysno::shutdown, socket::sys_shutdown),
+    full(Sysno::getsockname, socket::sys_getsockname),
+    full(Sysno::getpeername, socket::sys_getpeername),
+    partial(
+        Sysno::getsockopt,
+        socket::sys_getsockopt,
+        "SOL_SOCKET options of AF_UNIX sockets; other levels give EOPNOTSUPP",
+    ),
+    partial(
+        Sysno::setsockopt,
+        socket::sys_setsockopt,
+        "SOL_SOCKET: SNDBUF/RCVBUF (FORCE variants bounded as well), RCVTIMEO/SNDTIMEO and RCVLOWAT honoured by send*/recv* (not read/write); others recorded; SO_PEEK_OFF other than -1 gives EOPNOTSUPP",
     ),
     partial(
         Sysno::flock,
@@ -283,8 +322,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::futex,
         futex::sys_futex,
-        "one thread: waits sleep out their timeout, wakes find no one; PI ops give ENOSYS",
-    ),
+        "WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP (its update is not atomic against other vCPUs); PI ops give ENOSYS"),
     partial(
         Sysno::msync,
         memory::sys_msync,

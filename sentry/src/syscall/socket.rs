@@ -1,0 +1,921 @@
+//! socketpair, sendto, recvfrom, sendmsg, recvmsg, shutdown, getsockopt, setsockopt,
+//! getsockname, getpeername, for connected AF_UNIX pairs. The endpoints live in
+//! `fs::socket`; this is argument checking in Linux's order, guest memory, blocking
+//! (MSG_DONTWAIT, O_NONBLOCK, SO_RCVTIMEO/SO_SNDTIMEO) and SIGPIPE.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::io::{file, MAX_RW_COUNT};
+use super::Args;
+use crate::errno::{Errno, SysResult};
+use crate::fs::file::{FileKind, OpenFile, O_NONBLOCK, O_RDWR};
+use crate::fs::path::Dentry;
+use crate::fs::socket::{
+    socket_pair, Cred, Message, Received, SockType, SocketEnd, RCV_SHUTDOWN, RMEM_MAX,
+    SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF, WMEM_MAX,
+};
+use crate::kernel::wait::Interrupted;
+use crate::kernel::Ctx;
+use crate::mm::Mm;
+
+const AF_UNIX: i32 = 1;
+const AF_INET: i32 = 2;
+const AF_INET6: i32 = 10;
+const AF_NETLINK: i32 = 16;
+const AF_PACKET: i32 = 17;
+/// Address families Linux knows (AF_MAX).
+const AF_MAX: i32 = 46;
+/// Socket types Linux knows (SOCK_MAX).
+const SOCK_MAX: i32 = 11;
+const SOCK_TYPE_MASK: i32 = 0xf;
+const SOCK_NONBLOCK: i32 = 0o4000;
+const SOCK_CLOEXEC: i32 = 0o2000000;
+
+const MSG_OOB: u32 = 0x1;
+const MSG_PEEK: u32 = 0x2;
+const MSG_TRUNC: u32 = 0x20;
+const MSG_DONTWAIT: u32 = 0x40;
+const MSG_WAITALL: u32 = 0x100;
+const MSG_NOSIGNAL: u32 = 0x4000;
+const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
+const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
+
+const SOL_SOCKET: i32 = 1;
+const SO_DEBUG: i32 = 1;
+const SO_REUSEADDR: i32 = 2;
+const SO_TYPE: i32 = 3;
+const SO_ERROR: i32 = 4;
+const SO_DONTROUTE: i32 = 5;
+const SO_BROADCAST: i32 = 6;
+const SO_SNDBUF: i32 = 7;
+const SO_RCVBUF: i32 = 8;
+const SO_KEEPALIVE: i32 = 9;
+const SO_OOBINLINE: i32 = 10;
+const SO_NO_CHECK: i32 = 11;
+const SO_PRIORITY: i32 = 12;
+const SO_LINGER: i32 = 13;
+const SO_BSDCOMPAT: i32 = 14;
+const SO_PASSCRED: i32 = 16;
+const SO_PEERCRED: i32 = 17;
+const SO_RCVLOWAT: i32 = 18;
+const SO_SNDLOWAT: i32 = 19;
+const SO_RCVTIMEO_OLD: i32 = 20;
+const SO_SNDTIMEO_OLD: i32 = 21;
+const SO_ACCEPTCONN: i32 = 30;
+const SO_SNDBUFFORCE: i32 = 32;
+const SO_RCVBUFFORCE: i32 = 33;
+const SO_PROTOCOL: i32 = 38;
+const SO_DOMAIN: i32 = 39;
+const SO_PEEK_OFF: i32 = 42;
+const SO_RCVTIMEO_NEW: i32 = 66;
+const SO_SNDTIMEO_NEW: i32 = 67;
+
+const SCM_RIGHTS: i32 = 1;
+const SCM_CREDENTIALS: i32 = 2;
+
+/// Most iovecs a message may have (UIO_MAXIOV).
+const UIO_MAXIOV: u64 = 1024;
+/// sizeof(struct sockaddr_storage), sizeof(struct sockaddr_un).
+const SOCKADDR_STORAGE: usize = 128;
+const SOCKADDR_UN: usize = 110;
+/// net.core.optmem_max: the largest control buffer a sendmsg may pass is one less.
+const OPTMEM_MAX: u64 = 131_072;
+/// sizeof(struct cmsghdr).
+const CMSG_HDR: usize = 16;
+/// sizeof(struct user_msghdr).
+const MSGHDR_SIZE: usize = 56;
+
+/// The socket of an open file (ENOTSOCK for any other file).
+fn end_of(f: &OpenFile) -> SysResult<&SocketEnd> {
+    f.dentry()
+        .and_then(|d| d.inode.as_any().downcast_ref::<SocketEnd>())
+        .ok_or(Errno::ENOTSOCK)
+}
+
+/// The open socket at descriptor `fd`.
+fn socket_file(ctx: &Ctx, fd: i32) -> SysResult<Arc<OpenFile>> {
+    let f = file(ctx, fd)?;
+    end_of(&f)?;
+    Ok(f)
+}
+
+fn read_i32(ctx: &mut Ctx, addr: u64) -> SysResult<i32> {
+    let mut b = [0u8; 4];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    Ok(i32::from_le_bytes(b))
+}
+
+fn read_i64_pair(ctx: &mut Ctx, addr: u64) -> SysResult<(i64, i64)> {
+    let mut b = [0u8; 16];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        i64::from_le_bytes(w)
+    };
+    Ok((word(0), word(8)))
+}
+
+/// How an operation that finds no data or no room waits: not at all (MSG_DONTWAIT,
+/// O_NONBLOCK, a zero timeout), until a deadline (SO_RCVTIMEO/SO_SNDTIMEO), or until
+/// it can go on. A signal ends the wait: ERESTARTSYS, or EINTR with a timeout set.
+struct Blocking {
+    wait: bool,
+    timeout: Option<Duration>,
+    deadline: Option<Instant>,
+}
+
+impl Blocking {
+    fn new(nonblocking: bool, timeout: Option<Duration>) -> Blocking {
+        Blocking {
+            wait: !nonblocking && timeout != Some(Duration::ZERO),
+            timeout,
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
+        }
+    }
+
+    /// Sleeps until `ready`; the errno to give up with otherwise.
+    fn sleep(&self, ctx: &Ctx, end: &SocketEnd, ready: impl Fn() -> bool) -> SysResult<()> {
+        ctx.task
+            .block_on(&[end.queue()], self.deadline, true, || ready().then_some(()))
+            .map_err(|why| match why {
+                Interrupted::Signal if self.timeout.is_none() => Errno::ERESTARTSYS,
+                Interrupted::Signal => Errno::EINTR,
+                Interrupted::TimedOut => Errno::EAGAIN,
+            })
+    }
+}
+
+/// A count already transferred wins over a later error.
+fn partial(done: usize, e: Errno) -> SysResult<u64> {
+    if done > 0 {
+        Ok(done as u64)
+    } else {
+        Err(e)
+    }
+}
+
+/// Reads an iovec array: the pieces (bounded so their sum is at most MAX_RW_COUNT, as
+/// Linux shortens them) and their total.
+fn read_iovecs(ctx: &mut Ctx, addr: u64, count: u64) -> SysResult<(Vec<(u64, usize)>, usize)> {
+    let count = usize::try_from(count).map_err(|_| Errno::EMSGSIZE)?;
+    let mut raw = vec![0u8; count * 16];
+    ctx.task.mm.copy_in(addr, &mut raw)?;
+    let mut total = 0usize;
+    let mut iovs = Vec::with_capacity(count);
+    for chunk in raw.chunks_exact(16) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&chunk[..8]);
+        let base = u64::from_le_bytes(word);
+        word.copy_from_slice(&chunk[8..]);
+        let len = i64::from_le_bytes(word);
+        if len < 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .min(MAX_RW_COUNT - total);
+        total += len;
+        iovs.push((base, len));
+    }
+    Ok((iovs, total))
+}
+
+/// Copies `len` bytes starting `offset` bytes into the iovecs out of guest memory.
+fn gather(
+    mm: &Mm,
+    iovs: &[(u64, usize)],
+    mut offset: usize,
+    len: usize,
+) -> SysResult<Vec<u8>> {
+    let mut out = vec![0u8; len];
+    let mut done = 0;
+    for &(base, l) in iovs {
+        if done == len {
+            break;
+        }
+        if offset >= l {
+            offset -= l;
+            continue;
+        }
+        let n = (l - offset).min(len - done);
+        let at = base.checked_add(offset as u64).ok_or(Errno::EFAULT)?;
+        mm.copy_in(at, &mut out[done..done + n])?;
+        done += n;
+        offset = 0;
+    }
+    out.truncate(done);
+    Ok(out)
+}
+
+/// Copies `data` into the iovecs, starting `offset` bytes in.
+fn scatter(
+    mm: &Mm,
+    iovs: &[(u64, usize)],
+    mut offset: usize,
+    mut data: &[u8],
+) -> SysResult<()> {
+    for &(base, l) in iovs {
+        if data.is_empty() {
+            break;
+        }
+        if offset >= l {
+            offset -= l;
+            continue;
+        }
+        let n = (l - offset).min(data.len());
+        let at = base.checked_add(offset as u64).ok_or(Errno::EFAULT)?;
+        mm.copy_out(at, &data[..n])?;
+        data = &data[n..];
+        offset = 0;
+    }
+    Ok(())
+}
+
+// ---- socketpair ----
+
+/// The socket type for socketpair's arguments, or Linux's error.
+fn pair_kind(family: i32, ty: i32, protocol: i32) -> SysResult<SockType> {
+    if !(0..AF_MAX).contains(&family) {
+        return Err(Errno::EAFNOSUPPORT);
+    }
+    if !(0..SOCK_MAX).contains(&ty) {
+        return Err(Errno::EINVAL);
+    }
+    match family {
+        AF_UNIX => {
+            if protocol != 0 && protocol != AF_UNIX {
+                return Err(Errno::EPROTONOSUPPORT);
+            }
+            match ty {
+                1 => Ok(SockType::Stream),
+                // SOCK_RAW is taken as SOCK_DGRAM.
+                2 | 3 => Ok(SockType::Dgram),
+                5 => Ok(SockType::Seqpacket),
+                _ => Err(Errno::ESOCKTNOSUPPORT),
+            }
+        }
+        // Families whose sockets exist but cannot be made in pairs.
+        AF_INET | AF_INET6 | AF_NETLINK | AF_PACKET => Err(Errno::EOPNOTSUPP),
+        _ => Err(Errno::EAFNOSUPPORT),
+    }
+}
+
+pub fn sys_socketpair(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (family, ty, protocol, sv) = (a.i32(0), a.i32(1), a.i32(2), a.u64(3));
+    let flags = ty & !SOCK_TYPE_MASK;
+    if flags & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Linux stores the two descriptors before it makes the sockets.
+    ctx.task.mm.check_writable(sv, 8)?;
+    let kind = pair_kind(family, ty & SOCK_TYPE_MASK, protocol)?;
+    let creds = ctx.task.creds;
+    let (first, second) = socket_pair(
+        kind,
+        Cred {
+            pid: ctx.task.pid,
+            uid: creds.euid,
+            gid: creds.egid,
+        },
+        (creds.fsuid, creds.fsgid),
+    );
+    let status = if flags & SOCK_NONBLOCK != 0 {
+        O_NONBLOCK
+    } else {
+        0
+    };
+    let open = |end: Arc<SocketEnd>| {
+        let name = end.link_name();
+        let dentry = Arc::new(Dentry {
+            inode: end,
+            parent: None,
+            name,
+        });
+        OpenFile::new(FileKind::Node(dentry), O_RDWR | status)
+    };
+    let (f0, f1) = (open(first), open(second));
+    let cloexec = flags & SOCK_CLOEXEC != 0;
+    let fd0 = ctx.task.fds.install(f0, 0, cloexec)?;
+    let fd1 = match ctx.task.fds.install(f1, 0, cloexec) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = ctx.task.fds.close(fd0);
+            return Err(e);
+        }
+    };
+    let mut pair = [0u8; 8];
+    pair[..4].copy_from_slice(&fd0.to_le_bytes());
+    pair[4..].copy_from_slice(&fd1.to_le_bytes());
+    if let Err(e) = ctx.task.mm.copy_out(sv, &pair) {
+        let _ = ctx.task.fds.close(fd0);
+        let _ = ctx.task.fds.close(fd1);
+        return Err(e);
+    }
+    ctx.task.publish_files();
+    Ok(0)
+}
+
+// ---- sending ----
+
+/// A send, its arguments read.
+struct Outgoing {
+    iovs: Vec<(u64, usize)>,
+    total: usize,
+    flags: u32,
+    /// The destination's address (a name was given).
+    addr: Option<Vec<u8>>,
+    /// The control messages.
+    control: Vec<u8>,
+}
+
+/// Reads a destination address (sendto): none when `len` is 0.
+fn read_sockaddr(ctx: &mut Ctx, addr: u64, len: i32) -> SysResult<Option<Vec<u8>>> {
+    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+    if len > SOCKADDR_STORAGE {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut b = vec![0u8; len];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    Ok(Some(b))
+}
+
+/// Checks control messages as Linux's __scm_send: malformed headers give EINVAL, and
+/// credentials must be the sender's own (or it privileged). Passing descriptors
+/// (SCM_RIGHTS) is not supported: EOPNOTSUPP. Valid credentials are dropped.
+fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<()> {
+    let mut off = 0usize;
+    while off + CMSG_HDR <= control.len() {
+        let field = |at: usize, n: usize| control.get(off + at..off + at + n);
+        let word = |at: usize| {
+            field(at, 8).map_or(0, |b| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(b);
+                u64::from_le_bytes(w)
+            })
+        };
+        let int = |at: usize| {
+            field(at, 4).map_or(0, |b| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(b);
+                i32::from_le_bytes(w)
+            })
+        };
+        let len = word(0);
+        if len < CMSG_HDR as u64 || len > (control.len() - off) as u64 {
+            return Err(Errno::EINVAL);
+        }
+        let len = len as usize;
+        if int(8) == SOL_SOCKET {
+            match int(12) {
+                SCM_RIGHTS if len - CMSG_HDR >= 4 => return Err(Errno::EOPNOTSUPP),
+                SCM_RIGHTS => {}
+                SCM_CREDENTIALS => {
+                    if len != CMSG_HDR + 12 {
+                        return Err(Errno::EINVAL);
+                    }
+                    let (pid, uid, gid) = (int(16), int(20) as u32, int(24) as u32);
+                    let c = ctx.task.creds;
+                    let root = c.euid == 0;
+                    let ok = (pid == ctx.task.pid || root)
+                        && ([c.uid, c.euid, c.suid].contains(&uid) || root)
+                        && ([c.gid, c.egid, c.sgid].contains(&gid) || root);
+                    if !ok {
+                        return Err(Errno::EPERM);
+                    }
+                }
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        off += len.next_multiple_of(8);
+    }
+    Ok(())
+}
+
+/// What sending a datagram to the name `addr` gives: no socket is bound to any name in
+/// the sandbox, so a name that exists refuses (ECONNREFUSED) and one that does not is
+/// the lookup's error. Malformed addresses give EINVAL at once.
+fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
+    if addr.len() <= 2 || addr.len() > SOCKADDR_UN || addr[..2] != [AF_UNIX as u8, 0] {
+        return Err(Errno::EINVAL);
+    }
+    let path = &addr[2..];
+    let path = &path[..path.iter().position(|b| *b == 0).unwrap_or(path.len())];
+    if path.is_empty() {
+        // An abstract name.
+        return Ok(Errno::ECONNREFUSED);
+    }
+    let start = if path[0] == b'/' {
+        &ctx.task.fs.root
+    } else {
+        &ctx.task.fs.cwd
+    };
+    let walker = ctx
+        .kernel
+        .vfs
+        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+    Ok(match walker.resolve(start, path, true) {
+        Ok(_) => Errno::ECONNREFUSED,
+        Err(e) => e,
+    })
+}
+
+fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
+    let end = end_of(f)?;
+    check_control(ctx, &out.control)?;
+    if out.flags & MSG_OOB != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let nonblocking = out.flags & MSG_DONTWAIT != 0 || f.flags() & O_NONBLOCK != 0;
+    let block = Blocking::new(nonblocking, end.options().sndtimeo);
+    match end.kind() {
+        SockType::Stream => {
+            if out.addr.is_some() {
+                return Err(Errno::EISCONN);
+            }
+            send_stream(ctx, end, &out, &block)
+        }
+        kind => {
+            // A sequenced-packet socket ignores the name.
+            let unreachable = match (&out.addr, kind) {
+                (Some(addr), SockType::Dgram) => Some(unreachable_name(ctx, addr)?),
+                _ => None,
+            };
+            send_message(ctx, end, &out, &block, unreachable)
+        }
+    }
+}
+
+/// A stream send: segment by segment, each copied from the guest when there is room
+/// for it; blocking sends wait for room until all is sent.
+fn send_stream(ctx: &mut Ctx, end: &SocketEnd, out: &Outgoing, block: &Blocking) -> SysResult<u64> {
+    let mut sent = 0usize;
+    let mut waited = false;
+    loop {
+        let size = (out.total - sent).min(end.segment_size());
+        let data = gather(&ctx.task.mm, &out.iovs, sent, size);
+        let r = end.send(&Message {
+            data: data.as_deref().map_err(|e| *e),
+            len: size,
+            continuing: sent > 0 || waited,
+            unreachable: None,
+        });
+        match r {
+            Ok(n) => {
+                sent += n;
+                if sent >= out.total || n == 0 {
+                    return Ok(sent as u64);
+                }
+            }
+            Err(e) if e.errno == Errno::EAGAIN && block.wait => {
+                if let Err(e) = block.sleep(ctx, end, || end.can_send()) {
+                    return partial(sent, e);
+                }
+                waited = true;
+            }
+            Err(e) => {
+                if sent == 0 && e.sigpipe && out.flags & MSG_NOSIGNAL == 0 {
+                    const SIGPIPE: i32 = 13;
+                    crate::kernel::send_signal(ctx.task, SIGPIPE, crate::kernel::signal::SI_USER);
+                }
+                return partial(sent, e.errno);
+            }
+        }
+    }
+}
+
+/// A datagram or sequenced-packet send: the whole message or nothing.
+fn send_message(
+    ctx: &mut Ctx,
+    end: &SocketEnd,
+    out: &Outgoing,
+    block: &Blocking,
+    unreachable: Option<Errno>,
+) -> SysResult<u64> {
+    let mut waited = false;
+    loop {
+        // A message longer than the send buffer is refused before it is copied.
+        let data = if out.total <= end.max_datagram() {
+            gather(&ctx.task.mm, &out.iovs, 0, out.total)
+        } else {
+            Err(Errno::EMSGSIZE)
+        };
+        let r = end.send(&Message {
+            data: data.as_deref().map_err(|e| *e),
+            len: out.total,
+            continuing: waited,
+            unreachable,
+        });
+        match r {
+            Ok(n) => return Ok(n as u64),
+            Err(e) if e.errno == Errno::EAGAIN && block.wait => {
+                block.sleep(ctx, end, || end.can_send())?;
+                waited = true;
+            }
+            Err(e) => return Err(e.errno),
+        }
+    }
+}
+
+pub fn sys_sendto(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    let len = a.usize(2).min(i32::MAX as usize).min(MAX_RW_COUNT);
+    let addr = match a.u64(4) {
+        0 => None,
+        p => read_sockaddr(ctx, p, a.i32(5))?,
+    };
+    let out = Outgoing {
+        iovs: vec![(a.u64(1), len)],
+        total: len,
+        flags: a.u32(3),
+        addr,
+        control: Vec::new(),
+    };
+    do_send(ctx, &f, out)
+}
+
+/// The fields of a `struct user_msghdr`.
+struct MsgHdr {
+    name: u64,
+    namelen: i32,
+    iov: u64,
+    iovlen: u64,
+    control: u64,
+    controllen: u64,
+}
+
+/// Reads a msghdr with Linux's checks of the name length and iovec count.
+fn read_msghdr(ctx: &mut Ctx, addr: u64) -> SysResult<MsgHdr> {
+    let mut b = [0u8; MSGHDR_SIZE];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut int = [0u8; 4];
+    int.copy_from_slice(&b[8..12]);
+    let h = MsgHdr {
+        name: word(0),
+        namelen: i32::from_le_bytes(int),
+        iov: word(16),
+        iovlen: word(24),
+        control: word(32),
+        controllen: word(40),
+    };
+    if h.name != 0 && h.namelen < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if h.iovlen > UIO_MAXIOV {
+        return Err(Errno::EMSGSIZE);
+    }
+    Ok(h)
+}
+
+pub fn sys_sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let flags = a.u32(2);
+    if flags & MSG_CMSG_COMPAT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = socket_file(ctx, a.i32(0))?;
+    let h = read_msghdr(ctx, a.u64(1))?;
+    let addr = if h.name != 0 && h.namelen > 0 {
+        let mut b = vec![0u8; (h.namelen as usize).min(SOCKADDR_STORAGE)];
+        ctx.task.mm.copy_in(h.name, &mut b)?;
+        Some(b)
+    } else {
+        None
+    };
+    let (iovs, total) = read_iovecs(ctx, h.iov, h.iovlen)?;
+    if h.controllen > i32::MAX as u64 || h.controllen >= OPTMEM_MAX {
+        return Err(Errno::ENOBUFS);
+    }
+    let mut control = vec![0u8; h.controllen as usize];
+    ctx.task.mm.copy_in(h.control, &mut control)?;
+    let out = Outgoing {
+        iovs,
+        total,
+        flags,
+        addr,
+        control,
+    };
+    do_send(ctx, &f, out)
+}
+
+// ---- receiving ----
+
+/// A receive into the iovecs: the count (a message's full length with MSG_TRUNC) and
+/// the msghdr flags it earns (MSG_TRUNC when a message was cut short).
+fn do_recv(
+    ctx: &mut Ctx,
+    f: &OpenFile,
+    iovs: &[(u64, usize)],
+    total: usize,
+    flags: u32,
+) -> SysResult<(u64, u32)> {
+    let end = end_of(f)?;
+    let kind = end.kind();
+    if flags & MSG_OOB != 0 {
+        // A stream has no urgent data to give; messages have none at all.
+        return Err(if kind == SockType::Stream {
+            Errno::EINVAL
+        } else {
+            Errno::EOPNOTSUPP
+        });
+    }
+    let nonblocking = flags & MSG_DONTWAIT != 0 || f.flags() & O_NONBLOCK != 0;
+    let (timeout, lowat) = {
+        let o = end.options();
+        (o.rcvtimeo, o.int(SO_RCVLOWAT).unwrap_or(1))
+    };
+    let block = Blocking::new(nonblocking, timeout);
+    let peek = flags & MSG_PEEK != 0;
+    if kind == SockType::Stream {
+        // Wait for MSG_WAITALL's whole buffer, or SO_RCVLOWAT bytes (1 by default).
+        let target = if flags & MSG_WAITALL != 0 {
+            total
+        } else {
+            usize::try_from(lowat).unwrap_or(1).min(total)
+        }
+        .max(1);
+        let mut copied = 0usize;
+        loop {
+            let base = copied;
+            let mm = &ctx.task.mm;
+            let r = end.recv(total - copied, peek, block.wait, &mut |off, bytes| {
+                scatter(mm, iovs, base + off, bytes)
+            });
+            match r {
+                Ok(Received::Data { len, .. }) => {
+                    copied += len;
+                    if peek || copied >= target || copied >= total {
+                        return Ok((copied as u64, 0));
+                    }
+                }
+                Ok(Received::Eof) => return Ok((copied as u64, 0)),
+                Err(Errno::EAGAIN) if block.wait => {
+                    if let Err(e) = block.sleep(ctx, end, || end.can_recv()) {
+                        return partial(copied, e).map(|n| (n, 0));
+                    }
+                }
+                Err(e) => return partial(copied, e).map(|n| (n, 0)),
+            }
+        }
+    }
+    loop {
+        let mm = &ctx.task.mm;
+        let r = end.recv(total, peek, block.wait, &mut |off, bytes| {
+            scatter(mm, iovs, off, bytes)
+        });
+        match r {
+            Ok(Received::Data { len, full }) => {
+                let n = if flags & MSG_TRUNC != 0 { full } else { len };
+                let truncated = if full > len { MSG_TRUNC } else { 0 };
+                return Ok((n as u64, truncated));
+            }
+            Ok(Received::Eof) => return Ok((0, 0)),
+            Err(Errno::EAGAIN) if block.wait => block.sleep(ctx, end, || end.can_recv())?,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Reports the sender's address after a receive: always unnamed here, so only the
+/// length (0) is stored (after Linux's check of the caller's length).
+fn put_no_address(ctx: &mut Ctx, len_addr: u64) -> SysResult<()> {
+    if read_i32(ctx, len_addr)? < 0 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.task.mm.write_u32(len_addr, 0)
+}
+
+pub fn sys_recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    let len = a.usize(2).min(i32::MAX as usize).min(MAX_RW_COUNT);
+    let (n, _) = do_recv(ctx, &f, &[(a.u64(1), len)], len, a.u32(3))?;
+    if a.u64(4) != 0 {
+        put_no_address(ctx, a.u64(5))?;
+    }
+    Ok(n)
+}
+
+pub fn sys_recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (addr, flags) = (a.u64(1), a.u32(2));
+    if flags & MSG_CMSG_COMPAT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = socket_file(ctx, a.i32(0))?;
+    let h = read_msghdr(ctx, addr)?;
+    let (iovs, total) = read_iovecs(ctx, h.iov, h.iovlen)?;
+    let (n, msg_flags) = do_recv(ctx, &f, &iovs, total, flags)?;
+    if h.name != 0 {
+        put_no_address(ctx, addr + 8)?;
+    }
+    ctx.task
+        .mm
+        .write_u32(addr + 48, (flags & MSG_CMSG_CLOEXEC) | msg_flags)?;
+    // No control message is ever delivered.
+    ctx.task.mm.write_u64(addr + 40, 0)?;
+    Ok(n)
+}
+
+// ---- shutdown, names ----
+
+pub fn sys_shutdown(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    let how = a.i32(1);
+    if !(0..=2).contains(&how) {
+        return Err(Errno::EINVAL);
+    }
+    end_of(&f)?.shutdown(how as u8 + RCV_SHUTDOWN);
+    Ok(0)
+}
+
+/// Stores the unnamed AF_UNIX address (just the family: length 2), truncated to the
+/// caller's length, and the full length.
+fn put_unnamed(ctx: &mut Ctx, addr: u64, len_addr: u64) -> SysResult<u64> {
+    let unnamed = (AF_UNIX as u16).to_le_bytes();
+    let len = read_i32(ctx, len_addr)?.min(unnamed.len() as i32);
+    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+    if len > 0 {
+        ctx.task.mm.copy_out(addr, &unnamed[..len])?;
+    }
+    ctx.task.mm.write_u32(len_addr, unnamed.len() as u32)?;
+    Ok(0)
+}
+
+pub fn sys_getsockname(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    socket_file(ctx, a.i32(0))?;
+    put_unnamed(ctx, a.u64(1), a.u64(2))
+}
+
+pub fn sys_getpeername(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    if !end_of(&f)?.connected() {
+        return Err(Errno::ENOTCONN);
+    }
+    put_unnamed(ctx, a.u64(1), a.u64(2))
+}
+
+// ---- options ----
+
+/// A timeout as getsockopt gives it (`struct timeval`): zero for none.
+fn timeval_bytes(t: Option<Duration>) -> Vec<u8> {
+    let t = t.unwrap_or_default();
+    let mut v = (t.as_secs() as i64).to_le_bytes().to_vec();
+    v.extend_from_slice(&i64::from(t.subsec_micros()).to_le_bytes());
+    v
+}
+
+/// The value of SOL_SOCKET option `name`.
+fn option_value(end: &SocketEnd, name: i32) -> SysResult<Vec<u8>> {
+    let int = |v: i32| v.to_le_bytes().to_vec();
+    let o = end.options().clone();
+    Ok(match name {
+        SO_TYPE => int(end.kind().raw()),
+        SO_DOMAIN => int(AF_UNIX),
+        SO_PROTOCOL | SO_ACCEPTCONN | SO_BSDCOMPAT => int(0),
+        SO_ERROR => int(end.take_error().map_or(0, |e| e.into_raw())),
+        SO_SNDBUF => int(end.sndbuf().min(i32::MAX as usize) as i32),
+        SO_RCVBUF => int(end.rcvbuf().min(i32::MAX as usize) as i32),
+        SO_SNDLOWAT => int(1),
+        SO_PEEK_OFF => int(-1),
+        SO_RCVLOWAT => int(o.int(SO_RCVLOWAT).unwrap_or(1)),
+        SO_DEBUG | SO_REUSEADDR | SO_DONTROUTE | SO_BROADCAST | SO_KEEPALIVE | SO_OOBINLINE
+        | SO_NO_CHECK | SO_PRIORITY | SO_PASSCRED => int(o.int(name).unwrap_or(0)),
+        SO_LINGER => {
+            let mut v = int(i32::from(o.linger.0));
+            v.extend_from_slice(&o.linger.1.to_le_bytes());
+            v
+        }
+        SO_PEERCRED => {
+            let c = end.peer_cred();
+            let mut v = int(c.pid);
+            v.extend_from_slice(&c.uid.to_le_bytes());
+            v.extend_from_slice(&c.gid.to_le_bytes());
+            v
+        }
+        SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => timeval_bytes(o.rcvtimeo),
+        SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => timeval_bytes(o.sndtimeo),
+        _ => return Err(Errno::ENOPROTOOPT),
+    })
+}
+
+pub fn sys_getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    let (level, name, optval, optlen) = (a.i32(1), a.i32(2), a.u64(3), a.u64(4));
+    if level != SOL_SOCKET {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let len = read_i32(ctx, optlen)?;
+    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+    let value = option_value(end_of(&f)?, name)?;
+    let len = len.min(value.len());
+    if len > 0 {
+        ctx.task.mm.copy_out(optval, &value[..len])?;
+    }
+    ctx.task.mm.write_u32(optlen, len as u32)?;
+    Ok(0)
+}
+
+/// SO_RCVTIMEO/SO_SNDTIMEO from a `struct timeval`: zero means none, a negative time
+/// means never wait, and one too long for Linux's jiffies is none as well.
+fn read_timeout(ctx: &mut Ctx, optval: u64, optlen: usize) -> SysResult<Option<Duration>> {
+    if optlen < 16 {
+        return Err(Errno::EINVAL);
+    }
+    let (secs, usecs) = read_i64_pair(ctx, optval)?;
+    if !(0..1_000_000).contains(&usecs) {
+        return Err(Errno::EDOM);
+    }
+    if secs < 0 {
+        return Ok(Some(Duration::ZERO));
+    }
+    if (secs == 0 && usecs == 0) || secs >= i64::MAX / 1000 - 1 {
+        return Ok(None);
+    }
+    Ok(Some(Duration::new(secs as u64, usecs as u32 * 1000)))
+}
+
+pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    let end = end_of(&f)?;
+    let (level, name, optval) = (a.i32(1), a.i32(2), a.u64(3));
+    let optlen = usize::try_from(a.i32(4)).map_err(|_| Errno::EINVAL)?;
+    if level != SOL_SOCKET {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if optlen < 4 {
+        return Err(Errno::EINVAL);
+    }
+    let val = read_i32(ctx, optval)?;
+    let privileged = ctx.task.creds.euid == 0;
+    match name {
+        // The buffers are bounded by wmem_max/rmem_max, the FORCE variants too.
+        SO_SNDBUF | SO_SNDBUFFORCE | SO_RCVBUF | SO_RCVBUFFORCE => {
+            let force = matches!(name, SO_SNDBUFFORCE | SO_RCVBUFFORCE);
+            if force && !privileged {
+                return Err(Errno::EPERM);
+            }
+            let val = if force { val.max(0) } else { val };
+            let send = matches!(name, SO_SNDBUF | SO_SNDBUFFORCE);
+            let (max, min) = if send {
+                (WMEM_MAX, SOCK_MIN_SNDBUF)
+            } else {
+                (RMEM_MAX, SOCK_MIN_RCVBUF)
+            };
+            let size = ((val as u32 as usize).min(max) * 2).max(min);
+            if send {
+                end.set_sndbuf(size);
+            } else {
+                end.set_rcvbuf(size);
+            }
+        }
+        SO_DEBUG if val != 0 && !privileged => return Err(Errno::EACCES),
+        SO_DEBUG | SO_REUSEADDR | SO_DONTROUTE | SO_BROADCAST | SO_KEEPALIVE | SO_OOBINLINE
+        | SO_NO_CHECK | SO_PASSCRED => end.options().set_int(name, i32::from(val != 0)),
+        SO_PRIORITY => {
+            if !(0..=6).contains(&val) && !privileged {
+                return Err(Errno::EPERM);
+            }
+            end.options().set_int(name, val);
+        }
+        SO_RCVLOWAT => {
+            let v = if val < 0 { i32::MAX } else { val.max(1) };
+            end.options().set_int(name, v);
+        }
+        SO_BSDCOMPAT => {}
+        SO_LINGER => {
+            if optlen < 8 {
+                return Err(Errno::EINVAL);
+            }
+            let mut b = [0u8; 8];
+            ctx.task.mm.copy_in(optval, &mut b)?;
+            let mut secs = [0u8; 4];
+            secs.copy_from_slice(&b[4..]);
+            let mut o = end.options();
+            if val == 0 {
+                o.linger.0 = false;
+            } else {
+                o.linger = (true, u32::from_le_bytes(secs));
+            }
+        }
+        SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => {
+            let t = read_timeout(ctx, optval, optlen)?;
+            end.options().rcvtimeo = t;
+        }
+        SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => {
+            let t = read_timeout(ctx, optval, optlen)?;
+            end.options().sndtimeo = t;
+        }
+        // Peeking at an offset is not supported; turning it off is a no-op.
+        SO_PEEK_OFF if val == -1 => {}
+        SO_PEEK_OFF => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(0)
+}
