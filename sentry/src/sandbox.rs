@@ -245,8 +245,8 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     kernel.registry.register(&info);
     let mut task = Task::new(pid, creds, crate::mm::Mm::new(image.mm), fs, info);
     task.comm = comm;
-    kernel.tree.insert_init(pid, task.inbox.clone());
-    forward_host_signals(Arc::downgrade(&task.inbox));
+    kernel.tree.insert_init(pid, task.group.clone());
+    forward_host_signals(Arc::downgrade(&task.group));
     task.publish_files();
     task.publish_memory();
     let setup = started.elapsed();
@@ -265,16 +265,16 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
 
 /// Delivers host signals sent to `sentry` (Ctrl-C, kill) to the first process, as
 /// if sent by the kernel (si_pid 0).
-fn forward_host_signals(init: std::sync::Weak<crate::kernel::signal::SignalInbox>) {
+fn forward_host_signals(init: std::sync::Weak<crate::kernel::thread_group::ThreadGroup>) {
     let spawned = std::thread::Builder::new()
         .name("host-signals".into())
         .spawn(move || {
             while let Ok(signo) = crate::host::wait_forwarded_signal() {
-                let Some(inbox) = init.upgrade() else {
+                let Some(group) = init.upgrade() else {
                     return;
                 };
                 log::debug!("forwarding host signal {signo} to the first process");
-                inbox.post(
+                group.post(
                     signo,
                     crate::kernel::signal::Posted {
                         code: crate::kernel::signal::SI_USER,

@@ -55,6 +55,9 @@ pub struct PipeEnd {
     write: bool,
     /// For a named FIFO: its filesystem node (what fstat shows).
     node: Option<InodeRef>,
+    /// Taken when this end was first counted, under the pipe's lock: whether the
+    /// other side was there, and how many of each side had ever opened.
+    opened: Mutex<Option<(bool, (u64, u64))>>,
 }
 
 /// The pipes behind named FIFOs that some descriptor has open, by the FIFO's
@@ -91,12 +94,14 @@ impl Pipe {
             read: true,
             write: false,
             node: None,
+            opened: Mutex::new(None),
         });
         let write: InodeRef = Arc::new(PipeEnd {
             pipe,
             read: false,
             write: true,
             node: None,
+            opened: Mutex::new(None),
         });
         (read, write)
     }
@@ -119,6 +124,7 @@ impl Pipe {
             read,
             write,
             node: Some(node.clone()),
+            opened: Mutex::new(None),
         })
     }
 
@@ -135,17 +141,17 @@ impl PipeEnd {
         (!self.read || st.writers > 0) && (!self.write || st.readers > 0)
     }
 
-    /// How many readers and writers have ever opened the pipe.
-    pub fn open_counts(&self) -> (u64, u64) {
+    /// Whether the other side of a FIFO open has been there since this end was
+    /// counted (it may have come and gone already).
+    pub fn peer_arrived(&self) -> bool {
+        let Some((present_then, counts)) = *self.opened.lock().unwrap_or_else(|e| e.into_inner())
+        else {
+            return self.peer_present();
+        };
         let st = self.pipe.lock();
-        (st.reader_opens, st.writer_opens)
-    }
-
-    /// Whether the other side is there or has opened since `counts` was taken.
-    pub fn peer_arrived(&self, counts: (u64, u64)) -> bool {
-        let (readers, writers) = self.open_counts();
-        self.peer_present()
-            || ((!self.read || writers != counts.1) && (!self.write || readers != counts.0))
+        present_then
+            || ((!self.read || st.writers > 0 || st.writer_opens != counts.1)
+                && (!self.write || st.readers > 0 || st.reader_opens != counts.0))
     }
 
     /// The queue opens of the FIFO wait on.
@@ -310,6 +316,11 @@ impl Inode for PipeEnd {
             st.readers += 1;
             st.reader_opens += 1;
         }
+        let present = (!self.read || st.writers > 0) && (!self.write || st.readers > 0);
+        self.opened
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert((present, (st.reader_opens, st.writer_opens)));
         drop(st);
         self.pipe.queue.notify();
     }

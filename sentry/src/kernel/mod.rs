@@ -11,6 +11,7 @@ pub mod signal;
 pub mod signal_frame;
 pub mod system;
 pub mod task;
+pub mod thread_group;
 pub mod timers;
 pub mod wait;
 
@@ -234,7 +235,7 @@ fn run_until_exit(
         // After a syscall, dispatch has delivered (it decides about restarting).
         if !was_syscall
             && task.exit.is_none()
-            && task.inbox.pending() & !task.signals.blocked != 0
+            && task.pending_signals() & !task.signals.blocked != 0
         {
             deliver_pending(kernel, task, vcpu, None);
         }
@@ -335,8 +336,13 @@ pub fn deliver_pending(
 ) {
     const SA_RESTART: u64 = 0x1000_0000;
     while task.exit.is_none() {
-        let Some((signo, posted)) = task.inbox.take(task.signals.blocked) else {
-            return;
+        // Signals sent to this thread first, then those sent to the process.
+        let taken = task
+            .inbox
+            .take(task.signals.blocked)
+            .or_else(|| task.group.inbox.take(task.signals.blocked));
+        let Some((signo, posted)) = taken else {
+            break;
         };
         let Ok(action) = task.signals.action(signo as u64) else {
             continue;
@@ -396,10 +402,10 @@ fn take_default_action(kernel: &Kernel, task: &mut Task, signo: i32, code: i32) 
         }
         DefaultAction::Stop => {
             // Stopped until SIGCONT (the sender resumes us) or SIGKILL.
-            let (tree, inbox, pid) = (&kernel.tree, task.inbox.clone(), task.pid);
+            let (tree, pid) = (&kernel.tree, task.pid);
             tree.stop(pid, signo);
             let _ = task.block_on(&[], None, false, || {
-                let killed = inbox.pending() & signal::bit(SIGKILL) != 0;
+                let killed = task.pending_signals() & signal::bit(SIGKILL) != 0;
                 (killed || !tree.is_stopped(pid)).then_some(())
             });
         }

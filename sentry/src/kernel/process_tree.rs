@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::signal::{Posted, SignalInbox};
+use super::signal::Posted;
+use super::thread_group::ThreadGroup;
 use super::task::ExitStatus;
 use super::wait::WaitQueue;
 use crate::errno::{Errno, SysResult};
@@ -49,8 +50,8 @@ struct Process {
     children: BTreeSet<i32>,
     /// Set once it has exited (a zombie until reaped).
     exit: Option<ExitRecord>,
-    /// Its (main thread's) signal inbox.
-    inbox: Arc<SignalInbox>,
+    /// Its threads (signals to the process go through it).
+    group: Arc<ThreadGroup>,
     /// Signal its parent gets when it exits (SIGCHLD unless clone said otherwise).
     exit_signal: i32,
     /// Its children are reaped at exit, unwaited (SIGCHLD ignored or SA_NOCLDWAIT).
@@ -95,8 +96,8 @@ impl ProcessTree {
     }
 
     /// Adds the first process: a session and process group leader with no parent.
-    pub fn insert_init(&self, pid: i32, inbox: Arc<SignalInbox>) {
-        self.lock().insert(pid, new_process(0, pid, pid, inbox, 0));
+    pub fn insert_init(&self, pid: i32, group: Arc<ThreadGroup>) {
+        self.lock().insert(pid, new_process(0, pid, pid, group, 0));
     }
 
     /// Adds `child` as a new process forked by `parent`; EAGAIN past the limit.
@@ -104,7 +105,7 @@ impl ProcessTree {
         &self,
         parent: i32,
         child: i32,
-        inbox: Arc<SignalInbox>,
+        group: Arc<ThreadGroup>,
         exit_signal: i32,
     ) -> SysResult<()> {
         let mut procs = self.lock();
@@ -114,7 +115,7 @@ impl ProcessTree {
         let p = procs.get_mut(&parent).ok_or(Errno::ESRCH)?;
         p.children.insert(child);
         let (pgid, sid) = (p.pgid, p.sid);
-        procs.insert(child, new_process(parent, pgid, sid, inbox, exit_signal));
+        procs.insert(child, new_process(parent, pgid, sid, group, exit_signal));
         Ok(())
     }
 
@@ -148,7 +149,7 @@ impl ProcessTree {
         };
         let (auto_reap, inbox, events) = (
             parent_process.reaps_children_itself,
-            parent_process.inbox.clone(),
+            parent_process.group.clone(),
             parent_process.child_events.clone(),
         );
         if auto_reap {
@@ -246,12 +247,12 @@ impl ProcessTree {
         }
         p.stopped = stop;
         p.unreported = Some(event);
-        let (parent, own_waiter) = (p.parent, p.inbox.waiter.clone());
+        let (parent, own_group) = (p.parent, p.group.clone());
         let notify = procs
             .get(&parent)
-            .map(|pp| (pp.inbox.clone(), pp.child_events.clone(), pp.no_stop_signal));
+            .map(|pp| (pp.group.clone(), pp.child_events.clone(), pp.no_stop_signal));
         drop(procs);
-        own_waiter.wake();
+        own_group.poke_all();
         if let Some((inbox, events, quiet)) = notify {
             if !quiet {
                 inbox.post(
@@ -373,7 +374,7 @@ impl ProcessTree {
 
     /// Inboxes of the live processes kill(2)'s `pid` names (excluding `caller` for
     /// -1, as Linux does); ESRCH when there are none.
-    pub fn kill_targets(&self, caller: i32, pid: i32) -> SysResult<Vec<(i32, Arc<SignalInbox>)>> {
+    pub fn kill_targets(&self, caller: i32, pid: i32) -> SysResult<Vec<(i32, Arc<ThreadGroup>)>> {
         let procs = self.lock();
         let caller_pgid = procs.get(&caller).map_or(0, |p| p.pgid);
         // Zombies count (signalling one succeeds and does nothing), as on Linux.
@@ -385,7 +386,7 @@ impl ProcessTree {
                 p_ if p_ > 0 => **other == p_,
                 g => p.pgid == -g,
             })
-            .map(|(pid, p)| (*pid, p.inbox.clone()))
+            .map(|(pid, p)| (*pid, p.group.clone()))
             .collect();
         if targets.is_empty() && pid != -1 {
             return Err(Errno::ESRCH);
@@ -404,7 +405,7 @@ fn new_process(
     parent: i32,
     pgid: i32,
     sid: i32,
-    inbox: Arc<SignalInbox>,
+    group: Arc<ThreadGroup>,
     exit_signal: i32,
 ) -> Process {
     Process {
@@ -413,7 +414,7 @@ fn new_process(
         sid,
         children: BTreeSet::new(),
         exit: None,
-        inbox,
+        group,
         exit_signal,
         reaps_children_itself: false,
         no_stop_signal: false,

@@ -86,10 +86,14 @@ pub const fn bit(signo: i32) -> SigSet {
     1 << (signo - 1)
 }
 
-/// A task's signal state (its pending signals live in its `SignalInbox`).
+/// The dispositions of a process's signals, shared by its threads (CLONE_SIGHAND).
+pub type Actions = Arc<Mutex<[SigAction; SIGNAL_COUNT]>>;
+
+/// A task's signal state (its pending signals live in its `SignalInbox`). Cloning
+/// shares the dispositions (threads); `forked` copies them (processes).
 #[derive(Clone, Debug)]
 pub struct SignalState {
-    actions: [SigAction; SIGNAL_COUNT],
+    actions: Actions,
     pub blocked: SigSet,
     /// sigaltstack: (base, size, SS_AUTODISARM bit).
     pub alt_stack: Option<(u64, u64, u32)>,
@@ -98,7 +102,7 @@ pub struct SignalState {
 impl Default for SignalState {
     fn default() -> Self {
         SignalState {
-            actions: [SigAction::default(); SIGNAL_COUNT],
+            actions: Arc::new(Mutex::new([SigAction::default(); SIGNAL_COUNT])),
             blocked: 0,
             alt_stack: None,
         }
@@ -200,6 +204,14 @@ impl SignalInbox {
         *self.kicker.lock().unwrap_or_else(|e| e.into_inner()) = kicker;
     }
 
+    /// Wakes the owner, and kicks it out of guest code, to look at its signals.
+    pub fn poke(&self) {
+        self.waiter.wake();
+        if let Some(kicker) = &*self.kicker.lock().unwrap_or_else(|e| e.into_inner()) {
+            kicker.kick();
+        }
+    }
+
     /// The pending set.
     pub fn pending(&self) -> SigSet {
         self.pending.load(Ordering::Acquire)
@@ -278,15 +290,29 @@ fn index(signo: u64) -> SysResult<usize> {
 impl SignalState {
     /// The action for `signo`.
     pub fn action(&self, signo: u64) -> SysResult<SigAction> {
-        Ok(self.actions[index(signo)?])
+        Ok(self.lock_actions()[index(signo)?])
+    }
+
+    fn lock_actions(&self) -> MutexGuard<'_, [SigAction; SIGNAL_COUNT]> {
+        self.actions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy with dispositions of its own (fork).
+    pub fn forked(&self) -> SignalState {
+        SignalState {
+            actions: Arc::new(Mutex::new(*self.lock_actions())),
+            blocked: self.blocked,
+            alt_stack: self.alt_stack,
+        }
     }
 
     /// Signals whose disposition ignores them (SIG_IGN, or SIG_DFL with an ignoring
     /// default action).
     pub fn ignored(&self) -> SigSet {
+        let actions = self.lock_actions();
         (1..=SIGNAL_COUNT as i32)
             .filter(|&s| {
-                let h = self.actions[(s - 1) as usize].handler;
+                let h = actions[(s - 1) as usize].handler;
                 h == SIG_IGN || (h == SIG_DFL && default_action(s) == DefaultAction::Ignore)
             })
             .fold(0, |set, s| set | bit(s))
@@ -294,7 +320,10 @@ impl SignalState {
 
     /// What execve keeps: handled signals return to SIG_DFL, ignored ones stay ignored.
     pub fn reset_for_exec(&mut self) {
-        for a in self.actions.iter_mut() {
+        // Dispositions of their own: after execve no thread shares them any more.
+        let own = *self.lock_actions();
+        self.actions = Arc::new(Mutex::new(own));
+        for a in self.lock_actions().iter_mut() {
             if a.handler != SIG_IGN {
                 *a = SigAction::default();
             }
@@ -309,7 +338,7 @@ impl SignalState {
             return Err(Errno::EINVAL);
         }
         action.mask &= !UNBLOCKABLE;
-        self.actions[i] = action;
+        self.lock_actions()[i] = action;
         Ok(())
     }
 

@@ -139,8 +139,10 @@ pub struct Task {
     /// What procfs shows of this process, kept current by the syscalls.
     pub info: Arc<ProcessInfo>,
     pub signals: SignalState,
-    /// Signals sent to this task, and its wake-up point.
+    /// Signals sent to this thread, and its wake-up point.
     pub inbox: Arc<SignalInbox>,
+    /// The process this thread belongs to (process-wide signals, sibling threads).
+    pub group: Arc<super::thread_group::ThreadGroup>,
     /// The process's ITIMER_REAL (a `Timers` id), once used.
     pub itimer_real: Option<u64>,
     /// POSIX timers: the process's timer id -> (`Timers` id, clock).
@@ -183,6 +185,7 @@ impl Task {
         fs: FsContext,
         info: Arc<ProcessInfo>,
     ) -> Self {
+        let inbox = Arc::new(SignalInbox::default());
         Task {
             pid,
             tid: pid,
@@ -193,7 +196,8 @@ impl Task {
             fs,
             info,
             signals: SignalState::default(),
-            inbox: Arc::new(SignalInbox::default()),
+            group: super::thread_group::ThreadGroup::new(pid, inbox.clone()),
+            inbox,
             vfork_done: None,
             saved_mask: None,
             itimer_real: None,
@@ -219,7 +223,8 @@ impl Task {
     /// the open file descriptions.
     pub fn fork(&self, pid: i32, mm: Mm, info: Arc<ProcessInfo>) -> Task {
         let inbox = Arc::new(SignalInbox::default());
-        inbox.set_ignored(self.signals.ignored(), 0);
+        let group = super::thread_group::ThreadGroup::new(pid, inbox.clone());
+        group.set_ignored(self.signals.ignored(), 0);
         Task {
             pid,
             tid: pid,
@@ -229,8 +234,9 @@ impl Task {
             fds: self.fds.fork(),
             fs: self.fs.clone(),
             info,
-            signals: self.signals.clone(),
+            signals: self.signals.forked(),
             inbox,
+            group,
             vfork_done: None,
             saved_mask: None,
             itimer_real: None,
@@ -267,7 +273,10 @@ impl Task {
             if let Some(value) = ready() {
                 return Ok(value);
             }
-            if interruptible && self.inbox.interrupting(self.signals.blocked) != 0 {
+            let blocked = self.signals.blocked;
+            if interruptible
+                && (self.inbox.interrupting(blocked) | self.group.interrupting(blocked)) != 0
+            {
                 return Err(Interrupted::Signal);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -287,6 +296,11 @@ impl Task {
                 timers.delete(id);
             }
         }
+    }
+
+    /// Signals pending for this thread or its process.
+    pub fn pending_signals(&self) -> super::signal::SigSet {
+        self.inbox.pending() | self.group.inbox.pending()
     }
 
     /// Guest memory size, for statfs of memory filesystems.

@@ -6,12 +6,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use super::signal::{Posted, SignalInbox};
+use super::signal::Posted;
+use super::thread_group::ThreadGroup;
 
 /// What a timer sends when it fires.
 #[derive(Clone)]
 pub struct TimerSignal {
-    pub target: Weak<SignalInbox>,
+    pub target: Weak<ThreadGroup>,
     pub signo: i32,
     pub code: i32,
     /// si_value, and the timer id that goes in si_timerid (POSIX timers).
@@ -176,13 +177,13 @@ fn run(timers: Weak<Timers>) {
         }
         drop(st);
         for (id, signal) in fired {
-            let Some(inbox) = signal.target.upgrade() else {
+            let Some(group) = signal.target.upgrade() else {
                 timers.delete(id);
                 continue;
             };
             let overrun = timers.overrun(id);
             let sender = signal.timer_id.map(|t| (t, overrun as u32));
-            if inbox.pending() & super::signal::bit(signal.signo) != 0
+            if group.inbox.pending() & super::signal::bit(signal.signo) != 0
                 && signal.signo < super::signal::SIGRT_FIRST
             {
                 if let Some(t) = timers.lock().timers.get_mut(&id) {
@@ -190,7 +191,7 @@ fn run(timers: Weak<Timers>) {
                 }
                 continue;
             }
-            inbox.post(
+            group.post(
                 signal.signo,
                 Posted {
                     code: signal.code,

@@ -207,7 +207,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     if let Err(e) =
         kernel
             .tree
-            .insert_child(parent_pid, pid, child.inbox.clone(), args.exit_signal)
+            .insert_child(parent_pid, pid, child.group.clone(), args.exit_signal)
     {
         kernel.cpus.release(vcpu);
         child.mm.release();
@@ -239,9 +239,9 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     }
     if let Some(done) = vfork_done {
         // The parent sleeps until the child has exec'd or exited (killable only).
-        let inbox = ctx.task.inbox.clone();
-        let _ = ctx.task.block_on(&[&done.queue], None, false, || {
-            let killed = inbox.pending() & crate::kernel::signal::bit(libc::SIGKILL) != 0;
+        let task = &*ctx.task;
+        let _ = task.block_on(&[&done.queue], None, false, || {
+            let killed = task.pending_signals() & crate::kernel::signal::bit(libc::SIGKILL) != 0;
             (killed || done.is_done()).then_some(())
         });
     }
@@ -343,7 +343,7 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
     task.fds.close_for_exec();
     task.delete_timers(&ctx.kernel.timers, false);
     task.signals.reset_for_exec();
-    task.inbox.set_ignored(task.signals.ignored(), 0);
+    task.group.set_ignored(task.signals.ignored(), 0);
     task.robust_list = None;
     task.rseq = None;
     task.clear_child_tid = 0;

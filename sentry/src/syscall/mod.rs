@@ -114,7 +114,7 @@ pub fn dispatch(ctx: &mut Ctx) {
         ctx.kernel.trace(&line);
     }
     let interrupted = (result == Err(Errno::ERESTARTSYS)).then_some(nr);
-    if !exited && ctx.task.inbox.pending() & !ctx.task.signals.blocked != 0 {
+    if !exited && ctx.task.pending_signals() & !ctx.task.signals.blocked != 0 {
         crate::kernel::deliver_pending(ctx.kernel, ctx.task, ctx.vcpu, interrupted);
     } else if interrupted.is_some() {
         crate::kernel::restart_syscall(ctx.vcpu, nr);

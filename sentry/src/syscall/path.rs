@@ -310,7 +310,6 @@ fn open_fifo(ctx: &mut Ctx, dentry: Arc<Dentry>, flags: u32) -> SysResult<u64> {
         name: dentry.name.clone(),
     });
     // Counted as an opener first, so that the other side's open can complete.
-    let before = end.open_counts();
     let file = OpenFile::new(
         FileKind::Node(node),
         flags & !(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC),
@@ -318,7 +317,7 @@ fn open_fifo(ctx: &mut Ctx, dentry: Arc<Dentry>, flags: u32) -> SysResult<u64> {
     if mode != O_RDWR && flags & O_NONBLOCK == 0 {
         ctx.task
             .block_on(&[end.queue()], None, true, || {
-                end.peer_arrived(before).then_some(())
+                end.peer_arrived().then_some(())
             })
             .map_err(|_| Errno::ERESTARTSYS)?;
     }

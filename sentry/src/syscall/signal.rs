@@ -4,8 +4,9 @@
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::signal::{
-    bit, Posted, SigAction, SigSet, SignalInbox, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
+    bit, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
 };
+use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, Ctx};
 
@@ -24,7 +25,7 @@ pub fn sys_rt_sigaction(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             .signals
             .set_action(signo, SigAction::from_bytes(&raw))?;
         ctx.task
-            .inbox
+            .group
             .set_ignored(ctx.task.signals.ignored(), bit(signo as i32));
         if signo == libc::SIGCHLD as u64 {
             // SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children are not kept as zombies.
@@ -87,8 +88,8 @@ pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             status: 0,
             value: None,
         };
-        for (pid, inbox) in targets {
-            deliver_to(ctx, pid, &inbox, signo, posted);
+        for (pid, group) in targets {
+            deliver_to(ctx, pid, &group, signo, posted);
         }
     }
     Ok(0)
@@ -97,15 +98,15 @@ pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 /// Posts `signo` to process `pid`; SIGCONT also resumes it at once (even if it
 /// blocks or ignores SIGCONT) and discards its pending stop signals; a stop signal
 /// discards a pending SIGCONT.
-fn deliver_to(ctx: &Ctx, pid: i32, inbox: &SignalInbox, signo: i32, posted: Posted) {
+fn deliver_to(ctx: &Ctx, pid: i32, group: &ThreadGroup, signo: i32, posted: Posted) {
     const STOP_SIGNALS: SigSet = bit(SIGSTOP) | bit(20) | bit(21) | bit(22);
     if signo == libc::SIGCONT {
-        inbox.discard(STOP_SIGNALS);
+        group.inbox.discard(STOP_SIGNALS);
         ctx.kernel.tree.resume(pid);
     } else if STOP_SIGNALS & bit(signo) != 0 {
-        inbox.discard(bit(libc::SIGCONT));
+        group.inbox.discard(bit(libc::SIGCONT));
     }
-    inbox.post(signo, posted);
+    group.post(signo, posted);
 }
 
 /// Sends `signo` to thread `tid` (of process `tgid` if given). Threads are processes
@@ -126,8 +127,8 @@ fn kill_thread(ctx: &mut Ctx, tgid: Option<i32>, tid: i32, signo: i32) -> SysRes
             status: 0,
             value: None,
         };
-        for (pid, inbox) in targets {
-            deliver_to(ctx, pid, &inbox, signo, posted);
+        for (pid, group) in targets {
+            deliver_to(ctx, pid, &group, signo, posted);
         }
     }
     Ok(0)
@@ -168,8 +169,8 @@ fn queue_info(ctx: &mut Ctx, pid: i32, tid: Option<i32>, signo: i32, info: u64) 
         status: 0,
         value: Some(u64::from_le_bytes(raw[24..32].try_into().unwrap_or_default())),
     };
-    for (_, inbox) in targets {
-        if !inbox.post(signo, posted) {
+    for (_, group) in targets {
+        if !group.post(signo, posted) {
             return Err(Errno::EAGAIN);
         }
     }
@@ -209,7 +210,7 @@ pub fn sys_rt_sigpending(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if a.u64(1) > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let pending = ctx.task.inbox.pending() & ctx.task.signals.blocked;
+    let pending = ctx.task.pending_signals() & ctx.task.signals.blocked;
     let bytes = pending.to_le_bytes();
     ctx.task.mm.copy_out(a.u64(0), &bytes[..a.usize(1)])?;
     Ok(0)
@@ -231,12 +232,15 @@ pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         let d = std::time::Duration::new(secs as u64, nanos as u32);
         Some(std::time::Instant::now() + d.min(std::time::Duration::from_secs(1 << 32)))
     };
-    let inbox = ctx.task.inbox.clone();
+    let (inbox, group) = (ctx.task.inbox.clone(), ctx.task.group.clone());
     let take = || {
-        let ready = inbox.pending() & set;
+        let ready = (inbox.pending() | group.inbox.pending()) & set;
         (ready != 0).then(|| {
             let signo = ready.trailing_zeros() as i32 + 1;
-            (signo, inbox.take_signal(signo).unwrap_or_default())
+            let posted = inbox
+                .take_signal(signo)
+                .or_else(|| group.inbox.take_signal(signo));
+            (signo, posted.unwrap_or_default())
         })
     };
     // The waited-for signals are normally blocked; others interrupt the wait.

@@ -41,7 +41,8 @@ const fn partial(sysno: Sysno, handler: Handler, note: &'static str) -> SyscallD
 }
 
 const NO_SIGNALS: &str = "not interruptible by signals yet";
-const EPOLL_WAIT_NOTE: &str = "edge-triggered: a pipe read that leaves data counts as an edge; host streams are polled every 10 ms";
+const EPOLL_WAIT_NOTE: &str = "edge-triggered: a read that leaves data in a pipe or socket counts as an edge; host streams are polled every 10 ms";
+const EPOLL_FD_NOTE: &str = "poll/select see an epoll fd's readiness but are not woken by it (a nested epoll_wait is)";
 
 /// The table.
 pub static SYSCALLS: &[SyscallDef] = &[
@@ -284,8 +285,8 @@ pub static SYSCALLS: &[SyscallDef] = &[
         epoll::sys_eventfd2,
         "reads and writes of 0 bytes return 0 (Linux: EINVAL); pread reads (Linux: ESPIPE)",
     ),
-    full(Sysno::epoll_create, epoll::sys_epoll_create),
-    full(Sysno::epoll_create1, epoll::sys_epoll_create1),
+    partial(Sysno::epoll_create, epoll::sys_epoll_create, EPOLL_FD_NOTE),
+    partial(Sysno::epoll_create1, epoll::sys_epoll_create1, EPOLL_FD_NOTE),
     partial(
         Sysno::epoll_ctl,
         epoll::sys_epoll_ctl,

@@ -56,7 +56,7 @@ fn real_timer(ctx: &mut Ctx) -> u64 {
         return id;
     }
     let id = ctx.kernel.timers.create(Some(TimerSignal {
-        target: Arc::downgrade(&ctx.task.inbox),
+        target: Arc::downgrade(&ctx.task.group),
         signo: libc::SIGALRM,
         code: SI_KERNEL,
         value: None,
@@ -167,7 +167,7 @@ pub fn sys_timer_create(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 return Err(Errno::EINVAL);
             }
             Some(TimerSignal {
-                target: Arc::downgrade(&ctx.task.inbox),
+                target: Arc::downgrade(&ctx.task.group),
                 signo,
                 code: SI_TIMER,
                 value: Some(value),

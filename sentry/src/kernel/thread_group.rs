@@ -1,0 +1,143 @@
+//! A thread group: the threads of one process. It holds what signals sent to the
+//! process need (the process-wide pending set, and a way to wake every thread), the
+//! live threads, and the group's exit status once exit_group or a fatal signal has
+//! decided it.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::signal::{Posted, SigSet, SignalInbox, SIGKILL};
+use super::task::ExitStatus;
+use super::wait::WaitQueue;
+
+struct Members {
+    /// Live threads: (tid, the thread's own inbox).
+    threads: Vec<(i32, Arc<SignalInbox>)>,
+    /// Set by exit_group or a fatal signal: every thread is on its way out.
+    exit: Option<ExitStatus>,
+}
+
+/// The threads of one process.
+pub struct ThreadGroup {
+    pub pid: i32,
+    /// Signals sent to the process (any thread that does not block one takes it).
+    pub inbox: Arc<SignalInbox>,
+    members: Mutex<Members>,
+    /// Notified when a thread leaves (execve waits for its siblings to go).
+    pub left: WaitQueue,
+}
+
+impl ThreadGroup {
+    /// A group whose first thread is `tid` (== `pid`), with inbox `thread`.
+    pub fn new(pid: i32, thread: Arc<SignalInbox>) -> Arc<ThreadGroup> {
+        Arc::new(ThreadGroup {
+            pid,
+            inbox: Arc::new(SignalInbox::default()),
+            members: Mutex::new(Members {
+                threads: vec![(pid, thread)],
+                exit: None,
+            }),
+            left: WaitQueue::default(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Members> {
+        self.members.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds thread `tid`; false if the group is already exiting.
+    pub fn add(&self, tid: i32, inbox: Arc<SignalInbox>) -> bool {
+        let mut m = self.lock();
+        if m.exit.is_some() {
+            return false;
+        }
+        m.threads.push((tid, inbox));
+        true
+    }
+
+    /// Removes thread `tid`; how many remain.
+    pub fn remove(&self, tid: i32) -> usize {
+        let remaining = {
+            let mut m = self.lock();
+            m.threads.retain(|(t, _)| *t != tid);
+            m.threads.len()
+        };
+        self.left.notify();
+        remaining
+    }
+
+    pub fn count(&self) -> usize {
+        self.lock().threads.len()
+    }
+
+    /// The inbox of thread `tid`, if it belongs to the group.
+    pub fn thread(&self, tid: i32) -> Option<Arc<SignalInbox>> {
+        self.lock()
+            .threads
+            .iter()
+            .find(|(t, _)| *t == tid)
+            .map(|(_, i)| i.clone())
+    }
+
+    /// Sends `signo` to the process: it becomes pending process-wide and every
+    /// thread is woken (or kicked out of guest code) to look at it.
+    pub fn post(&self, signo: i32, posted: Posted) -> bool {
+        let queued = self.inbox.post(signo, posted);
+        for (_, thread) in &self.lock().threads {
+            thread.poke();
+        }
+        queued
+    }
+
+    /// Wakes every thread to look at its state (a SIGCONT resumed the process).
+    pub fn poke_all(&self) {
+        for (_, thread) in &self.lock().threads {
+            thread.poke();
+        }
+    }
+
+    /// Records which signals the (shared) dispositions ignore, in every inbox of the
+    /// group, dropping pending ones among `discard`.
+    pub fn set_ignored(&self, ignored: SigSet, discard: SigSet) {
+        self.inbox.set_ignored(ignored, discard);
+        for (_, thread) in &self.lock().threads {
+            thread.set_ignored(ignored, discard);
+        }
+    }
+
+    /// exit_group or a fatal signal: the group's status becomes `status` (the first
+    /// decision wins) and every other thread is killed. Returns the group's status.
+    pub fn exit_all(&self, status: ExitStatus, except: i32) -> ExitStatus {
+        let mut m = self.lock();
+        let status = *m.exit.get_or_insert(status);
+        for (tid, thread) in &m.threads {
+            if *tid != except {
+                thread.post(SIGKILL, Posted::default());
+            }
+        }
+        status
+    }
+
+    /// Kills every thread but `except` without deciding an exit status (execve).
+    pub fn kill_others(&self, except: i32) {
+        for (tid, thread) in &self.lock().threads {
+            if *tid != except {
+                thread.post(SIGKILL, Posted::default());
+            }
+        }
+    }
+
+    /// The group's exit status if exit_group or a fatal signal decided it.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.lock().exit
+    }
+
+    /// Whether the group is exiting (a thread seeing this ends itself).
+    pub fn exiting(&self) -> bool {
+        self.lock().exit.is_some()
+    }
+
+    /// Pending process-wide signals that `blocked` lets through (for waits).
+    pub fn interrupting(&self, blocked: SigSet) -> SigSet {
+        self.inbox.interrupting(blocked)
+    }
+}
