@@ -483,7 +483,6 @@ fn python_thread() {
 }
 
 #[test]
-#[ignore = "needs epoll and socketpair (issue 5)"]
 fn python_asyncio() {
     python(
         "import asyncio; print(asyncio.run(asyncio.sleep(0.01, result=5)))",

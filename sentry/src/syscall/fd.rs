@@ -181,6 +181,9 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const TCGETS: u32 = 0x5401;
     const TIOCGWINSZ: u32 = 0x5413;
     const FIONREAD: u32 = 0x541b;
+    const FIONBIO: u32 = 0x5421;
+    const FIONCLEX: u32 = 0x5450;
+    const FIOCLEX: u32 = 0x5451;
     let f = file(ctx, a.i32(0))?;
     let arg = a.u64(2);
     match (&f.kind, a.u32(1)) {
@@ -210,6 +213,24 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             let end = d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>();
             let n = end.map_or(0, |e| e.available()) as u32;
             ctx.task.mm.write_u32(arg, n)?;
+        }
+        (_, FIONBIO) => {
+            const O_NONBLOCK: u32 = 0o4000;
+            let mut b = [0u8; 4];
+            ctx.task.mm.copy_in(arg, &mut b)?;
+            let flags = f.flags();
+            let new = if i32::from_le_bytes(b) != 0 {
+                flags | O_NONBLOCK
+            } else {
+                flags & !O_NONBLOCK
+            };
+            f.set_status_flags(new)?;
+            ctx.task.publish_files();
+        }
+        (_, cmd @ (FIOCLEX | FIONCLEX)) => {
+            ctx.task
+                .fds
+                .set_close_on_exec(a.i32(0), cmd == FIOCLEX)?;
         }
         _ => return Err(Errno::ENOTTY),
     }
