@@ -473,7 +473,6 @@ fn python_signal_handler() {
 }
 
 #[test]
-#[ignore = "needs clone threads (issue 6: threads)"]
 fn python_thread() {
     python(
         "import threading; r = []; t = threading.Thread(target=r.append, args=(5,)); \

@@ -251,6 +251,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     task.publish_memory();
     let setup = started.elapsed();
     let status = kernel::run(&kernel, &mut task, &mut vcpu)?;
+    let status = kernel::finish_first_process(&task, status);
     // Shared file mappings reach their files before the process is gone.
     task.mm.write_back(0, crate::mm::USER_VIRT_END);
     if opts.stats {

@@ -177,13 +177,30 @@ pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::R
         .map(|_| ())
 }
 
-/// Releases what an exited task holds and reports its status to its parent.
+/// Releases what an exited task holds; the process's last thread reports the
+/// process's status to its parent.
 pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
+    task.inbox.set_kicker(None);
+    let remaining = task.group.remove(task.tid, status);
+    if task.clear_child_tid != 0 && remaining > 0 {
+        // CLONE_CHILD_CLEARTID: the thread's id word is zeroed and one waiter woken
+        // (pthread_join).
+        if task.mm.write_u32(task.clear_child_tid, 0).is_ok() {
+            if let Ok(key) = task.mm.futex_key(task.clear_child_tid) {
+                kernel.futexes.lock().wake(key, u32::MAX, 1);
+            }
+        }
+    }
     task.fds.close_all();
-    task.delete_timers(&kernel.timers, true);
     if let Some(done) = task.vfork_done.take() {
         done.complete();
     }
+    task.info.state().threads = remaining as u32;
+    if remaining > 0 {
+        return;
+    }
+    let status = task.group.final_status().unwrap_or(status);
+    task.group.delete_timers(&kernel.timers, true);
     task.mm.release();
     kernel.tree.exit(
         task.pid,
@@ -192,6 +209,25 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
             user_time: task.cpu_time,
         },
     );
+}
+
+/// The sandbox's first process: once its main thread has ended, waits for its other
+/// threads, and returns the process's exit status.
+pub fn finish_first_process(task: &Task, status: ExitStatus) -> ExitStatus {
+    task.inbox.set_kicker(None);
+    let group = &task.group;
+    if group.remove(task.tid, status) > 0 {
+        let waiter = Arc::new(wait::Waiter::default());
+        let _subscription = group.left.subscribe(&waiter);
+        loop {
+            let seen = waiter.generation();
+            if group.count() == 0 {
+                break;
+            }
+            waiter.wait(seen, None);
+        }
+    }
+    group.final_status().unwrap_or(status)
 }
 
 /// Runs `task` on `vcpu` until it exits.
@@ -468,8 +504,8 @@ fn run_handler(
     }
 }
 
-/// Terminates the task with `signal`, whatever its disposition (a fault, or a signal
-/// whose default action is to terminate).
+/// Terminates the process with `signal`, whatever its disposition (a fault, or a
+/// signal whose default action is to terminate): every thread goes.
 fn kill(kernel: &Kernel, task: &mut Task, signal: FaultSignal) {
     if kernel.options.strace && signal.signo != SIGKILL {
         kernel.trace(&strace::format_signal(&strace::SignalEvent {
@@ -478,5 +514,8 @@ fn kill(kernel: &Kernel, task: &mut Task, signal: FaultSignal) {
             addr: signal.addr,
         }));
     }
-    task.exit = Some(ExitStatus::Killed(signal.signo));
+    let status = task
+        .group
+        .exit_all(ExitStatus::Killed(signal.signo), task.tid);
+    task.exit = Some(status);
 }

@@ -372,6 +372,19 @@ impl ProcessTree {
         Ok(pid)
     }
 
+    /// The inbox of thread `tid` of process `tgid` (any process if None).
+    pub fn thread_inbox(
+        &self,
+        tgid: Option<i32>,
+        tid: i32,
+    ) -> Option<Arc<super::signal::SignalInbox>> {
+        let procs = self.lock();
+        match tgid {
+            Some(pid) => procs.get(&pid).and_then(|p| p.group.thread(tid)),
+            None => procs.values().find_map(|p| p.group.thread(tid)),
+        }
+    }
+
     /// Inboxes of the live processes kill(2)'s `pid` names (excluding `caller` for
     /// -1, as Linux does); ESRCH when there are none.
     pub fn kill_targets(&self, caller: i32, pid: i32) -> SysResult<Vec<(i32, Arc<ThreadGroup>)>> {

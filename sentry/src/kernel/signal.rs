@@ -297,6 +297,15 @@ impl SignalState {
         self.actions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A new thread's: the same dispositions, the same mask, no alternate stack.
+    pub fn for_new_thread(&self) -> SignalState {
+        SignalState {
+            actions: self.actions.clone(),
+            blocked: self.blocked,
+            alt_stack: None,
+        }
+    }
+
     /// A copy with dispositions of its own (fork).
     pub fn forked(&self) -> SignalState {
         SignalState {

@@ -143,10 +143,6 @@ pub struct Task {
     pub inbox: Arc<SignalInbox>,
     /// The process this thread belongs to (process-wide signals, sibling threads).
     pub group: Arc<super::thread_group::ThreadGroup>,
-    /// The process's ITIMER_REAL (a `Timers` id), once used.
-    pub itimer_real: Option<u64>,
-    /// POSIX timers: the process's timer id -> (`Timers` id, clock).
-    pub posix_timers: std::collections::BTreeMap<i32, (u64, i32)>,
     /// The mask to restore once a signal has been handled (rt_sigsuspend).
     pub saved_mask: Option<super::signal::SigSet>,
     /// Set when this task is a vfork child running on its parent's memory (`mm`):
@@ -200,8 +196,6 @@ impl Task {
             inbox,
             vfork_done: None,
             saved_mask: None,
-            itimer_real: None,
-            posix_timers: Default::default(),
             rlimits: default_rlimits(),
             clear_child_tid: 0,
             robust_list: None,
@@ -239,8 +233,39 @@ impl Task {
             group,
             vfork_done: None,
             saved_mask: None,
-            itimer_real: None,
-            posix_timers: Default::default(),
+            rlimits: self.rlimits,
+            clear_child_tid: 0,
+            robust_list: None,
+            rseq: None,
+            exit: None,
+            cpu_time: Duration::ZERO,
+            comm: self.comm.clone(),
+            parent_death_signal: 0,
+            dumpable: self.dumpable,
+            keep_registers: false,
+            nice: self.nice,
+            personality: self.personality,
+        }
+    }
+
+    /// A new thread of this task's process (clone with CLONE_THREAD): the same
+    /// address space, dispositions and process, its own registers (the caller's),
+    /// signal mask and inbox; `fds` shared or copied as CLONE_FILES says.
+    pub fn new_thread(&self, tid: i32, fds: FdTable) -> Task {
+        Task {
+            pid: self.pid,
+            tid,
+            ppid: self.ppid,
+            creds: self.creds,
+            mm: self.mm.clone(),
+            fds,
+            fs: self.fs.clone(),
+            info: self.info.clone(),
+            signals: self.signals.for_new_thread(),
+            inbox: Arc::new(SignalInbox::default()),
+            group: self.group.clone(),
+            vfork_done: None,
+            saved_mask: None,
             rlimits: self.rlimits,
             clear_child_tid: 0,
             robust_list: None,
@@ -283,18 +308,6 @@ impl Task {
                 return Err(Interrupted::TimedOut);
             }
             waiter.wait(seen, deadline);
-        }
-    }
-
-    /// Deletes the POSIX timers (execve, exit) and, with `itimers`, the ITIMER_REAL.
-    pub fn delete_timers(&mut self, timers: &super::timers::Timers, itimers: bool) {
-        for (_, (id, _)) in std::mem::take(&mut self.posix_timers) {
-            timers.delete(id);
-        }
-        if itimers {
-            if let Some(id) = self.itimer_real.take() {
-                timers.delete(id);
-            }
         }
     }
 

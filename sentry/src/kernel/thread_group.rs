@@ -14,30 +14,61 @@ struct Members {
     threads: Vec<(i32, Arc<SignalInbox>)>,
     /// Set by exit_group or a fatal signal: every thread is on its way out.
     exit: Option<ExitStatus>,
+    /// The status of the thread that left last (a process whose threads all called
+    /// exit ends with the last one's code).
+    last: Option<ExitStatus>,
 }
 
 /// The threads of one process.
 pub struct ThreadGroup {
-    pub pid: i32,
     /// Signals sent to the process (any thread that does not block one takes it).
     pub inbox: Arc<SignalInbox>,
     members: Mutex<Members>,
     /// Notified when a thread leaves (execve waits for its siblings to go).
     pub left: WaitQueue,
+    timers: Mutex<ProcessTimers>,
+}
+
+/// The process's timers (ids in `Kernel::timers`).
+#[derive(Default)]
+pub struct ProcessTimers {
+    /// ITIMER_REAL, once used.
+    pub itimer_real: Option<u64>,
+    /// POSIX timers: the process's timer id -> (`Timers` id, clock).
+    pub posix: std::collections::BTreeMap<i32, (u64, i32)>,
 }
 
 impl ThreadGroup {
-    /// A group whose first thread is `tid` (== `pid`), with inbox `thread`.
+    /// A group whose first thread is `pid`, with inbox `thread`.
     pub fn new(pid: i32, thread: Arc<SignalInbox>) -> Arc<ThreadGroup> {
         Arc::new(ThreadGroup {
-            pid,
             inbox: Arc::new(SignalInbox::default()),
             members: Mutex::new(Members {
                 threads: vec![(pid, thread)],
                 exit: None,
+                last: None,
             }),
             left: WaitQueue::default(),
+            timers: Mutex::default(),
         })
+    }
+
+    /// The process's timers.
+    pub fn timers(&self) -> MutexGuard<'_, ProcessTimers> {
+        self.timers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Deletes the POSIX timers (execve, exit) and, with `itimers`, the ITIMER_REAL.
+    pub fn delete_timers(&self, timers: &super::timers::Timers, itimers: bool) {
+        let mut own = self.timers();
+        for (_, (id, _)) in std::mem::take(&mut own.posix) {
+            timers.delete(id);
+        }
+        if itimers {
+            if let Some(id) = own.itimer_real.take() {
+                timers.delete(id);
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Members> {
@@ -54,11 +85,12 @@ impl ThreadGroup {
         true
     }
 
-    /// Removes thread `tid`; how many remain.
-    pub fn remove(&self, tid: i32) -> usize {
+    /// Removes thread `tid`, which ended with `status`; how many remain.
+    pub fn remove(&self, tid: i32, status: ExitStatus) -> usize {
         let remaining = {
             let mut m = self.lock();
             m.threads.retain(|(t, _)| *t != tid);
+            m.last = Some(status);
             m.threads.len()
         };
         self.left.notify();
@@ -126,15 +158,22 @@ impl ThreadGroup {
         }
     }
 
-    /// The group's exit status if exit_group or a fatal signal decided it.
-    pub fn exit_status(&self) -> Option<ExitStatus> {
-        self.lock().exit
+    /// The process's exit status once its last thread is gone: what exit_group or
+    /// a fatal signal decided, else the last thread's own.
+    pub fn final_status(&self) -> Option<ExitStatus> {
+        let m = self.lock();
+        m.exit.or(m.last)
     }
 
-    /// Whether the group is exiting (a thread seeing this ends itself).
-    pub fn exiting(&self) -> bool {
-        self.lock().exit.is_some()
+    /// Renames thread `from` to `to` (execve by a thread takes the process's id).
+    pub fn rename(&self, from: i32, to: i32) {
+        for (tid, _) in self.lock().threads.iter_mut() {
+            if *tid == from {
+                *tid = to;
+            }
+        }
     }
+
 
     /// Pending process-wide signals that `blocked` lets through (for waits).
     pub fn interrupting(&self, blocked: SigSet) -> SigSet {

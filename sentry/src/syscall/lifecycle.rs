@@ -129,10 +129,93 @@ pub fn sys_clone3(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     )
 }
 
+/// Flags a thread-creating clone may carry.
+const THREAD_FLAGS: u64 = CLONE_VM
+    | CLONE_FS
+    | CLONE_FILES
+    | CLONE_SIGHAND
+    | CLONE_THREAD
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_CHILD_SETTID
+    | CLONE_DETACHED
+    | CLONE_UNTRACED
+    | CLONE_PTRACE;
+
+/// A new thread in the caller's process.
+fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
+    let flags = args.flags;
+    // CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM (as Linux checks).
+    if flags & !THREAD_FLAGS != 0 || flags & (CLONE_SIGHAND | CLONE_VM) != CLONE_SIGHAND | CLONE_VM {
+        return Err(Errno::EINVAL);
+    }
+    let kernel = ctx.kernel;
+    let tid = kernel.allocate_id();
+    let fds = if flags & CLONE_FILES != 0 {
+        ctx.task.fds.share()
+    } else {
+        ctx.task.fds.fork()
+    };
+    let mut thread = ctx.task.new_thread(tid, fds);
+    let mut regs = *ctx.vcpu.regs();
+    regs.rax = 0;
+    if args.stack != 0 {
+        regs.rsp = args.stack;
+    }
+    let (fs_base, gs_base) = ctx.vcpu.segment_bases().map_err(|_| Errno::EAGAIN)?;
+    let fpu = ctx
+        .vcpu
+        .fpu_state(kernel.fpu_state_size)
+        .map_err(|_| Errno::EAGAIN)?;
+    let mut vcpu = kernel
+        .cpus
+        .acquire(thread.mm.page_table_root(), regs)
+        .map_err(|e| {
+            log::warn!("clone: no vCPU for a new thread: {e}");
+            Errno::EAGAIN
+        })?;
+    let fs_base = if flags & CLONE_SETTLS != 0 {
+        args.tls
+    } else {
+        fs_base
+    };
+    let state_set = vcpu
+        .set_fs_base(fs_base)
+        .and_then(|_| vcpu.set_gs_base(gs_base))
+        .and_then(|_| vcpu.set_fpu_state(&fpu));
+    if state_set.is_err() || !ctx.task.group.add(tid, thread.inbox.clone()) {
+        kernel.cpus.release(vcpu);
+        return Err(Errno::EAGAIN);
+    }
+    thread.inbox.set_ignored(ctx.task.signals.ignored(), 0);
+    ctx.task.info.state().threads = ctx.task.group.count() as u32;
+    if flags & CLONE_CHILD_SETTID != 0 {
+        let _ = thread.mm.write_u32(args.child_tid, tid as u32);
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        thread.clear_child_tid = args.child_tid;
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = ctx.task.mm.write_u32(args.parent_tid, tid as u32);
+    }
+    kernel.note_fork();
+    if let Err(e) = kernel::spawn(kernel, thread, vcpu) {
+        log::error!("cannot start a host thread for a new thread: {e}");
+        ctx.task.group.remove(tid, ExitStatus::Killed(libc::SIGKILL));
+        return Err(Errno::EAGAIN);
+    }
+    Ok(tid as u64)
+}
+
 fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     let flags = args.flags;
-    if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS) != 0 {
-        log::warn!("clone with shared-state flags {flags:#x} (threads) is not supported");
+    if flags & CLONE_THREAD != 0 {
+        return clone_thread(ctx, args);
+    }
+    if flags & (CLONE_SIGHAND | CLONE_FILES | CLONE_FS) != 0 {
+        log::warn!("clone of a process sharing state ({flags:#x}) is not supported");
         return Err(Errno::EINVAL);
     }
     if flags & !PROCESS_FLAGS != 0 || flags & CLONE_PIDFD != 0 {
@@ -320,7 +403,20 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
         e.errno()
     })?;
 
-    // The point of no return: the old image goes.
+    // The point of no return: the other threads go, then the old image.
+    if ctx.task.group.count() > 1 {
+        let group = ctx.task.group.clone();
+        group.kill_others(ctx.task.tid);
+        let _ = ctx
+            .task
+            .block_on(&[&group.left], None, false, || (group.count() == 1).then_some(()));
+        if ctx.task.tid != ctx.task.pid {
+            group.rename(ctx.task.tid, ctx.task.pid);
+            ctx.task.tid = ctx.task.pid;
+        }
+        ctx.task.fds.unshare();
+        ctx.task.info.state().threads = 1;
+    }
     let task = &mut *ctx.task;
     let old = std::mem::replace(&mut task.mm, crate::mm::Mm::new(image.mm));
     if let Some(done) = task.vfork_done.take() {
@@ -341,7 +437,7 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
     };
     task.keep_registers = true;
     task.fds.close_for_exec();
-    task.delete_timers(&ctx.kernel.timers, false);
+    task.group.delete_timers(&ctx.kernel.timers, false);
     task.signals.reset_for_exec();
     task.group.set_ignored(task.signals.ignored(), 0);
     task.robust_list = None;

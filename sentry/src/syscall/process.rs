@@ -6,13 +6,19 @@ use crate::errno::{Errno, SysResult};
 use crate::kernel::task::{ExitStatus, Rlimit, RseqArea, COMM_LEN, RLIMIT_COUNT, RLIMIT_NOFILE};
 use crate::kernel::Ctx;
 
+/// Ends the calling thread; the process ends with its last thread.
 pub fn sys_exit(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    // One thread per process today, so ending the thread ends the process.
-    sys_exit_group(ctx, a)
+    ctx.task.exit = Some(ExitStatus::Exited(a.u64(0) as u8));
+    Ok(0)
 }
 
+/// Ends every thread of the process.
 pub fn sys_exit_group(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    ctx.task.exit = Some(ExitStatus::Exited(a.u64(0) as u8));
+    let status = ctx
+        .task
+        .group
+        .exit_all(ExitStatus::Exited(a.u64(0) as u8), ctx.task.tid);
+    ctx.task.exit = Some(status);
     Ok(0)
 }
 

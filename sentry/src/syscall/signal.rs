@@ -116,20 +116,24 @@ fn kill_thread(ctx: &mut Ctx, tgid: Option<i32>, tid: i32, signo: i32) -> SysRes
         return Err(Errno::EINVAL);
     }
     check_signal(signo)?;
-    if tgid.is_some_and(|g| g != tid) {
-        return Err(Errno::ESRCH);
-    }
-    let targets = ctx.kernel.tree.kill_targets(ctx.task.pid, tid)?;
+    let inbox = ctx
+        .kernel
+        .tree
+        .thread_inbox(tgid, tid)
+        .ok_or(Errno::ESRCH)?;
     if signo != 0 {
-        let posted = Posted {
-            code: SI_TKILL,
-            sender: Some((ctx.task.pid, ctx.task.creds.uid)),
-            status: 0,
-            value: None,
-        };
-        for (pid, group) in targets {
-            deliver_to(ctx, pid, &group, signo, posted);
+        if signo == libc::SIGCONT {
+            ctx.kernel.tree.resume(tgid.unwrap_or(tid));
         }
+        inbox.post(
+            signo,
+            Posted {
+                code: SI_TKILL,
+                sender: Some((ctx.task.pid, ctx.task.creds.uid)),
+                status: 0,
+                value: None,
+            },
+        );
     }
     Ok(0)
 }

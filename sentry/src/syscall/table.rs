@@ -340,11 +340,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
         memory::sys_madvise,
         "DONTNEED/FREE discard private pages; other advice is accepted as a hint",
     ),
-    partial(
-        Sysno::exit,
-        process::sys_exit,
-        "single-threaded: ends the process",
-    ),
+    full(Sysno::exit, process::sys_exit),
     full(Sysno::exit_group, process::sys_exit_group),
     partial(
         Sysno::arch_prctl,

@@ -52,7 +52,7 @@ fn pair_bytes(interval: Duration, value: Duration, micros: bool) -> [u8; 32] {
 
 /// The process's ITIMER_REAL, created on first use.
 fn real_timer(ctx: &mut Ctx) -> u64 {
-    if let Some(id) = ctx.task.itimer_real {
+    if let Some(id) = ctx.task.group.timers().itimer_real {
         return id;
     }
     let id = ctx.kernel.timers.create(Some(TimerSignal {
@@ -62,7 +62,7 @@ fn real_timer(ctx: &mut Ctx) -> u64 {
         value: None,
         timer_id: None,
     }));
-    ctx.task.itimer_real = Some(id);
+    ctx.task.group.timers().itimer_real = Some(id);
     id
 }
 
@@ -97,7 +97,8 @@ pub fn sys_setitimer(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_getitimer(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     check_which(a.i32(0))?;
-    let (left, interval) = match ctx.task.itimer_real {
+    let itimer = ctx.task.group.timers().itimer_real;
+    let (left, interval) = match itimer {
         Some(id) => ctx.kernel.timers.get(id),
         None => (Duration::ZERO, Duration::ZERO),
     };
@@ -140,12 +141,13 @@ pub fn sys_timer_create(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const SIGEV_THREAD_ID: i32 = 4;
     let (clock_id, sevp, out) = (a.i32(0), a.u64(1), a.u64(2));
     check_timer_clock(clock_id)?;
-    if ctx.task.posix_timers.len() >= MAX_TIMERS {
-        return Err(Errno::EAGAIN);
-    }
-    let timer_id = (0..)
-        .find(|i| !ctx.task.posix_timers.contains_key(i))
-        .unwrap_or(0);
+    let timer_id = {
+        let timers = ctx.task.group.timers();
+        if timers.posix.len() >= MAX_TIMERS {
+            return Err(Errno::EAGAIN);
+        }
+        (0..).find(|i| !timers.posix.contains_key(i)).unwrap_or(0)
+    };
     let (value, signo, notify) = if sevp == 0 {
         (timer_id as u64, libc::SIGALRM, SIGEV_SIGNAL)
     } else {
@@ -178,13 +180,19 @@ pub fn sys_timer_create(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     };
     ctx.task.mm.write_u32(out, timer_id as u32)?;
     let id = ctx.kernel.timers.create(signal);
-    ctx.task.posix_timers.insert(timer_id, (id, clock_id));
+    ctx.task
+        .group
+        .timers()
+        .posix
+        .insert(timer_id, (id, clock_id));
     Ok(0)
 }
 
 fn posix_timer(ctx: &Ctx, timer_id: i32) -> SysResult<(u64, i32)> {
     ctx.task
-        .posix_timers
+        .group
+        .timers()
+        .posix
         .get(&timer_id)
         .copied()
         .ok_or(Errno::EINVAL)
@@ -228,7 +236,7 @@ pub fn sys_timer_getoverrun(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_timer_delete(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (id, _) = posix_timer(ctx, a.i32(0))?;
-    ctx.task.posix_timers.remove(&a.i32(0));
+    ctx.task.group.timers().posix.remove(&a.i32(0));
     ctx.kernel.timers.delete(id);
     Ok(0)
 }
