@@ -13,6 +13,7 @@ work=target/bench
 mkdir -p "$work"
 gcc -static -O2 -o "$work/getppid_loop" bench/getppid_loop.c
 gcc -static -O2 -o "$work/spawn_loop" bench/spawn_loop.c
+gcc -static -O2 -pthread -o "$work/spin_threads" bench/spin_threads.c
 printf 'int main(void) { return 0; }\n' > "$work/hello.c"
 if ! command -v runsc >/dev/null; then
     echo "bench: installing runsc (Debian package) to compare with gVisor" >&2
@@ -59,6 +60,10 @@ row "getppid x 100000" "$work/getppid_loop" 100000
 row "fork+exec+wait x 100" "$work/spawn_loop" 100 "$busybox" true
 row "pipeline seq|sort|head 10k" "$busybox" sh -c 'seq 1 10000 | sort -rn | head -3'
 row "gcc -c (cc1 + as)" /usr/bin/gcc -c -o /dev/null "$work/hello.c"
+# Thread scaling: the same CPU work per thread; 2 threads on 2 CPUs should take as
+# long as 1 (compare the two rows' sentry/nat columns).
+row "CPU-bound, 1 thread" "$work/spin_threads" 1
+row "CPU-bound, 2 threads" "$work/spin_threads" 2
 echo
 echo "sentry --stats for each workload (time split, exits, faults, syscalls):"
 for cmd in "$busybox true" "/bin/true" "/usr/bin/python3 -c pass" "$work/getppid_loop 100000" \
