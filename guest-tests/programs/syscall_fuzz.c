@@ -21,7 +21,13 @@ int main(int argc, char **argv) {
                   
                   SYS_rt_sigprocmask, SYS_rt_sigaction, SYS_execve, SYS_execveat, SYS_fork, SYS_vfork, SYS_clone, SYS_clone3,
                   SYS_sched_yield, SYS_prctl, SYS_setrlimit, SYS_prlimit64, SYS_copy_file_range, SYS_sigaltstack, SYS_rseq,
-                  SYS_set_robust_list, SYS_set_tid_address, SYS_shmat, SYS_wait4, SYS_waitid};
+                  SYS_set_robust_list, SYS_set_tid_address, SYS_shmat, SYS_wait4, SYS_waitid,
+                  /* These block, or send the process signals that kill or stop it. */
+                  SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo,
+                  SYS_alarm, SYS_setitimer, SYS_timer_create, SYS_timer_settime, SYS_epoll_wait,
+                  SYS_epoll_pwait, SYS_epoll_pwait2, SYS_socketpair, SYS_eventfd, SYS_eventfd2,
+                  SYS_recvfrom, SYS_recvmsg, SYS_recvmmsg, SYS_sendto, SYS_sendmsg, SYS_sendmmsg,
+                  SYS_accept, SYS_accept4, SYS_connect};
     for (int i = 0; i < 20000; i++) {
         long nr = rnd() % 460, bad = 0;
         for (unsigned k = 0; k < sizeof skip / sizeof skip[0]; k++) if (skip[k] == nr) bad = 1;

@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn dup_takes_lowest_free() {
-        let mut t = FdTable::with_host_stdio();
+        let t = FdTable::with_host_stdio();
         t.close(0).unwrap();
         let f = t.get(1).unwrap();
         assert_eq!(t.install(f.clone(), 0, false).unwrap(), 0);
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn dup2_shares_the_file() {
-        let mut t = FdTable::with_host_stdio();
+        let t = FdTable::with_host_stdio();
         assert_eq!(t.duplicate_to(2, 9, true).unwrap(), 9);
         assert!(Arc::ptr_eq(&t.get(2).unwrap(), &t.get(9).unwrap()));
         assert!(t.close_on_exec(9).unwrap());

@@ -181,6 +181,7 @@ pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::R
 /// process's status to its parent.
 pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     task.inbox.set_kicker(None);
+    release_robust_futexes(kernel, &task);
     let remaining = task.group.remove(task.tid, status);
     if task.clear_child_tid != 0 && remaining > 0 {
         // CLONE_CHILD_CLEARTID: the thread's id word is zeroed and one waiter woken
@@ -209,6 +210,60 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
             user_time: task.cpu_time,
         },
     );
+}
+
+/// Marks the robust futexes the dying thread still holds (its set_robust_list list)
+/// FUTEX_OWNER_DIED and wakes a waiter of each, as Linux does at thread exit.
+fn release_robust_futexes(kernel: &Kernel, task: &Task) {
+    const FUTEX_WAITERS: u32 = 0x8000_0000;
+    const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+    const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+    /// Entries walked at most (ROBUST_LIST_LIMIT), against a corrupt or cyclic list.
+    const LIMIT: usize = 2048;
+    let Some((head, _)) = task.robust_list else {
+        return;
+    };
+    let mm = &task.mm;
+    let (Ok(mut entry), Ok(offset), Ok(pending)) = (
+        mm.read_u64(head),
+        mm.read_u64(head.wrapping_add(8)),
+        mm.read_u64(head.wrapping_add(16)),
+    ) else {
+        return;
+    };
+    let release = |entry: u64| {
+        // The low bit of an entry marks a PI futex; the word sits at entry + offset.
+        let word_addr = (entry & !1).wrapping_add(offset);
+        let mut b = [0u8; 4];
+        if mm.copy_in(word_addr, &mut b).is_err() {
+            return;
+        }
+        let word = u32::from_le_bytes(b);
+        if word & FUTEX_TID_MASK != task.tid as u32 {
+            return;
+        }
+        let new = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if mm.write_u32(word_addr, new).is_ok() && word & FUTEX_WAITERS != 0 {
+            if let Ok(key) = mm.futex_key(word_addr) {
+                kernel.futexes.lock().wake(key, u32::MAX, 1);
+            }
+        }
+    };
+    for _ in 0..LIMIT {
+        if entry == head || entry == 0 {
+            break;
+        }
+        if entry != pending {
+            release(entry);
+        }
+        match mm.read_u64(entry & !1) {
+            Ok(next) => entry = next,
+            Err(_) => break,
+        }
+    }
+    if pending != 0 {
+        release(pending);
+    }
 }
 
 /// The sandbox's first process: once its main thread has ended, waits for its other

@@ -69,7 +69,7 @@ impl SystemInfo for SandboxInfo {
     }
 
     fn cpus(&self) -> u32 {
-        1
+        online_cpus()
     }
 
     fn cpuid(&self, function: u32, index: u32) -> Option<(u32, u32, u32, u32)> {
@@ -78,4 +78,13 @@ impl SystemInfo for SandboxInfo {
             .find(|(k, _)| *k == (function, index))
             .map(|(_, v)| *v)
     }
+}
+
+/// CPUs the guest sees: as many as the host lets the sentry use (threads run on that
+/// many vCPUs at once), at most 64 (one word of affinity mask).
+pub fn online_cpus() -> u32 {
+    static CPUS: OnceLock<u32> = OnceLock::new();
+    *CPUS.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 64) as u32)
+    })
 }

@@ -263,16 +263,69 @@ pub fn sys_setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     set_rlimit(ctx, i, new).map(|()| 0)
 }
 
+/// The kernel's cpumask size for our CPU count: one long.
+const MASK_BYTES: usize = 8;
+
+/// Every online CPU, as an affinity mask.
+fn all_cpus() -> u64 {
+    u64::MAX >> (64 - crate::kernel::system::online_cpus())
+}
+
+/// A pid or tid that sched_*affinity may name: 0, or any live task's.
+fn check_task_exists(ctx: &Ctx, pid: i32) -> SysResult<()> {
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid == 0 || pid == ctx.task.tid || ctx.kernel.tree.thread_inbox(None, pid).is_some() {
+        return Ok(());
+    }
+    Err(Errno::ESRCH)
+}
+
 pub fn sys_sched_getaffinity(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    /// The kernel's cpumask size for our CPU count: one long.
-    const MASK_BYTES: usize = 8;
-    check_own_pid(ctx, a.i32(0))?;
+    check_task_exists(ctx, a.i32(0))?;
     let len = a.usize(1);
     if len < MASK_BYTES || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
-    ctx.task.mm.copy_out(a.u64(2), &1u64.to_le_bytes())?;
+    ctx.task.mm.copy_out(a.u64(2), &all_cpus().to_le_bytes())?;
     Ok(MASK_BYTES as u64)
+}
+
+/// Accepted when the mask names an online CPU; tasks are not pinned (the host
+/// schedules the vCPU threads).
+pub fn sys_sched_setaffinity(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_task_exists(ctx, a.i32(0))?;
+    let len = a.usize(1).min(MASK_BYTES);
+    let mut mask = [0u8; MASK_BYTES];
+    ctx.task.mm.copy_in(a.u64(2), &mut mask[..len])?;
+    if u64::from_le_bytes(mask) & all_cpus() == 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// membarrier(2): QUERY and the private-expedited commands. Every other thread of
+/// the process is kicked out of guest code (a VM exit serializes its CPU).
+pub fn sys_membarrier(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const QUERY: u32 = 0;
+    const GLOBAL: u32 = 1;
+    const PRIVATE_EXPEDITED: u32 = 8;
+    const REGISTER_PRIVATE_EXPEDITED: u32 = 16;
+    if a.u32(1) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    match a.u32(0) {
+        QUERY => Ok(u64::from(
+            GLOBAL | PRIVATE_EXPEDITED | REGISTER_PRIVATE_EXPEDITED,
+        )),
+        REGISTER_PRIVATE_EXPEDITED => Ok(0),
+        GLOBAL | PRIVATE_EXPEDITED => {
+            ctx.task.group.poke_all();
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 pub fn sys_sched_yield(_: &mut Ctx, _: &Args) -> SysResult<u64> {
