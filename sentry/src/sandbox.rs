@@ -12,10 +12,10 @@ use crate::errno::Errno;
 use crate::fs::inode::FileType;
 use crate::fs::path::Dentry;
 use crate::fs::{Vfs, VfsConfig};
+use crate::kernel::exec::{self, ExecError};
 use crate::kernel::process::{ProcessInfo, ProcessRegistry, ProcessState};
 use crate::kernel::system::SandboxInfo;
 use crate::kernel::task::{Credentials, ExitStatus, FsContext, Task};
-use crate::kernel::exec::{self, ExecError};
 use crate::kernel::{self, Kernel, KernelOptions, KernelParts};
 use crate::loader::elf::ElfError;
 use crate::services::{Clock, RandomSource};
@@ -205,13 +205,16 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
             log::warn!("no TSC clock ({e}): time calls in the vDSO use syscalls")
         }
     }
-    let image = exec::load(&kernel, &fs, program, argv, envp.clone(), creds).map_err(|e| match e {
-        ExecError::NotFound => RunError::NotFound(shown.clone()),
-        ExecError::NotExecutable => RunError::NotExecutable(shown.clone()),
-        ExecError::IsDirectory => RunError::IsDirectory(shown.clone()),
-        ExecError::BadFormat(e) => RunError::BadExecutable(shown.clone(), e),
-        ExecError::NoMemory => RunError::Setup("guest memory exhausted loading the program".into()),
-    })?;
+    let image =
+        exec::load(&kernel, &fs, program, argv, envp.clone(), creds).map_err(|e| match e {
+            ExecError::NotFound => RunError::NotFound(shown.clone()),
+            ExecError::NotExecutable => RunError::NotExecutable(shown.clone()),
+            ExecError::IsDirectory => RunError::IsDirectory(shown.clone()),
+            ExecError::BadFormat(e) => RunError::BadExecutable(shown.clone(), e),
+            ExecError::NoMemory => {
+                RunError::Setup("guest memory exhausted loading the program".into())
+            }
+        })?;
     vcpu.set_address_space(image.mm.page_table_root())?;
     *vcpu.regs_mut() = UserRegs {
         rip: image.entry,
@@ -221,7 +224,12 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     };
     let pid = kernel.allocate_id();
     let exe_path = image.exe_path;
-    let name = opts.program.as_bytes().rsplit(|b| *b == b'/').next().unwrap_or_default();
+    let name = opts
+        .program
+        .as_bytes()
+        .rsplit(|b| *b == b'/')
+        .next()
+        .unwrap_or_default();
     let comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();
     let nul_joined = |v: &[Vec<u8>]| {
         v.iter()

@@ -85,12 +85,7 @@ impl Kicker {
         // SAFETY: tgkill only sends a signal; a thread id that has gone (or been
         // reused by another of our threads) receives a no-op kick at worst.
         unsafe {
-            libc::syscall(
-                libc::SYS_tgkill,
-                libc::getpid(),
-                self.tid,
-                KICK_SIGNAL,
-            );
+            libc::syscall(libc::SYS_tgkill, libc::getpid(), self.tid, KICK_SIGNAL);
         }
     }
 }

@@ -13,8 +13,8 @@ pub mod vcpu;
 pub mod vm;
 
 pub use address_space::{AddressSpace, PageFlags, Translation};
+pub use kick::Kicker;
 pub use memory::{Frame, GuestRam, MemoryError, PAGE_SIZE};
 pub use platform::SyscallReturn;
-pub use kick::Kicker;
 pub use vcpu::{Exit, UserRegs, Vcpu, VcpuError};
 pub use vm::{Vm, VmError};

@@ -115,7 +115,10 @@ impl GuestRam {
         let memory = GuestMemoryMmap::from_ranges_with_files([(
             GuestAddress(0),
             len,
-            Some(vm_memory::FileOffset::new(file.try_clone().map_err(MemoryError::Backing)?, 0)),
+            Some(vm_memory::FileOffset::new(
+                file.try_clone().map_err(MemoryError::Backing)?,
+                0,
+            )),
         )])
         .map_err(|source| MemoryError::Mmap { size, source })?;
         let host_base = memory

@@ -111,7 +111,11 @@ impl Pipe {
         let key = node.id();
         let mut fifos = FIFOS.lock().unwrap_or_else(|e| e.into_inner());
         fifos.retain(|(_, p)| p.strong_count() > 0);
-        let pipe = match fifos.iter().find(|(k, _)| *k == key).and_then(|(_, p)| p.upgrade()) {
+        let pipe = match fifos
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, p)| p.upgrade())
+        {
             Some(pipe) => pipe,
             None => {
                 let pipe = Pipe::new();
@@ -377,6 +381,9 @@ mod tests {
         assert_eq!(r.read_at(&mut out, 0), Ok(PIPE_CAPACITY));
         // A large write does not top up a partial buffer: it takes whole ones.
         assert_eq!(w.write_at(&[1u8; 100], 0), Ok(100));
-        assert_eq!(w.write_at(&vec![1u8; PIPE_CAPACITY], 0), Ok(PIPE_CAPACITY - PAGE));
+        assert_eq!(
+            w.write_at(&vec![1u8; PIPE_CAPACITY], 0),
+            Ok(PIPE_CAPACITY - PAGE)
+        );
     }
 }

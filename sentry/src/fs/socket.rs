@@ -705,9 +705,7 @@ impl Inode for SocketEnd {
         }
         let max = buf.len();
         let mut sink = |off: usize, bytes: &[u8]| -> SysResult<()> {
-            let dst = buf
-                .get_mut(off..off + bytes.len())
-                .ok_or(Errno::EFAULT)?;
+            let dst = buf.get_mut(off..off + bytes.len()).ok_or(Errno::EFAULT)?;
             dst.copy_from_slice(bytes);
             Ok(())
         };

@@ -82,7 +82,6 @@ impl Table {
         }
     }
 
-
     fn list(&self) -> Vec<(i32, Arc<OpenFile>)> {
         self.slots
             .iter()

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::signal::Posted;
-use super::thread_group::ThreadGroup;
 use super::task::ExitStatus;
+use super::thread_group::ThreadGroup;
 use super::wait::WaitQueue;
 use crate::errno::{Errno, SysResult};
 
@@ -234,7 +234,13 @@ impl ProcessTree {
 
     /// SIGCONT was sent to `pid`: if stopped, it continues and its parent hears.
     pub fn resume(&self, pid: i32) {
-        self.change_state(pid, false, WaitEvent::Continued, CLD_CONTINUED, libc::SIGCONT);
+        self.change_state(
+            pid,
+            false,
+            WaitEvent::Continued,
+            CLD_CONTINUED,
+            libc::SIGCONT,
+        );
     }
 
     fn change_state(&self, pid: i32, stop: bool, event: WaitEvent, code: i32, status: i32) {
@@ -360,7 +366,10 @@ impl ProcessTree {
     /// setsid(2): `pid` leads a new session and group; EPERM for a group leader.
     pub fn set_sid(&self, pid: i32) -> SysResult<i32> {
         let mut procs = self.lock();
-        if procs.iter().any(|(other, p)| p.pgid == pid && *other != pid) {
+        if procs
+            .iter()
+            .any(|(other, p)| p.pgid == pid && *other != pid)
+        {
             return Err(Errno::EPERM);
         }
         let p = procs.get_mut(&pid).ok_or(Errno::ESRCH)?;

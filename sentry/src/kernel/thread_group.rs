@@ -174,7 +174,6 @@ impl ThreadGroup {
         }
     }
 
-
     /// Pending process-wide signals that `blocked` lets through (for waits).
     pub fn interrupting(&self, blocked: SigSet) -> SigSet {
         self.inbox.interrupting(blocked)

@@ -107,13 +107,15 @@ impl Timers {
     pub fn get(&self, id: u64) -> (Duration, Duration) {
         let st = self.lock();
         let now = Instant::now();
-        st.timers.get(&id).map_or((Duration::ZERO, Duration::ZERO), |t| {
-            (
-                t.deadline
-                    .map_or(Duration::ZERO, |d| d.saturating_duration_since(now)),
-                t.interval,
-            )
-        })
+        st.timers
+            .get(&id)
+            .map_or((Duration::ZERO, Duration::ZERO), |t| {
+                (
+                    t.deadline
+                        .map_or(Duration::ZERO, |d| d.saturating_duration_since(now)),
+                    t.interval,
+                )
+            })
     }
 
     /// timer_getoverrun.

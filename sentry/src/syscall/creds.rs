@@ -72,7 +72,11 @@ fn set_re(ctx: &mut Ctx, family: Family, real: u32, effective: u32) -> SysResult
         }
     }
     let new_real = if real == UNCHANGED { old_real } else { real };
-    let new_eff = if effective == UNCHANGED { old_eff } else { effective };
+    let new_eff = if effective == UNCHANGED {
+        old_eff
+    } else {
+        effective
+    };
     let new_saved = if real != UNCHANGED || (effective != UNCHANGED && effective != old_real) {
         new_eff
     } else {

@@ -228,9 +228,7 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             ctx.task.publish_files();
         }
         (_, cmd @ (FIOCLEX | FIONCLEX)) => {
-            ctx.task
-                .fds
-                .set_close_on_exec(a.i32(0), cmd == FIOCLEX)?;
+            ctx.task.fds.set_close_on_exec(a.i32(0), cmd == FIOCLEX)?;
         }
         _ => return Err(Errno::ENOTTY),
     }

@@ -104,7 +104,9 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             };
             let woken = ticket.woken.clone();
             let waited = ctx.task.block_on(&[], deadline, true, || {
-                woken.load(std::sync::atomic::Ordering::Acquire).then_some(())
+                woken
+                    .load(std::sync::atomic::Ordering::Acquire)
+                    .then_some(())
             });
             match waited {
                 Ok(()) => Ok(0),

@@ -148,7 +148,8 @@ const THREAD_FLAGS: u64 = CLONE_VM
 fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     let flags = args.flags;
     // CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM (as Linux checks).
-    if flags & !THREAD_FLAGS != 0 || flags & (CLONE_SIGHAND | CLONE_VM) != CLONE_SIGHAND | CLONE_VM {
+    if flags & !THREAD_FLAGS != 0 || flags & (CLONE_SIGHAND | CLONE_VM) != CLONE_SIGHAND | CLONE_VM
+    {
         return Err(Errno::EINVAL);
     }
     let kernel = ctx.kernel;
@@ -203,7 +204,9 @@ fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     kernel.note_fork();
     if let Err(e) = kernel::spawn(kernel, thread, vcpu) {
         log::error!("cannot start a host thread for a new thread: {e}");
-        ctx.task.group.remove(tid, ExitStatus::Killed(libc::SIGKILL));
+        ctx.task
+            .group
+            .remove(tid, ExitStatus::Killed(libc::SIGKILL));
         return Err(Errno::EAGAIN);
     }
     Ok(tid as u64)
@@ -287,10 +290,9 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         child.mm.release();
         return Err(Errno::EAGAIN);
     }
-    if let Err(e) =
-        kernel
-            .tree
-            .insert_child(parent_pid, pid, child.group.clone(), args.exit_signal)
+    if let Err(e) = kernel
+        .tree
+        .insert_child(parent_pid, pid, child.group.clone(), args.exit_signal)
     {
         kernel.cpus.release(vcpu);
         child.mm.release();
@@ -343,7 +345,10 @@ fn read_string_array(ctx: &mut Ctx, addr: u64, budget: &mut usize) -> SysResult<
         return Ok(out);
     }
     for i in 0u64.. {
-        let ptr = ctx.task.mm.read_u64(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
+        let ptr = ctx
+            .task
+            .mm
+            .read_u64(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
         if ptr == 0 {
             break;
         }
@@ -366,7 +371,14 @@ pub fn sys_execveat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     exec_at(ctx, a.i32(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
 }
 
-fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult<u64> {
+fn exec_at(
+    ctx: &mut Ctx,
+    dirfd: i32,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u64,
+) -> SysResult<u64> {
     const AT_EMPTY_PATH: u64 = 0x1000;
     const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
@@ -407,9 +419,9 @@ fn exec_at(ctx: &mut Ctx, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u6
     if ctx.task.group.count() > 1 {
         let group = ctx.task.group.clone();
         group.kill_others(ctx.task.tid);
-        let _ = ctx
-            .task
-            .block_on(&[&group.left], None, false, || (group.count() == 1).then_some(()));
+        let _ = ctx.task.block_on(&[&group.left], None, false, || {
+            (group.count() == 1).then_some(())
+        });
         if ctx.task.tid != ctx.task.pid {
             group.rename(ctx.task.tid, ctx.task.pid);
             ctx.task.tid = ctx.task.pid;
@@ -581,8 +593,7 @@ pub fn sys_waitid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const P_ALL: u32 = 0;
     const P_PID: u32 = 1;
     const P_PGID: u32 = 2;
-    let (idtype, id, infop, options, rusage) =
-        (a.u32(0), a.i32(1), a.u64(2), a.u64(3), a.u64(4));
+    let (idtype, id, infop, options, rusage) = (a.u32(0), a.i32(1), a.u64(2), a.u64(3), a.u64(4));
     if options & !(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)
         != 0
         || options & (WUNTRACED | WEXITED | WCONTINUED) == 0

@@ -42,7 +42,13 @@ const HOST_SLICE: Duration = Duration::from_millis(10);
 fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> SysResult<Vec<i16>> {
     let files: Vec<Option<Arc<OpenFile>>> = fds
         .iter()
-        .map(|(fd, _)| if *fd < 0 { None } else { ctx.task.fds.get(*fd).ok() })
+        .map(|(fd, _)| {
+            if *fd < 0 {
+                None
+            } else {
+                ctx.task.fds.get(*fd).ok()
+            }
+        })
         .collect();
     let host: Vec<(usize, i32, i16)> = files
         .iter()
@@ -85,7 +91,11 @@ fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> SysResu
         return Ok(none_ready());
     }
     let deadline = timeout.map(|t| Instant::now() + t.min(Duration::from_secs(1 << 32)));
-    let queues: Vec<&WaitQueue> = files.iter().flatten().filter_map(|f| f.wait_queue()).collect();
+    let queues: Vec<&WaitQueue> = files
+        .iter()
+        .flatten()
+        .filter_map(|f| f.wait_queue())
+        .collect();
     let slice = |deadline: Option<Instant>| {
         let left = deadline.map_or(HOST_SLICE, |d| d.saturating_duration_since(Instant::now()));
         if queues.is_empty() {
@@ -106,7 +116,11 @@ fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> SysResu
         match ctx
             .task
             .block_on(&queues, host_deadline(deadline), true, || {
-                check(if host.is_empty() { Duration::ZERO } else { slice(deadline) })
+                check(if host.is_empty() {
+                    Duration::ZERO
+                } else {
+                    slice(deadline)
+                })
             }) {
             Ok(r) => return Ok(r),
             Err(Interrupted::Signal) => return Err(Errno::EINTR),

@@ -3,9 +3,7 @@
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::{
-    bit, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
-};
+use crate::kernel::signal::{bit, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER};
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, Ctx};
@@ -171,7 +169,9 @@ fn queue_info(ctx: &mut Ctx, pid: i32, tid: Option<i32>, signo: i32, info: u64) 
         code,
         sender: Some((field(16), field(20) as u32)),
         status: 0,
-        value: Some(u64::from_le_bytes(raw[24..32].try_into().unwrap_or_default())),
+        value: Some(u64::from_le_bytes(
+            raw[24..32].try_into().unwrap_or_default(),
+        )),
     };
     for (_, group) in targets {
         if !group.post(signo, posted) {

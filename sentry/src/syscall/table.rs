@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, creds, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, socket, stat, time, timer, Handler,
+    attr, creds, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, socket,
+    stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -42,7 +43,8 @@ const fn partial(sysno: Sysno, handler: Handler, note: &'static str) -> SyscallD
 
 const NO_SIGNALS: &str = "not interruptible by signals yet";
 const EPOLL_WAIT_NOTE: &str = "edge-triggered: a read that leaves data in a pipe or socket counts as an edge; host streams are polled every 10 ms";
-const EPOLL_FD_NOTE: &str = "poll/select see an epoll fd's readiness but are not woken by it (a nested epoll_wait is)";
+const EPOLL_FD_NOTE: &str =
+    "poll/select see an epoll fd's readiness but are not woken by it (a nested epoll_wait is)";
 
 /// The table.
 pub static SYSCALLS: &[SyscallDef] = &[

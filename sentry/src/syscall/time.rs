@@ -109,6 +109,10 @@ pub fn sys_clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     } else {
         request
     };
-    let remaining = if flags & TIMER_ABSTIME != 0 { 0 } else { a.u64(3) };
+    let remaining = if flags & TIMER_ABSTIME != 0 {
+        0
+    } else {
+        a.u64(3)
+    };
     sleep_interruptibly(ctx, d, remaining)
 }

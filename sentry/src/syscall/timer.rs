@@ -19,7 +19,12 @@ const SI_TIMER: i32 = -2;
 /// Most POSIX timers a process may hold.
 const MAX_TIMERS: usize = 4096;
 
-fn read_pair(ctx: &mut Ctx, addr: u64, sub_unit_ns: u64, max_sub: i64) -> SysResult<(Duration, Duration)> {
+fn read_pair(
+    ctx: &mut Ctx,
+    addr: u64,
+    sub_unit_ns: u64,
+    max_sub: i64,
+) -> SysResult<(Duration, Duration)> {
     let mut b = [0u8; 32];
     ctx.task.mm.copy_in(addr, &mut b)?;
     let word = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
@@ -41,9 +46,14 @@ fn pair_bytes(interval: Duration, value: Duration, micros: bool) -> [u8; 32] {
         }
     };
     let mut b = [0u8; 32];
-    for (i, w) in [interval.as_secs(), sub(interval), value.as_secs(), sub(value)]
-        .iter()
-        .enumerate()
+    for (i, w) in [
+        interval.as_secs(),
+        sub(interval),
+        value.as_secs(),
+        sub(value),
+    ]
+    .iter()
+    .enumerate()
     {
         b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
     }
@@ -110,11 +120,10 @@ pub fn sys_getitimer(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_alarm(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let id = real_timer(ctx);
-    let (left, _) = ctx.kernel.timers.set(
-        id,
-        Duration::from_secs(u64::from(a.u32(0))),
-        Duration::ZERO,
-    );
+    let (left, _) =
+        ctx.kernel
+            .timers
+            .set(id, Duration::from_secs(u64::from(a.u32(0))), Duration::ZERO);
     // Linux rounds the time left to the nearest second, and never reports 0 for a
     // pending alarm.
     let mut secs = left.as_secs();
