@@ -1,13 +1,14 @@
 //! Real, dynamically linked Debian programs (coreutils, grep, sed, awk, findutils, diffutils,
 //! gzip, tar, perl, python3, sqlite3), natively vs under `sentry run`: same args, cwd, stdin
 //! and environment (plus `TZ=UTC LC_ALL=C` on both sides), then stdout, stderr and exit status
-//! must be identical. Only single-process invocations: the sentry has no fork/exec yet.
+//! must be identical.
 //!
 //! Most runs use `Run::in_fixture()` (a fresh copy of the standard fixture tree per run);
 //! the tar tests run in a per-process data directory holding an archive made natively,
 //! checked unchanged after every sentry run (`guest_tests::real`). `scripts/setup.sh`
-//! installs the programs. The last section holds single-process programs that need kernel
-//! features beyond plain files (record locks, signal handlers, threads, pipes, epoll).
+//! installs the programs. The last sections hold programs that need kernel features beyond
+//! plain files (record locks, signal handlers, threads, pipes, epoll), and multithreaded
+//! ones (`sort --parallel`, `xz -T2`) whose output must not depend on the scheduling.
 
 use guest_tests::fixture;
 use guest_tests::real::{bare, python, run, same, same_in_data, same_sorted};
@@ -487,4 +488,37 @@ fn python_asyncio() {
         "import asyncio; print(asyncio.run(asyncio.sleep(0.01, result=5)))",
         "5\n",
     );
+}
+
+// ---- multithreaded programs ----
+
+/// Deterministic pseudo-random lines of numbers (an LCG), `n` of them.
+fn number_lines(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut out = Vec::new();
+    for _ in 0..n {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        out.extend_from_slice(format!("{}\n", x >> 40).as_bytes());
+    }
+    out
+}
+
+#[test]
+fn sort_parallel_two_threads() {
+    let input = number_lines(200_000);
+    let out = same(
+        bare("sort", &["--parallel=2", "-S", "1M", "-n"]).stdin(&input),
+        0,
+        None,
+    );
+    assert_eq!(out.stdout.len(), input.len());
+}
+
+#[test]
+fn xz_two_threads() {
+    // Several blocks (-1: 3 MiB blocks), so both threads compress.
+    let input: Vec<u8> = number_lines(1_200_000);
+    assert!(input.len() > 8 << 20);
+    let out = same(bare("xz", &["-T2", "-1", "-c"]).stdin(&input), 0, None);
+    assert!(out.stdout.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]));
 }
