@@ -15,6 +15,8 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok in
 command -v strace >/dev/null 2>&1 || missing="$missing strace"
 # toolchain.rs: gcc and make run inside the sandbox.
 command -v make >/dev/null 2>&1 || missing="$missing make"
+# go.rs builds a static Go program (the Go runtime's threads, futexes and signals).
+command -v go >/dev/null 2>&1 || missing="$missing golang-go"
 # real_programs.rs: each program (always run as /usr/bin/NAME) and its Debian package.
 for pair in ls:coreutils grep:grep sed:sed awk:mawk find:findutils diff:diffutils \
     gzip:gzip xz:xz-utils tar:tar perl:perl-base python3:python3 sqlite3:sqlite3; do
