@@ -1,0 +1,56 @@
+//! Sockets: connected AF_UNIX pairs from socketpair(2) (`programs/socketpair.c`), natively vs
+//! under the sentry. The native output must also hold the key lines below, so the test cannot
+//! pass by both sides printing nothing useful.
+
+use guest_tests::assert_same;
+
+#[test]
+fn socketpair() {
+    let native = assert_same("socketpair", &[]);
+    assert_eq!(native.code(), 0, "native socketpair:\n{native}");
+    native.assert_checks_pass();
+    let out = native.stdout_str();
+    for line in [
+        "stream pair: 0",
+        "mode 140777, nlink 1, size 0, blksize 4096",
+        "/proc/self/fd link is socket:[st_ino]: yes",
+        "AF_UNIX type 0: -1 ESOCKTNOSUPPORT(94)",
+        "send on a pipe: -1 ENOTSOCK(88)",
+        "peek 100 (across both writes): 11",
+        "recv 100 (the rest of both writes): 9",
+        "recv MSG_DONTWAIT when empty: -1 EAGAIN(11)",
+        "sendto with an address: -1 EISCONN(106)",
+        "fill ended with EAGAIN(11)",
+        "more than 100000 bytes fit: yes",
+        "recv 3 of 5 (truncates): 3",
+        "recv 100 (the next message only): 6",
+        "recv MSG_TRUNC into 1 byte (full length): 3",
+        "  \"012\" \"345\" flags 0x20 (MSG_TRUNC=0x20)",
+        "send 212961: -1 EMSGSIZE(90)",
+        "poll after the peer closed: IN|OUT|HUP|RDHUP",
+        "send with a SIGPIPE handler: -1 EPIPE(32)",
+        "  SIGPIPEs: 1",
+        "send MSG_NOSIGNAL (SIGPIPE default): -1 EPIPE(32)",
+        "recv again: -1 ECONNRESET(104)",
+        "SO_ERROR: 104 (ECONNRESET=104)",
+        "send (SIGPIPE ignored): -1 ECONNREFUSED(111)",
+        "getpeername: -1 ENOTCONN(107)",
+        "stream: SO_TYPE 1, SO_DOMAIN 1, SO_PROTOCOL 0, SO_ERROR 0, SO_ACCEPTCONN 0",
+        "dgram: SO_TYPE 2, SO_DOMAIN 1, SO_PROTOCOL 0, SO_ERROR 0, SO_ACCEPTCONN 0",
+        "SO_SNDBUF 212992, SO_RCVBUF 212992",
+        "set 4096: SO_SNDBUF 8192, SO_RCVBUF 8192",
+        "  length 2, family 1 (AF_UNIX=1), next byte 0x55 (untouched)",
+        "sent \"hello child\", the child answered 11 bytes: \"HELLO CHILD\"",
+        "one recv MSG_WAITALL of 1 MiB: 1048576",
+        "1 MiB child (0: got every byte): exited 0",
+        "datagram 5: 10 \"msg-5!!!!!\"",
+        "blocked send, the reader closes unread: -1 ECONNRESET(104)",
+        "child writing to a closed stream: killed by signal 13",
+        "done",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "native socketpair output lacks {line:?}:\n{out}"
+        );
+    }
+}
