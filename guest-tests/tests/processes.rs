@@ -1,5 +1,5 @@
 //! Processes: fork/vfork/clone/execve/wait*, process groups and sessions, signals between
-//! processes, and pipes/FIFOs between processes (`programs/proc_*.c`), natively vs under
+//! processes, pipes/FIFOs and file locks between processes (`programs/proc_*.c`), natively vs under
 //! the sentry. Each program prints one line per check; the native output must also hold the
 //! key lines below, so a test cannot pass by both sides printing nothing useful.
 
@@ -155,6 +155,23 @@ fn proc_pipes() {
             "open(O_WRONLY|O_NONBLOCK) with no reader: -1 ENXIO(6)",
             "read 17 bytes: \"through the fifo\"",
             "fifo reader (0: got the bytes): exited 0",
+        ],
+    );
+}
+
+#[test]
+fn proc_locks() {
+    check(
+        "proc_locks",
+        &[
+            "child: write lock on 0..15: -1 Resource temporarily unavailable",
+            "child: F_GETLK finds type F_WRLCK at 10 len 20, held by the parent: yes",
+            "child: read lock on 50..60 (readers share): 0 ",
+            "child: flock LOCK_EX|LOCK_NB: 0 ",
+            "parent: flock LOCK_EX|LOCK_NB while the child holds one: -1 Resource temporarily unavailable",
+            "child: F_SETLKW on 12 (waits for the parent's unlock): 0 ",
+            "parent: flock LOCK_EX|LOCK_NB after the child exited: 0 ",
+            "another process may lock after the close: yes",
         ],
     );
 }

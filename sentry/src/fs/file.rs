@@ -35,6 +35,8 @@ pub struct OpenFile {
     offset: Mutex<u64>,
     /// Directory listing being read by getdents64, taken at the first call.
     listing: Mutex<Option<Vec<DirEntry>>>,
+    /// It has held flock or OFD locks, which go with its last close.
+    held_locks: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -58,6 +60,7 @@ impl OpenFile {
             flags: Mutex::new(flags),
             offset: Mutex::new(0),
             listing: Mutex::new(None),
+            held_locks: Default::default(),
         })
     }
 
@@ -106,6 +109,18 @@ impl OpenFile {
             return Err(Errno::EBADF);
         }
         Ok(())
+    }
+
+    /// This description as the owner of flock and OFD locks (which it releases at its
+    /// last close).
+    pub fn lock_owner(&self) -> super::locks::Owner {
+        super::locks::Owner::File(self as *const OpenFile as usize)
+    }
+
+    /// Notes that this description holds (or held) flock or OFD locks.
+    pub fn note_locks(&self) {
+        self.held_locks
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The dentry of a filesystem file.
@@ -370,6 +385,9 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if self.held_locks.load(std::sync::atomic::Ordering::Relaxed) {
+            super::locks::LOCKS.release(self.lock_owner(), None);
+        }
         if let FileKind::Node(d) = &self.kind {
             d.inode.on_release();
         }

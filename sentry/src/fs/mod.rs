@@ -10,6 +10,7 @@ pub mod eventfd;
 pub mod file;
 pub mod hostfs;
 pub mod inode;
+pub mod locks;
 pub mod memfs;
 pub mod mount;
 pub mod path;

@@ -202,6 +202,7 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     }
     let status = task.group.final_status().unwrap_or(status);
     task.group.delete_timers(&kernel.timers, true);
+    crate::fs::locks::LOCKS.release(crate::fs::locks::Owner::Process(task.pid), None);
     task.mm.release();
     kernel.tree.exit(
         task.pid,

@@ -5,13 +5,24 @@ use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{FileKind, O_ACCMODE, O_RDONLY};
 use crate::fs::inode::{FileType, SetAttr};
+use crate::fs::locks::{Kind as LockKind, Lock, Owner, LOCKS};
 use crate::kernel::fd::FD_LIMIT;
 use crate::kernel::Ctx;
 
 const O_CLOEXEC: u64 = 0o2000000;
 
 pub fn sys_close(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let key = ctx
+        .task
+        .fds
+        .get(a.i32(0))
+        .ok()
+        .and_then(|f| f.dentry().map(|d| d.inode.id()));
     ctx.task.fds.close(a.i32(0))?;
+    // Closing any descriptor of a file drops the process's record locks on it.
+    if let Some(key) = key {
+        LOCKS.release(Owner::Process(ctx.task.pid), Some(key));
+    }
     ctx.task.publish_files();
     Ok(0)
 }
@@ -126,8 +137,8 @@ const F_OFD_GETLK: u32 = 36;
 const F_OFD_SETLK: u32 = 37;
 const F_OFD_SETLKW: u32 = 38;
 
-/// POSIX record locks. The sandbox has one process, and a process's own locks never
-/// conflict with each other, so every lock is granted and F_GETLK finds none.
+/// POSIX record locks (fcntl F_GETLK/F_SETLK/F_SETLKW) and their open-file-description
+/// variants, held in the sandbox-wide lock table.
 fn record_lock(ctx: &mut Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult<u64> {
     const F_RDLCK: i16 = 0;
     const F_WRLCK: i16 = 1;
@@ -136,20 +147,89 @@ fn record_lock(ctx: &mut Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult<u64> {
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
-    let mut lock = [0u8; 32];
-    ctx.task.mm.copy_in(arg, &mut lock)?;
-    let kind = i16::from_le_bytes([lock[0], lock[1]]);
-    let whence = i16::from_le_bytes([lock[2], lock[3]]);
-    let pid = i32::from_le_bytes(lock[24..28].try_into().unwrap_or_default());
+    let mut raw = [0u8; 32];
+    ctx.task.mm.copy_in(arg, &mut raw)?;
+    let kind = i16::from_le_bytes([raw[0], raw[1]]);
+    let whence = i16::from_le_bytes([raw[2], raw[3]]);
+    let l_start = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
+    let l_len = i64::from_le_bytes(raw[16..24].try_into().unwrap_or_default());
+    let pid = i32::from_le_bytes(raw[24..28].try_into().unwrap_or_default());
     if !(0..=2).contains(&whence) || !matches!(kind, F_RDLCK | F_WRLCK | F_UNLCK) {
         return Err(Errno::EINVAL);
     }
-    if matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW) && pid != 0 {
+    let ofd = matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW);
+    if ofd && pid != 0 {
         return Err(Errno::EINVAL);
     }
+    let base: i64 = match whence {
+        0 => 0,
+        1 => f.offset() as i64,
+        _ => f.stat()?.size as i64,
+    };
+    let start = base.checked_add(l_start).ok_or(Errno::EOVERFLOW)?;
+    let (start, end) = match l_len {
+        0 => (start, u64::MAX as i128),
+        len if len > 0 => (start, i128::from(start) + i128::from(len)),
+        len => (
+            start.checked_add(len).ok_or(Errno::EINVAL)?,
+            i128::from(start),
+        ),
+    };
+    if start < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if end != u64::MAX as i128 && end - 1 > i128::from(i64::MAX) {
+        return Err(Errno::EOVERFLOW);
+    }
+    let (start, end) = (start as u64, end as u64);
+    let owner = if ofd {
+        f.lock_owner()
+    } else {
+        Owner::Process(ctx.task.pid)
+    };
+    // Host streams (the standard streams) are nobody else's: nothing to coordinate.
+    let Some(key) = f.dentry().map(|d| d.inode.id()) else {
+        return Ok(0);
+    };
+    let wanted = Lock {
+        owner,
+        kind: if kind == F_WRLCK {
+            LockKind::Write
+        } else {
+            LockKind::Read
+        },
+        start,
+        end,
+    };
     if matches!(cmd, F_GETLK | F_OFD_GETLK) {
-        lock[..2].copy_from_slice(&F_UNLCK.to_le_bytes());
-        ctx.task.mm.copy_out(arg, &lock)?;
+        if kind == F_UNLCK {
+            return Err(Errno::EINVAL);
+        }
+        match LOCKS.conflict(key, &wanted) {
+            None => raw[..2].copy_from_slice(&F_UNLCK.to_le_bytes()),
+            Some(c) => {
+                let ty = if c.kind == LockKind::Write {
+                    F_WRLCK
+                } else {
+                    F_RDLCK
+                };
+                raw[..2].copy_from_slice(&ty.to_le_bytes());
+                raw[2..4].copy_from_slice(&0i16.to_le_bytes());
+                raw[8..16].copy_from_slice(&(c.start as i64).to_le_bytes());
+                let len = if c.end == u64::MAX {
+                    0
+                } else {
+                    c.end - c.start
+                };
+                raw[16..24].copy_from_slice(&(len as i64).to_le_bytes());
+                let holder = match c.owner {
+                    Owner::Process(p) => p,
+                    Owner::File(_) => -1,
+                };
+                raw[24..28].copy_from_slice(&holder.to_le_bytes());
+            }
+        }
+        ctx.task.mm.copy_out(arg, &raw)?;
         return Ok(0);
     }
     let mode = f.flags() & O_ACCMODE;
@@ -158,10 +238,25 @@ fn record_lock(ctx: &mut Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult<u64> {
     {
         return Err(Errno::EBADF);
     }
-    Ok(0)
+    if ofd {
+        f.note_locks();
+    }
+    if kind == F_UNLCK {
+        LOCKS.unlock(key, owner, start, end);
+        return Ok(0);
+    }
+    if !matches!(cmd, F_SETLKW | F_OFD_SETLKW) {
+        return LOCKS.set(key, wanted).map(|_| 0).map_err(|_| Errno::EAGAIN);
+    }
+    ctx.task
+        .block_on(&[&LOCKS.changed], None, true, || {
+            LOCKS.set(key, wanted).ok()
+        })
+        .map(|_| 0)
+        .map_err(|_| Errno::ERESTARTSYS)
 }
 
-/// flock(2): whole-file locks; with one process they are always granted.
+/// flock(2): whole-file locks owned by the open file description.
 pub fn sys_flock(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const LOCK_SH: u32 = 1;
     const LOCK_EX: u32 = 2;
@@ -171,10 +266,29 @@ pub fn sys_flock(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
-    match a.u32(1) & !LOCK_NB {
-        LOCK_SH | LOCK_EX | LOCK_UN => Ok(0),
-        _ => Err(Errno::EINVAL),
+    let kind = match a.u32(1) & !LOCK_NB {
+        LOCK_SH => Some(LockKind::Read),
+        LOCK_EX => Some(LockKind::Write),
+        LOCK_UN => None,
+        _ => return Err(Errno::EINVAL),
+    };
+    let Some(key) = f.dentry().map(|d| d.inode.id()) else {
+        return Ok(0);
+    };
+    f.note_locks();
+    let owner = f.lock_owner();
+    if LOCKS.flock(key, owner, kind).is_ok() {
+        return Ok(0);
     }
+    if a.u32(1) & LOCK_NB != 0 {
+        return Err(Errno::EWOULDBLOCK);
+    }
+    ctx.task
+        .block_on(&[&LOCKS.changed], None, true, || {
+            LOCKS.flock(key, owner, kind).ok()
+        })
+        .map(|_| 0)
+        .map_err(|_| Errno::ERESTARTSYS)
 }
 
 pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {

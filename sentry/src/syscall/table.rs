@@ -79,7 +79,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::fcntl,
         fd::sys_fcntl,
-        "DUPFD(_CLOEXEC), GETFD, SETFD, GETFL, SETFL; record locks always granted (one process)",
+        "DUPFD(_CLOEXEC), GET/SETFD, GET/SETFL, GET/SETPIPE_SZ, record and OFD locks (no deadlock detection)",
     ),
     partial(
         Sysno::ioctl,
@@ -91,12 +91,12 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::pipe,
         fd::sys_pipe,
-        "one process: a blocking read of an empty pipe waits forever",
+        "O_DIRECT is accepted but packets are not kept apart",
     ),
     partial(
         Sysno::pipe2,
         fd::sys_pipe2,
-        "one process: a blocking read of an empty pipe waits forever",
+        "O_DIRECT is accepted but packets are not kept apart",
     ),
     // Sockets: connected AF_UNIX pairs.
     partial(
@@ -137,11 +137,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
         socket::sys_setsockopt,
         "SOL_SOCKET: SNDBUF/RCVBUF (FORCE variants bounded as well), RCVTIMEO/SNDTIMEO and RCVLOWAT honoured by send*/recv* (not read/write); others recorded; SO_PEEK_OFF other than -1 gives EOPNOTSUPP",
     ),
-    partial(
-        Sysno::flock,
-        fd::sys_flock,
-        "one process: every lock is granted",
-    ),
+    full(Sysno::flock, fd::sys_flock),
     full(Sysno::fsync, fd::sys_fsync),
     full(Sysno::fdatasync, fd::sys_fsync),
     full(Sysno::syncfs, fd::sys_fsync),
