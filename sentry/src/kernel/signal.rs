@@ -212,6 +212,12 @@ impl SignalInbox {
         }
     }
 
+    /// Whether the owner's dispositions ignore `signo`.
+    pub fn ignores(&self, signo: i32) -> bool {
+        (1..=SIGNAL_COUNT as i32).contains(&signo)
+            && self.ignored.load(Ordering::Acquire) & bit(signo) != 0
+    }
+
     /// The pending set.
     pub fn pending(&self) -> SigSet {
         self.pending.load(Ordering::Acquire)

@@ -114,8 +114,11 @@ impl ThreadGroup {
     /// thread is woken (or kicked out of guest code) to look at it.
     pub fn post(&self, signo: i32, posted: Posted) -> bool {
         let queued = self.inbox.post(signo, posted);
-        for (_, thread) in &self.lock().threads {
-            thread.poke();
+        // An ignored signal (SIGCHLD by default) needs nobody to look at it now.
+        if !self.inbox.ignores(signo) {
+            for (_, thread) in &self.lock().threads {
+                thread.poke();
+            }
         }
         queued
     }
