@@ -35,7 +35,7 @@ pub struct AddressSpace {
 impl AddressSpace {
     /// An empty user half; `kernel_pml4_entry` is installed in the kernel slot.
     pub(crate) fn new(ram: Arc<GuestRam>, kernel_pml4_entry: u64) -> Result<Self, MemoryError> {
-        let root = ram.alloc()?;
+        let root = ram.alloc_table()?;
         ram.write_u64(
             root.addr() + KERNEL_PML4_INDEX as u64 * 8,
             kernel_pml4_entry,
@@ -73,7 +73,7 @@ impl AddressSpace {
             table = if entry & PTE_PRESENT != 0 {
                 entry & PTE_ADDR_MASK
             } else if create {
-                let frame = self.ram.alloc()?;
+                let frame = self.ram.alloc_table()?;
                 self.table_frames.push(frame);
                 self.ram.write_u64(slot, frame.addr() | TABLE_FLAGS)?;
                 frame.addr()
@@ -232,7 +232,7 @@ impl Drop for AddressSpace {
     fn drop(&mut self) {
         // Table frames are only reached through this root, which no vCPU uses any more.
         let frames = std::mem::take(&mut self.table_frames);
-        self.ram.free(frames.into_iter().map(StaleFrame).collect());
+        self.ram.free_tables(frames);
     }
 }
 

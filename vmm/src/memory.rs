@@ -80,6 +80,13 @@ struct FrameAllocator {
     free: Vec<Frame>,
     in_use: u64,
     reserved: u64,
+    /// Frames that held page tables of an address space that is gone: never handed
+    /// out again. With shadow paging (PVM) KVM may keep shadow pages for such a frame:
+    /// reused as a page table, their stale translations would win over the new
+    /// entries (host writes to guest page tables are not tracked); reused as data,
+    /// guest writes to it would need instruction emulation, which fails for some
+    /// instructions (AVX-512 stores). Their host memory is released.
+    retired_tables: u64,
     /// Frames with more than one owner (a page cache and its mappings): the number of
     /// owners beyond the first.
     extra_owners: std::collections::HashMap<Frame, u32>,
@@ -133,6 +140,7 @@ impl GuestRam {
                 next_unused: pool_start,
                 end: size,
                 free: Vec::new(),
+                retired_tables: 0,
                 in_use: 0,
                 reserved: 0,
                 extra_owners: std::collections::HashMap::new(),
@@ -209,6 +217,22 @@ impl GuestRam {
         };
         a.in_use += 1;
         Ok(frame)
+    }
+
+    /// A zero-filled frame for a page table.
+    pub fn alloc_table(&self) -> Result<Frame, MemoryError> {
+        self.alloc()
+    }
+
+    /// Retires the page-table frames of an address space no vCPU uses any more:
+    /// their host memory goes, their guest frames are never reused (see
+    /// `FrameAllocator::retired_tables`).
+    pub fn free_tables(&self, frames: Vec<Frame>) {
+        let mut sorted = frames.clone();
+        for_each_run(&mut sorted, |start, len| self.punch_hole(start, len));
+        let mut a = self.allocator();
+        a.in_use -= frames.len() as u64;
+        a.retired_tables += frames.len() as u64;
     }
 
     /// Returns frames to the allocator. Their host pages are discarded, which zeroes

@@ -349,6 +349,18 @@ impl Vcpu {
                     source,
                 }),
             };
+            if outcome.is_err() {
+                let sync = self.fd.sync_regs();
+                let (r, s) = (sync.regs, sync.sregs);
+                log::error!(
+                    "unexpected exit at rip {:#x} rsp {:#x} cs {:#x} cr3 {:#x} rflags {:#x}",
+                    r.rip,
+                    r.rsp,
+                    s.cs.selector,
+                    s.cr3,
+                    r.rflags
+                );
+            }
             self.stats.time_in_guest += started.elapsed();
             drop(published);
             self.fd.set_kvm_immediate_exit(0);

@@ -13,7 +13,9 @@ use super::wait::Waiter;
 /// Where a futex word lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FutexKey {
-    Private { mm: usize, addr: u64 },
+    /// A word in private memory; `shared_op` for an operation without
+    /// FUTEX_PRIVATE_FLAG, which Linux keeps apart from private ones.
+    Private { mm: usize, addr: u64, shared_op: bool },
     Shared { phys: u64 },
 }
 

@@ -187,7 +187,7 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
         // CLONE_CHILD_CLEARTID: the thread's id word is zeroed and one waiter woken
         // (pthread_join).
         if task.mm.write_u32(task.clear_child_tid, 0).is_ok() {
-            if let Ok(key) = task.mm.futex_key(task.clear_child_tid) {
+            if let Ok(key) = task.mm.futex_key(task.clear_child_tid, false) {
                 kernel.futexes.lock().wake(key, u32::MAX, 1);
             }
         }
@@ -245,7 +245,7 @@ fn release_robust_futexes(kernel: &Kernel, task: &Task) {
         }
         let new = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
         if mm.write_u32(word_addr, new).is_ok() && word & FUTEX_WAITERS != 0 {
-            if let Ok(key) = mm.futex_key(word_addr) {
+            if let Ok(key) = mm.futex_key(word_addr, false) {
                 kernel.futexes.lock().wake(key, u32::MAX, 1);
             }
         }
@@ -353,7 +353,8 @@ fn handle_exception(
 ) -> Option<FaultSignal> {
     const PAGE_FAULT: u8 = 14;
     log::debug!(
-        "exception {vector} error {error_code:#x} addr {fault_addr:#x} at rip {:#x}",
+        "task {}: exception {vector} error {error_code:#x} addr {fault_addr:#x} at rip {:#x}",
+        task.tid,
         vcpu.regs().rip
     );
     if vector != PAGE_FAULT {
@@ -570,8 +571,11 @@ fn kill(kernel: &Kernel, task: &mut Task, signal: FaultSignal) {
             addr: signal.addr,
         }));
     }
-    let status = task
-        .group
-        .exit_all(ExitStatus::Killed(signal.signo), task.tid);
+    let status = if task.group.killed_by_exec(task.tid) {
+        ExitStatus::Killed(signal.signo)
+    } else {
+        task.group
+            .exit_all(ExitStatus::Killed(signal.signo), task.tid)
+    };
     task.exit = Some(status);
 }

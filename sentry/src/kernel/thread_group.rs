@@ -14,6 +14,8 @@ struct Members {
     threads: Vec<(i32, Arc<SignalInbox>)>,
     /// Set by exit_group or a fatal signal: every thread is on its way out.
     exit: Option<ExitStatus>,
+    /// A thread in execve, killing its siblings (their deaths end only themselves).
+    execing: Option<i32>,
     /// The status of the thread that left last (a process whose threads all called
     /// exit ends with the last one's code).
     last: Option<ExitStatus>,
@@ -46,6 +48,7 @@ impl ThreadGroup {
             members: Mutex::new(Members {
                 threads: vec![(pid, thread)],
                 exit: None,
+                execing: None,
                 last: None,
             }),
             left: WaitQueue::default(),
@@ -152,13 +155,26 @@ impl ThreadGroup {
         status
     }
 
-    /// Kills every thread but `except` without deciding an exit status (execve).
+    /// Kills every thread but `except`, which is in execve, without deciding an
+    /// exit status; `exec_done` ends this.
     pub fn kill_others(&self, except: i32) {
-        for (tid, thread) in &self.lock().threads {
+        let mut m = self.lock();
+        m.execing = Some(except);
+        for (tid, thread) in &m.threads {
             if *tid != except {
                 thread.post(SIGKILL, Posted::default());
             }
         }
+    }
+
+    /// The siblings an execve killed are gone.
+    pub fn exec_done(&self) {
+        self.lock().execing = None;
+    }
+
+    /// Whether another thread's execve is what kills this one.
+    pub fn killed_by_exec(&self, tid: i32) -> bool {
+        self.lock().execing.is_some_and(|t| t != tid)
     }
 
     /// The process's exit status once its last thread is gone: what exit_group or

@@ -41,17 +41,25 @@ impl Mm {
         self.lock().fork(space).map(Mm::new)
     }
 
-    /// The futex key of the word at `addr` (EFAULT if unmapped, EINVAL if unaligned).
-    pub fn futex_key(&self, addr: u64) -> SysResult<crate::kernel::futex::FutexKey> {
+    /// The futex key of the word at `addr` (EINVAL if unaligned). A private futex is
+    /// named by address alone, as Linux does (no memory is touched); otherwise a word in
+    /// shared memory is named by its frame (EFAULT if unmapped).
+    pub fn futex_key(&self, addr: u64, private: bool) -> SysResult<crate::kernel::futex::FutexKey> {
         use crate::kernel::futex::FutexKey;
         if !addr.is_multiple_of(4) {
             return Err(crate::errno::Errno::EINVAL);
         }
-        Ok(match self.lock().shared_location(addr)? {
+        let shared = if private {
+            None
+        } else {
+            self.lock().shared_location(addr)?
+        };
+        Ok(match shared {
             Some(phys) => FutexKey::Shared { phys },
             None => FutexKey::Private {
                 mm: Arc::as_ptr(&self.0) as usize,
                 addr,
+                shared_op: !private,
             },
         })
     }

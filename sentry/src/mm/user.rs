@@ -28,7 +28,10 @@ impl MemoryManager {
         while at < end {
             let page = page_align_down(at);
             let n = ((page + PAGE_SIZE).min(end) - at) as usize;
-            let vma = self.vmas.find(at).ok_or(Errno::EFAULT)?;
+            let Some(vma) = self.vmas.find(at) else {
+                log::debug!("user access at {at:#x}: no mapping");
+                return Err(Errno::EFAULT);
+            };
             let allowed = match access {
                 Access::Read => vma.prot.read || vma.prot.write || vma.prot.exec,
                 Access::Write => vma.prot.write,
@@ -40,7 +43,10 @@ impl MemoryManager {
             let frame = match self.space.translate(page) {
                 // A copy-on-write page gets its own copy before the sentry writes it.
                 Some(t) if access == Access::Write && !t.flags.writable => {
-                    self.handle_fault(page, access).map_err(|_| Errno::EFAULT)?;
+                    if let Err(e) = self.handle_fault(page, access) {
+                        log::debug!("user write at {at:#x}: copy-on-write failed: {e:?}");
+                        return Err(Errno::EFAULT);
+                    }
                     self.space.translate(page).ok_or(Errno::EFAULT)?.frame
                 }
                 Some(t) => t.frame,

@@ -68,6 +68,7 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     }
     let kernel = ctx.kernel;
     let futexes = &kernel.futexes;
+    let private = op & FUTEX_PRIVATE_FLAG != 0;
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let bitset = if cmd == FUTEX_WAIT { u32::MAX } else { val3 };
@@ -94,7 +95,7 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 };
                 Some(Instant::now() + relative.min(Duration::from_secs(1 << 32)))
             };
-            let key = ctx.task.mm.futex_key(uaddr)?;
+            let key = ctx.task.mm.futex_key(uaddr, private)?;
             let ticket = {
                 let mut queues = futexes.lock();
                 if read_u32(ctx, uaddr)? != val {
@@ -126,7 +127,7 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            let key = ctx.task.mm.futex_key(uaddr)?;
+            let key = ctx.task.mm.futex_key(uaddr, private)?;
             Ok(futexes.lock().wake(key, bitset, val as usize) as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
@@ -135,8 +136,8 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             if (val as i32) < 0 || (timeout as u32 as i32) < 0 {
                 return Err(Errno::EINVAL);
             }
-            let from = ctx.task.mm.futex_key(uaddr)?;
-            let to = ctx.task.mm.futex_key(uaddr2)?;
+            let from = ctx.task.mm.futex_key(uaddr, private)?;
+            let to = ctx.task.mm.futex_key(uaddr2, private)?;
             let mut queues = futexes.lock();
             if cmd == FUTEX_CMP_REQUEUE && read_u32(ctx, uaddr)? != val3 {
                 return Err(Errno::EAGAIN);
@@ -144,8 +145,8 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             Ok(queues.requeue(from, to, val as usize, requeue) as u64)
         }
         FUTEX_WAKE_OP => {
-            let first = ctx.task.mm.futex_key(uaddr)?;
-            let second = ctx.task.mm.futex_key(uaddr2)?;
+            let first = ctx.task.mm.futex_key(uaddr, private)?;
+            let second = ctx.task.mm.futex_key(uaddr2, private)?;
             let mut queues = futexes.lock();
             let hit = wake_op(ctx, uaddr2, val3)?;
             let mut woken = queues.wake(first, u32::MAX, val as usize);

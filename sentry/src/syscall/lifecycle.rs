@@ -422,6 +422,7 @@ fn exec_at(
         let _ = ctx.task.block_on(&[&group.left], None, false, || {
             (group.count() == 1).then_some(())
         });
+        group.exec_done();
         if ctx.task.tid != ctx.task.pid {
             group.rename(ctx.task.tid, ctx.task.pid);
             ctx.task.tid = ctx.task.pid;

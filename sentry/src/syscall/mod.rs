@@ -90,7 +90,7 @@ pub fn dispatch(ctx: &mut Ctx) {
     };
     if let Err(e) = result {
         let errno = strace::errno_name(e.into_raw()).unwrap_or("?");
-        log::debug!("syscall {nr} -> {errno}");
+        log::debug!("task {}: syscall {nr} -> {errno}", ctx.task.tid);
     }
     let ret = match result {
         Ok(v) => v as i64,

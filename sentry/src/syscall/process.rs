@@ -513,3 +513,95 @@ pub fn sys_setgroups(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     }
     Ok(0)
 }
+
+/// The scheduling policies a task may have; every task runs under SCHED_OTHER (the
+/// host schedules vCPU threads), and the calls report and check as Linux does.
+const SCHED_OTHER: i32 = 0;
+const SCHED_FIFO: i32 = 1;
+const SCHED_RR: i32 = 2;
+const SCHED_BATCH: i32 = 3;
+const SCHED_IDLE: i32 = 5;
+const SCHED_DEADLINE: i32 = 6;
+
+/// A task a sched_* call names: 0 or any live thread.
+fn check_sched_target(ctx: &Ctx, pid: i32) -> SysResult<()> {
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid == 0 || pid == ctx.task.tid || ctx.kernel.tree.thread_inbox(None, pid).is_some() {
+        Ok(())
+    } else {
+        Err(Errno::ESRCH)
+    }
+}
+
+pub fn sys_sched_getscheduler(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_sched_target(ctx, a.i32(0))?;
+    Ok(SCHED_OTHER as u64)
+}
+
+/// Only SCHED_OTHER (and BATCH/IDLE, treated alike) with priority 0 is accepted:
+/// real-time policies would promise scheduling the sentry does not give (EPERM, as
+/// for an unprivileged process).
+pub fn sys_sched_setscheduler(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_sched_target(ctx, a.i32(0))?;
+    let policy = a.i32(1) & !0x4000_0000; // SCHED_RESET_ON_FORK
+    let priority = sched_param(ctx, a.u64(2))?;
+    match policy {
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE if priority == 0 => Ok(0),
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE => Err(Errno::EINVAL),
+        SCHED_FIFO | SCHED_RR if (1..=99).contains(&priority) => Err(Errno::EPERM),
+        SCHED_FIFO | SCHED_RR | SCHED_DEADLINE => Err(Errno::EINVAL),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn sched_param(ctx: &mut Ctx, addr: u64) -> SysResult<i32> {
+    if addr == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 4];
+    ctx.task.mm.copy_in(addr, &mut b)?;
+    Ok(i32::from_le_bytes(b))
+}
+
+pub fn sys_sched_getparam(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_sched_target(ctx, a.i32(0))?;
+    if a.u64(1) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.task.mm.write_u32(a.u64(1), 0)?;
+    Ok(0)
+}
+
+pub fn sys_sched_setparam(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_sched_target(ctx, a.i32(0))?;
+    match sched_param(ctx, a.u64(1))? {
+        0 => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_get_priority_max(_: &mut Ctx, a: &Args) -> SysResult<u64> {
+    match a.i32(0) {
+        SCHED_FIFO | SCHED_RR => Ok(99),
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_get_priority_min(_: &mut Ctx, a: &Args) -> SysResult<u64> {
+    match a.i32(0) {
+        SCHED_FIFO | SCHED_RR => Ok(1),
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// sched_rr_get_interval: the time slice of SCHED_RR (Linux reports 100 ms; for other
+/// policies 0 is as good as any, since the host decides).
+pub fn sys_sched_rr_get_interval(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_sched_target(ctx, a.i32(0))?;
+    ctx.task.mm.copy_out(a.u64(1), &[0u8; 16])?;
+    Ok(0)
+}

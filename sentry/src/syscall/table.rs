@@ -430,6 +430,25 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "QUERY, GLOBAL, (REGISTER_)PRIVATE_EXPEDITED: other threads are kicked, not waited for",
     ),
     full(Sysno::sched_yield, process::sys_sched_yield),
+    partial(
+        Sysno::sched_getscheduler,
+        process::sys_sched_getscheduler,
+        "every task runs under SCHED_OTHER",
+    ),
+    partial(
+        Sysno::sched_setscheduler,
+        process::sys_sched_setscheduler,
+        "SCHED_OTHER/BATCH/IDLE accepted; real-time policies give EPERM",
+    ),
+    full(Sysno::sched_getparam, process::sys_sched_getparam),
+    partial(
+        Sysno::sched_setparam,
+        process::sys_sched_setparam,
+        "priority 0 only (SCHED_OTHER)",
+    ),
+    full(Sysno::sched_get_priority_max, process::sys_sched_get_priority_max),
+    full(Sysno::sched_get_priority_min, process::sys_sched_get_priority_min),
+    full(Sysno::sched_rr_get_interval, process::sys_sched_rr_get_interval),
     full(Sysno::sysinfo, process::sys_sysinfo),
     partial(
         Sysno::getrusage,
