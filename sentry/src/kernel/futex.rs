@@ -15,8 +15,14 @@ use super::wait::Waiter;
 pub enum FutexKey {
     /// A word in private memory; `shared_op` for an operation without
     /// FUTEX_PRIVATE_FLAG, which Linux keeps apart from private ones.
-    Private { mm: usize, addr: u64, shared_op: bool },
-    Shared { phys: u64 },
+    Private {
+        mm: usize,
+        addr: u64,
+        shared_op: bool,
+    },
+    Shared {
+        phys: u64,
+    },
 }
 
 struct Waiting {
