@@ -175,3 +175,24 @@ fn proc_locks() {
         ],
     );
 }
+
+/// A fork bomb under `--pids 12` never has more than 12 processes (zombies count, as
+/// for Linux's pids limit; fork gives EAGAIN), and the sandbox ends normally. Not
+/// differential: natively nothing would stop it.
+#[test]
+fn fork_bomb_is_stopped_by_pids() {
+    let out = guest_tests::Run::program("fork_bomb")
+        .sentry_flag("--pids")
+        .sentry_flag("12")
+        .sentry();
+    assert_eq!(out.code(), 0, "{out}");
+    let text = out.stdout_str();
+    assert!(text.starts_with("fork failed with EAGAIN: yes\n"), "{out}");
+    let most: u32 = text
+        .trim_end()
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!((2..=12).contains(&most), "{out}");
+}
