@@ -162,15 +162,7 @@ impl ProcessTree {
                 ExitStatus::Exited(c) => (CLD_EXITED, i32::from(c)),
                 ExitStatus::Killed(s) => (CLD_KILLED, s),
             };
-            inbox.post(
-                exit_signal,
-                Posted {
-                    code,
-                    sender: Some((pid, 0)),
-                    status,
-                    value: None,
-                },
-            );
+            notify_parent(&inbox, exit_signal, pid, code, status);
         }
         events.notify();
     }
@@ -261,15 +253,7 @@ impl ProcessTree {
         own_group.poke_all();
         if let Some((inbox, events, quiet)) = notify {
             if !quiet {
-                inbox.post(
-                    libc::SIGCHLD,
-                    Posted {
-                        code,
-                        sender: Some((pid, 0)),
-                        status,
-                        value: None,
-                    },
-                );
+                notify_parent(&inbox, libc::SIGCHLD, pid, code, status);
             }
             events.notify();
         }
@@ -415,6 +399,19 @@ impl ProcessTree {
         }
         Ok(targets)
     }
+}
+
+/// Sends the parent `signo` (SIGCHLD, or clone's exit signal) about child `pid`.
+fn notify_parent(parent: &ThreadGroup, signo: i32, pid: i32, code: i32, status: i32) {
+    parent.post(
+        signo,
+        Posted {
+            code,
+            sender: Some((pid, 0)),
+            status,
+            value: None,
+        },
+    );
 }
 
 /// si_code values of SIGCHLD.

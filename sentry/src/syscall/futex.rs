@@ -78,14 +78,7 @@ pub fn sys_futex(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             let deadline = if timeout == 0 {
                 None
             } else {
-                let mut b = [0u8; 16];
-                ctx.task.mm.copy_in(timeout, &mut b)?;
-                let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
-                let nanos = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
-                if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
-                    return Err(Errno::EINVAL);
-                }
-                let t = Duration::new(secs as u64, nanos as u32);
+                let t = super::time::read_timespec(ctx, timeout)?;
                 // FUTEX_WAIT's timeout is relative; the bitset variant's is absolute.
                 let relative = if cmd == FUTEX_WAIT {
                     t

@@ -144,6 +144,41 @@ const THREAD_FLAGS: u64 = CLONE_VM
     | CLONE_UNTRACED
     | CLONE_PTRACE;
 
+/// A vCPU for a clone child: the caller's registers (RAX 0, the new stack if given),
+/// FS/GS bases (FS the new TLS with CLONE_SETTLS) and FPU state, in the address space
+/// rooted at `cr3`. EAGAIN when no vCPU can be had.
+fn child_vcpu(ctx: &mut Ctx, args: &CloneArgs, cr3: u64) -> SysResult<vmm::Vcpu> {
+    let kernel = ctx.kernel;
+    let mut regs = *ctx.vcpu.regs();
+    regs.rax = 0;
+    if args.stack != 0 {
+        regs.rsp = args.stack;
+    }
+    let (fs_base, gs_base) = ctx.vcpu.segment_bases().map_err(|_| Errno::EAGAIN)?;
+    let fpu = ctx
+        .vcpu
+        .fpu_state(kernel.fpu_state_size)
+        .map_err(|_| Errno::EAGAIN)?;
+    let mut vcpu = kernel.cpus.acquire(cr3, regs).map_err(|e| {
+        log::warn!("clone: no vCPU for the child: {e}");
+        Errno::EAGAIN
+    })?;
+    let fs_base = if args.flags & CLONE_SETTLS != 0 {
+        args.tls
+    } else {
+        fs_base
+    };
+    let state_set = vcpu
+        .set_fs_base(fs_base)
+        .and_then(|_| vcpu.set_gs_base(gs_base))
+        .and_then(|_| vcpu.set_fpu_state(&fpu));
+    if state_set.is_err() {
+        kernel.cpus.release(vcpu);
+        return Err(Errno::EAGAIN);
+    }
+    Ok(vcpu)
+}
+
 /// A new thread in the caller's process.
 fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     let flags = args.flags;
@@ -160,33 +195,8 @@ fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         ctx.task.fds.fork()
     };
     let mut thread = ctx.task.new_thread(tid, fds);
-    let mut regs = *ctx.vcpu.regs();
-    regs.rax = 0;
-    if args.stack != 0 {
-        regs.rsp = args.stack;
-    }
-    let (fs_base, gs_base) = ctx.vcpu.segment_bases().map_err(|_| Errno::EAGAIN)?;
-    let fpu = ctx
-        .vcpu
-        .fpu_state(kernel.fpu_state_size)
-        .map_err(|_| Errno::EAGAIN)?;
-    let mut vcpu = kernel
-        .cpus
-        .acquire(thread.mm.page_table_root(), regs)
-        .map_err(|e| {
-            log::warn!("clone: no vCPU for a new thread: {e}");
-            Errno::EAGAIN
-        })?;
-    let fs_base = if flags & CLONE_SETTLS != 0 {
-        args.tls
-    } else {
-        fs_base
-    };
-    let state_set = vcpu
-        .set_fs_base(fs_base)
-        .and_then(|_| vcpu.set_gs_base(gs_base))
-        .and_then(|_| vcpu.set_fpu_state(&fpu));
-    if state_set.is_err() || !ctx.task.group.add(tid, thread.inbox.clone()) {
+    let vcpu = child_vcpu(ctx, &args, thread.mm.page_table_root())?;
+    if !ctx.task.group.add(tid, thread.inbox.clone()) {
         kernel.cpus.release(vcpu);
         return Err(Errno::EAGAIN);
     }
@@ -258,38 +268,13 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     let mut child = ctx.task.fork(pid, child_mm, info.clone());
     child.ppid = parent_pid;
 
-    let mut regs = *ctx.vcpu.regs();
-    regs.rax = 0;
-    if args.stack != 0 {
-        regs.rsp = args.stack;
-    }
-    let (fs_base, gs_base) = ctx.vcpu.segment_bases().map_err(|_| Errno::EAGAIN)?;
-    let fpu = ctx
-        .vcpu
-        .fpu_state(kernel.fpu_state_size)
-        .map_err(|_| Errno::EAGAIN)?;
-    let mut vcpu = match kernel.cpus.acquire(child.mm.page_table_root(), regs) {
+    let vcpu = match child_vcpu(ctx, &args, child.mm.page_table_root()) {
         Ok(vcpu) => vcpu,
         Err(e) => {
-            log::warn!("fork: no vCPU for a new process: {e}");
             child.mm.release();
-            return Err(Errno::EAGAIN);
+            return Err(e);
         }
     };
-    let fs_base = if flags & CLONE_SETTLS != 0 {
-        args.tls
-    } else {
-        fs_base
-    };
-    let state_set = vcpu
-        .set_fs_base(fs_base)
-        .and_then(|_| vcpu.set_gs_base(gs_base))
-        .and_then(|_| vcpu.set_fpu_state(&fpu));
-    if state_set.is_err() {
-        kernel.cpus.release(vcpu);
-        child.mm.release();
-        return Err(Errno::EAGAIN);
-    }
     if let Err(e) = kernel
         .tree
         .insert_child(parent_pid, pid, child.group.clone(), args.exit_signal)

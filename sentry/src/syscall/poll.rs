@@ -137,14 +137,7 @@ fn read_timespec(ctx: &mut Ctx, addr: u64) -> SysResult<Option<Duration>> {
     if addr == 0 {
         return Ok(None);
     }
-    let mut b = [0u8; 16];
-    ctx.task.mm.copy_in(addr, &mut b)?;
-    let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
-    let nanos = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
-    if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
-        return Err(Errno::EINVAL);
-    }
-    Ok(Some(Duration::new(secs as u64, nanos as u32)))
+    super::time::read_timespec(ctx, addr).map(Some)
 }
 
 fn do_poll(ctx: &mut Ctx, addr: u64, nfds: u64, timeout: Option<Duration>) -> SysResult<u64> {

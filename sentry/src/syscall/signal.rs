@@ -226,14 +226,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let deadline = if timeout_addr == 0 {
         None
     } else {
-        let mut b = [0u8; 16];
-        ctx.task.mm.copy_in(timeout_addr, &mut b)?;
-        let secs = i64::from_le_bytes(b[..8].try_into().unwrap_or_default());
-        let nanos = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
-        if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
-            return Err(Errno::EINVAL);
-        }
-        let d = std::time::Duration::new(secs as u64, nanos as u32);
+        let d = super::time::read_timespec(ctx, timeout_addr)?;
         Some(std::time::Instant::now() + d.min(std::time::Duration::from_secs(1 << 32)))
     };
     let (inbox, group) = (ctx.task.inbox.clone(), ctx.task.group.clone());

@@ -15,7 +15,8 @@ fn timespec_bytes(d: Duration) -> [u8; 16] {
 }
 
 /// Reads a `struct timespec` and validates it as a duration (EINVAL when out of range).
-fn read_timespec(ctx: &mut Ctx, addr: u64) -> SysResult<Duration> {
+/// A `struct timespec` from the guest; EINVAL when negative or not normalized.
+pub fn read_timespec(ctx: &mut Ctx, addr: u64) -> SysResult<Duration> {
     let mut b = [0u8; 16];
     ctx.task.mm.copy_in(addr, &mut b)?;
     let secs = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
