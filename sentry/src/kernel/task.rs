@@ -311,6 +311,12 @@ impl Task {
         }
     }
 
+    /// Whether a pending signal would interrupt a wait now.
+    pub fn interrupted(&self) -> bool {
+        let blocked = self.signals.blocked;
+        (self.inbox.interrupting(blocked) | self.group.interrupting(blocked)) != 0
+    }
+
     /// Signals pending for this thread or its process.
     pub fn pending_signals(&self) -> super::signal::SigSet {
         self.inbox.pending() | self.group.inbox.pending()

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::fs::file::OpenFile;
+use crate::fs::file::{FileKind, OpenFile};
+
+const O_NONBLOCK: u32 = 0o4000;
 use crate::kernel::task::Task;
 use crate::kernel::Ctx;
 
@@ -52,6 +54,11 @@ enum At {
 /// Reads once; a blocking file with nothing to read sleeps until it has something
 /// (or a signal interrupts: ERESTARTSYS).
 fn read_file(task: &Task, f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usize> {
+    if let FileKind::HostStream { host_fd, .. } = &f.kind {
+        if !buf.is_empty() && f.flags() & O_NONBLOCK == 0 {
+            wait_host_readable(task, *host_fd)?;
+        }
+    }
     let mut attempt = || match at {
         At::FileOffset => f.read(buf),
         At::Position(p) => f.pread(buf, p),
@@ -64,6 +71,24 @@ fn read_file(task: &Task, f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usi
         other => Some(other),
     })
     .unwrap_or(Err(Errno::ERESTARTSYS))
+}
+
+/// Waits until a host stream (the terminal, a pipe from the host) has input, in slices,
+/// so that a signal (Ctrl-C forwarded to the guest) interrupts a blocked read.
+fn wait_host_readable(task: &Task, host_fd: i32) -> SysResult<()> {
+    const POLLIN: i16 = 0x1;
+    const SLICE_MS: i32 = 20;
+    loop {
+        match crate::host::poll(&[(host_fd, POLLIN)], SLICE_MS) {
+            Ok(revents) if revents.first().is_some_and(|r| *r != 0) => return Ok(()),
+            Ok(_) => {}
+            // Not pollable: let the read itself decide.
+            Err(_) => return Ok(()),
+        }
+        if task.interrupted() {
+            return Err(Errno::ERESTARTSYS);
+        }
+    }
 }
 
 /// Writes all of `buf` to a blocking file (sleeping while it is full), or what fits
