@@ -144,6 +144,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     crate::host::block_forwarded_signals()
         .map_err(|e| RunError::Setup(format!("cannot block host signals: {e}")))?;
     let vm = Vm::new(opts.memory)?;
+    log::debug!("start-up: VM created at {:?}", started.elapsed());
     let hwcap = vm.cpuid(1, 0).map_or(0, |(_, _, _, edx)| u64::from(edx));
     let clock = Clock::new();
     let random = RandomSource;
@@ -161,6 +162,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     })
     .map_err(RunError::Setup)?;
     let _ = system.mounts.set(vfs.mounts.proc_mounts());
+    log::debug!("start-up: filesystem ready at {:?}", started.elapsed());
     let root = vfs.root.clone();
     let fs = FsContext {
         cwd: initial_cwd(&vfs, &root),
@@ -199,6 +201,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     // The first vCPU exists before the program is loaded: the clock it calibrates is
     // what the vDSO data page (written by the loader) publishes.
     let mut vcpu = kernel.cpus.acquire(0, UserRegs::default())?;
+    log::debug!("start-up: vCPU created at {:?}", started.elapsed());
     match (vcpu.tsc_khz(), vcpu.tsc_offset()) {
         (Ok(khz), Ok(offset)) => kernel.clock.calibrate(khz, offset),
         (Err(e), _) | (_, Err(e)) => {
@@ -215,6 +218,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
                 RunError::Setup("guest memory exhausted loading the program".into())
             }
         })?;
+    log::debug!("start-up: program loaded at {:?}", started.elapsed());
     vcpu.set_address_space(image.mm.page_table_root())?;
     *vcpu.regs_mut() = UserRegs {
         rip: image.entry,
