@@ -35,6 +35,10 @@ pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
 pub const MAX_MAP_COUNT: usize = 65530;
 /// Pages realized around a faulting page (an aligned window), to save exits.
 const FAULT_AROUND_PAGES: u64 = 16;
+/// The window in which pages already in the page cache (program text and libraries,
+/// read by an earlier process) are mapped too: they cost only an entry each, and every
+/// exec of a dynamic program touches them again, so a megabyte at a time saves exits.
+const CACHED_FAULT_AROUND_PAGES: u64 = 256;
 /// Mappings up to this size are realized when created.
 const EAGER_POPULATE_LIMIT: u64 = 64 << 10;
 
@@ -228,10 +232,7 @@ impl MemoryManager {
                 return Err(FaultError::BeyondFile);
             }
             // Read-only private pages of an immutable file come from the page cache.
-            let key = file
-                .inode
-                .immutable_key()
-                .filter(|_| !vma.shared && !vma.prot.write);
+            let key = Self::cache_key(vma);
             match (key, &self.cache) {
                 (Some(key), Some(cache)) => {
                     let cache = cache.clone();
@@ -239,13 +240,16 @@ impl MemoryManager {
                     let frame = match cache.lookup(key, index) {
                         Some(frame) => Some(frame),
                         None => {
-                            let data = self.file_page(file, offset, vma.end - va);
+                            let data =
+                                self.file_page(file, offset, vma.end - va, FAULT_AROUND_PAGES);
                             cache.insert(key, index, &data)
                         }
                     };
                     cached = Some(frame.ok_or(FaultError::OutOfMemory)?);
                 }
-                _ => contents = Some(self.file_page(file, offset, vma.end - va)),
+                _ => {
+                    contents = Some(self.file_page(file, offset, vma.end - va, FAULT_AROUND_PAGES))
+                }
             }
         }
         let frame = match cached {
@@ -267,6 +271,15 @@ impl MemoryManager {
             }
             Err(_) => Err(FaultError::Unmapped),
         }
+    }
+
+    /// The page-cache key of `vma`'s file if its pages can come from the page cache:
+    /// a read-only private mapping of a file that cannot change.
+    fn cache_key(vma: &Vma) -> Option<(u64, u64)> {
+        let file = vma.file.as_ref()?;
+        file.inode
+            .immutable_key()
+            .filter(|_| !vma.shared && !vma.prot.write)
     }
 
     /// A fresh frame; when memory is short, cached file pages no mapping uses go first.
@@ -303,7 +316,13 @@ impl MemoryManager {
 
     /// The file page at `offset`, read ahead together with the following pages of
     /// the mapping (up to the fault-around window) in one host read.
-    fn file_page(&mut self, file: &vma::FileBacking, offset: u64, left_in_vma: u64) -> Vec<u8> {
+    fn file_page(
+        &mut self,
+        file: &vma::FileBacking,
+        offset: u64,
+        left_in_vma: u64,
+        window_pages: u64,
+    ) -> Vec<u8> {
         let page = PAGE_SIZE as usize;
         if let Some((inode, start, data)) = &self.read_ahead {
             if Arc::ptr_eq(inode, &file.inode)
@@ -314,7 +333,7 @@ impl MemoryManager {
                 return data[at..at + page].to_vec();
             }
         }
-        let window = left_in_vma.clamp(PAGE_SIZE, FAULT_AROUND_PAGES * PAGE_SIZE) as usize;
+        let window = left_in_vma.clamp(PAGE_SIZE, window_pages * PAGE_SIZE) as usize;
         let mut data = vec![0u8; window];
         let mut got = 0;
         while got < window {
@@ -388,7 +407,45 @@ impl MemoryManager {
         let lo = (page & !(window - 1)).max(vma.start);
         let hi = lo.saturating_add(window).min(vma.end);
         self.populate(lo, hi);
+        self.map_cached_around(page, &vma);
         Ok(())
+    }
+
+    /// Maps the pages around `page` that the page cache already holds (no file reads),
+    /// in a wider window than fault-around.
+    fn map_cached_around(&mut self, page: u64, vma: &Vma) {
+        let (Some(key), Some(cache)) = (Self::cache_key(vma), self.cache.clone()) else {
+            return;
+        };
+        let window = CACHED_FAULT_AROUND_PAGES * PAGE_SIZE;
+        let lo = (page & !(window - 1)).max(vma.start);
+        let hi = lo.saturating_add(window).min(vma.end);
+        let present: std::collections::HashSet<u64> = self
+            .space
+            .mapped_pages(lo, hi)
+            .into_iter()
+            .map(|(va, _)| va)
+            .collect();
+        let flags = Self::page_flags(vma.prot);
+        let mut va = lo;
+        while va < hi {
+            if !present.contains(&va) {
+                let index = vma.file_offset(va).map(|o| o / PAGE_SIZE);
+                if let Some(frame) = index.and_then(|i| cache.lookup(key, i)) {
+                    match self.space.map(va, frame, flags) {
+                        Ok(None) => self.stats.pages_realized += 1,
+                        Ok(Some(stale)) => self.space.ram().free(vec![stale]),
+                        Err(_) => {
+                            self.space
+                                .ram()
+                                .free(vec![vmm::memory::StaleFrame::of_present(frame)]);
+                            return;
+                        }
+                    }
+                }
+            }
+            va += PAGE_SIZE;
+        }
     }
 
     /// Extends a grows-down mapping (the stack, MAP_GROWSDOWN) down to `addr`, as a
