@@ -118,14 +118,6 @@ pub fn default_rlimits() -> [Rlimit; RLIMIT_COUNT] {
     limits
 }
 
-/// A registered restartable-sequence area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RseqArea {
-    pub addr: u64,
-    pub len: u32,
-    pub signature: u32,
-}
-
 /// A thread of a process.
 pub struct Task {
     pub pid: i32,
@@ -151,7 +143,6 @@ pub struct Task {
     pub rlimits: [Rlimit; RLIMIT_COUNT],
     pub clear_child_tid: u64,
     pub robust_list: Option<(u64, u64)>,
-    pub rseq: Option<RseqArea>,
     /// Set once the task has exited; the run loop stops.
     pub exit: Option<ExitStatus>,
     /// CPU time spent running guest code.
@@ -199,7 +190,6 @@ impl Task {
             rlimits: default_rlimits(),
             clear_child_tid: 0,
             robust_list: None,
-            rseq: None,
             exit: None,
             cpu_time: Duration::ZERO,
             comm: Vec::new(),
@@ -236,7 +226,6 @@ impl Task {
             rlimits: self.rlimits,
             clear_child_tid: 0,
             robust_list: None,
-            rseq: None,
             exit: None,
             cpu_time: Duration::ZERO,
             comm: self.comm.clone(),
@@ -269,7 +258,6 @@ impl Task {
             rlimits: self.rlimits,
             clear_child_tid: 0,
             robust_list: None,
-            rseq: None,
             exit: None,
             cpu_time: Duration::ZERO,
             comm: self.comm.clone(),

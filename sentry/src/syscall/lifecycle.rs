@@ -439,7 +439,6 @@ fn exec_at(
     task.signals.reset_for_exec();
     task.group.set_ignored(task.signals.ignored(), 0);
     task.robust_list = None;
-    task.rseq = None;
     task.clear_child_tid = 0;
     let name = path_bytes.rsplit(|b| *b == b'/').next().unwrap_or_default();
     task.comm = name[..name.len().min(crate::kernel::task::COMM_LEN)].to_vec();

@@ -3,7 +3,7 @@
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::task::{ExitStatus, Rlimit, RseqArea, COMM_LEN, RLIMIT_COUNT, RLIMIT_NOFILE};
+use crate::kernel::task::{ExitStatus, Rlimit, COMM_LEN, RLIMIT_COUNT, RLIMIT_NOFILE};
 use crate::kernel::Ctx;
 
 /// Ends the calling thread; the process ends with its last thread.
@@ -95,53 +95,6 @@ pub fn sys_set_robust_list(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::EINVAL);
     }
     ctx.task.robust_list = Some((a.u64(0), a.u64(1)));
-    Ok(0)
-}
-
-pub fn sys_rseq(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    const RSEQ_FLAG_UNREGISTER: u32 = 1;
-    const RSEQ_MIN_LEN: u32 = 32;
-    const CPU_ID_UNINITIALIZED: u32 = u32::MAX;
-    let (addr, len, flags, signature) = (a.u64(0), a.u32(1), a.u32(2), a.u32(3));
-    if flags & RSEQ_FLAG_UNREGISTER != 0 {
-        if flags & !RSEQ_FLAG_UNREGISTER != 0 {
-            return Err(Errno::EINVAL);
-        }
-        let current = ctx.task.rseq.ok_or(Errno::EINVAL)?;
-        if current.addr != addr || current.len != len {
-            return Err(Errno::EINVAL);
-        }
-        if current.signature != signature {
-            return Err(Errno::EPERM);
-        }
-        ctx.task.mm.write_u32(addr + 4, CPU_ID_UNINITIALIZED)?;
-        ctx.task.rseq = None;
-        return Ok(0);
-    }
-    if flags != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if let Some(current) = ctx.task.rseq {
-        let same = current.addr == addr && current.len == len;
-        if !same {
-            return Err(Errno::EINVAL);
-        }
-        return Err(if current.signature == signature {
-            Errno::EBUSY
-        } else {
-            Errno::EPERM
-        });
-    }
-    if !addr.is_multiple_of(32) || len < RSEQ_MIN_LEN {
-        return Err(Errno::EINVAL);
-    }
-    // cpu_id_start and cpu_id: the only CPU is 0.
-    ctx.task.mm.copy_out(addr, &[0u8; 8])?;
-    ctx.task.rseq = Some(RseqArea {
-        addr,
-        len,
-        signature,
-    });
     Ok(0)
 }
 

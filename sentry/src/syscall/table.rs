@@ -41,7 +41,6 @@ const fn partial(sysno: Sysno, handler: Handler, note: &'static str) -> SyscallD
     }
 }
 
-const NO_SIGNALS: &str = "not interruptible by signals yet";
 const EPOLL_WAIT_NOTE: &str = "edge-triggered: a read that leaves data in a pipe or socket counts as an edge; host streams are polled every 10 ms";
 const EPOLL_FD_NOTE: &str =
     "poll/select see an epoll fd's readiness but are not woken by it (a nested epoll_wait is)";
@@ -347,11 +346,6 @@ pub static SYSCALLS: &[SyscallDef] = &[
     ),
     full(Sysno::set_tid_address, process::sys_set_tid_address),
     full(Sysno::set_robust_list, process::sys_set_robust_list),
-    partial(
-        Sysno::rseq,
-        process::sys_rseq,
-        "one vCPU and no preemption: cpu_id is always 0, sections never abort",
-    ),
     full(Sysno::uname, process::sys_uname),
     partial(
         Sysno::prctl,
@@ -477,11 +471,11 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::clock_getres, time::sys_clock_getres),
     full(Sysno::gettimeofday, time::sys_gettimeofday),
     full(Sysno::time, time::sys_time),
-    partial(Sysno::nanosleep, time::sys_nanosleep, NO_SIGNALS),
+    full(Sysno::nanosleep, time::sys_nanosleep),
     partial(
         Sysno::clock_nanosleep,
         time::sys_clock_nanosleep,
-        "CPU-time clocks unsupported; not interruptible yet",
+        "CPU-time clocks give EINVAL/EOPNOTSUPP",
     ),
     partial(
         Sysno::rt_sigaction,
