@@ -522,3 +522,14 @@ fn xz_two_threads() {
     let out = same(bare("xz", &["-T2", "-1", "-c"]).stdin(&input), 0, None);
     assert!(out.stdout.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]));
 }
+
+#[test]
+fn python_proc_self_task_lists_threads() {
+    python(
+        "import threading, os\n\
+         ev = threading.Event(); ts = [threading.Thread(target=ev.wait) for _ in range(3)]\n\
+         [t.start() for t in ts]; print(len(os.listdir('/proc/self/task')))\n\
+         ev.set(); [t.join() for t in ts]; print(len(os.listdir('/proc/self/task')))",
+        "4\n1\n",
+    );
+}

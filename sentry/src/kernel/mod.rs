@@ -196,7 +196,11 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     if let Some(done) = task.vfork_done.take() {
         done.complete();
     }
-    task.info.state().threads = remaining as u32;
+    {
+        let mut state = task.info.state();
+        state.threads = remaining as u32;
+        state.tids.retain(|t| *t != task.tid);
+    }
     if remaining > 0 {
         return;
     }

@@ -54,6 +54,8 @@ pub struct ProcessState {
     pub gid: u32,
     pub umask: u32,
     pub threads: u32,
+    /// Thread ids besides the main thread's (the pid), for /proc/[pid]/task.
+    pub tids: Vec<i32>,
     /// When the process started, since the sandbox booted.
     pub start_time: Duration,
     /// Virtual memory size and resident pages, for statm/status.

@@ -1,5 +1,6 @@
-//! A task: one thread of one process, with what it owns today (a single-threaded
-//! process owns everything; threads will share `mm`, `fds` and signal actions).
+//! A task: one thread of one process. Threads of a process share its address space
+//! (`Mm`), dispositions, thread group and (with CLONE_FILES) descriptor table; each has
+//! its own registers (on its vCPU), signal mask and inbox.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -201,7 +201,11 @@ fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         return Err(Errno::EAGAIN);
     }
     thread.inbox.set_ignored(ctx.task.signals.ignored(), 0);
-    ctx.task.info.state().threads = ctx.task.group.count() as u32;
+    {
+        let mut state = ctx.task.info.state();
+        state.threads = ctx.task.group.count() as u32;
+        state.tids.push(tid);
+    }
     if flags & CLONE_CHILD_SETTID != 0 {
         let _ = thread.mm.write_u32(args.child_tid, tid as u32);
     }
@@ -413,7 +417,9 @@ fn exec_at(
             ctx.task.tid = ctx.task.pid;
         }
         ctx.task.fds.unshare();
-        ctx.task.info.state().threads = 1;
+        let mut state = ctx.task.info.state();
+        state.threads = 1;
+        state.tids.clear();
     }
     let task = &mut *ctx.task;
     let old = std::mem::replace(&mut task.mm, crate::mm::Mm::new(image.mm));

@@ -1,5 +1,6 @@
-//! Signal syscalls: dispositions and the blocked mask are recorded; delivery to
-//! handlers arrives with processes.
+//! Signal syscalls: dispositions, masks, sending (kill, tkill, tgkill, sigqueue),
+//! waiting (sigsuspend, pause, sigtimedwait), pending sets, the alternate stack and
+//! rt_sigreturn.
 
 use super::Args;
 use crate::errno::{Errno, SysResult};

@@ -169,7 +169,7 @@ impl DirSource for PidDir {
     }
 }
 
-/// /proc/[pid]/task: the one thread, whose id is the pid.
+/// /proc/[pid]/task: one entry per thread (each shows the process's facts).
 struct TaskDir {
     node: PidNode,
 }
@@ -177,10 +177,19 @@ struct TaskDir {
 impl DirSource for TaskDir {
     fn list(&self) -> SysResult<Vec<(Vec<u8>, InodeRef)>> {
         let info = self.node.live()?;
-        Ok(vec![(
-            info.pid.to_string().into_bytes(),
-            pid_dir(&self.node.ctx, &info, true),
-        )])
+        let mut tids = info.state().tids.clone();
+        tids.push(info.pid);
+        tids.sort_unstable();
+        tids.dedup();
+        Ok(tids
+            .into_iter()
+            .map(|tid| {
+                (
+                    tid.to_string().into_bytes(),
+                    pid_dir(&self.node.ctx, &info, true),
+                )
+            })
+            .collect())
     }
 }
 
