@@ -284,6 +284,7 @@ mod tests {
             gid: 100,
             umask: 0o22,
             threads: 1,
+            tids: Vec::new(),
             start_time: Duration::from_millis(1500),
             vm_bytes: 8 << 20,
             resident_pages: 100,
