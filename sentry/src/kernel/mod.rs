@@ -183,6 +183,11 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     task.inbox.set_kicker(None);
     release_robust_futexes(kernel, &task);
     let remaining = task.group.remove(task.tid, status);
+    {
+        let mut state = task.info.state();
+        state.threads = remaining as u32;
+        state.tids.retain(|t| *t != task.tid);
+    }
     if task.clear_child_tid != 0 && remaining > 0 {
         // CLONE_CHILD_CLEARTID: the thread's id word is zeroed and one waiter woken
         // (pthread_join).
@@ -195,11 +200,6 @@ pub fn exit_task(kernel: &Kernel, mut task: Task, status: ExitStatus) {
     task.fds.close_all();
     if let Some(done) = task.vfork_done.take() {
         done.complete();
-    }
-    {
-        let mut state = task.info.state();
-        state.threads = remaining as u32;
-        state.tids.retain(|t| *t != task.tid);
     }
     if remaining > 0 {
         return;
