@@ -196,3 +196,15 @@ fn fork_bomb_is_stopped_by_pids() {
         .unwrap_or(0);
     assert!((2..=12).contains(&most), "{out}");
 }
+
+#[test]
+fn proc_misc() {
+    check(
+        "proc_misc",
+        &[
+            "grandchild gone after its parent exited (EOF): yes",
+            "RUSAGE_CHILDREN grew by the child's CPU time (> 50 ms): yes",
+            "times() reports children's user time: yes",
+        ],
+    );
+}

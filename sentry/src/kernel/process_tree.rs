@@ -62,6 +62,10 @@ struct Process {
     stopped: bool,
     /// A stop or continue its parent has not waited for yet.
     unreported: Option<WaitEvent>,
+    /// CPU time of its waited-for children (and theirs): RUSAGE_CHILDREN, times().
+    children_time: Duration,
+    /// Signal it gets when its parent exits (PR_SET_PDEATHSIG), or 0.
+    death_signal: i32,
     /// It has called execve (setpgid on it from its parent fails then).
     execed: bool,
     /// Notified when a child changes state (wait4 sleeps on it).
@@ -129,12 +133,16 @@ impl ProcessTree {
         p.exit = Some(record);
         let orphans = std::mem::take(&mut p.children);
         let (parent, exit_signal) = (p.parent, p.exit_signal);
+        let mut death_signals = Vec::new();
         if !orphans.is_empty() && pid != INIT_PID {
             let mut zombie_orphans = false;
             for child in &orphans {
                 if let Some(c) = procs.get_mut(child) {
                     c.parent = INIT_PID;
                     zombie_orphans |= c.exit.is_some();
+                    if c.death_signal != 0 && c.exit.is_none() {
+                        death_signals.push((c.group.clone(), c.death_signal));
+                    }
                 }
             }
             if let Some(init) = procs.get_mut(&INIT_PID) {
@@ -144,7 +152,21 @@ impl ProcessTree {
                 }
             }
         }
-        let Some(parent_process) = procs.get_mut(&parent) else {
+        let parent_process = procs.get_mut(&parent);
+        if !death_signals.is_empty() {
+            for (group, signo) in death_signals {
+                group.post(
+                    signo,
+                    Posted {
+                        code: super::signal::SI_USER,
+                        sender: Some((pid, 0)),
+                        status: 0,
+                        value: None,
+                    },
+                );
+            }
+        }
+        let Some(parent_process) = parent_process else {
             return;
         };
         let (auto_reap, inbox, events) = (
@@ -202,10 +224,13 @@ impl ProcessTree {
             Some((*c, event))
         });
         match found {
-            Some((child, WaitEvent::Exited(_))) if !wants.keep => {
-                procs.remove(&child);
+            Some((child, WaitEvent::Exited(record))) if !wants.keep => {
+                let grandchildren = procs
+                    .remove(&child)
+                    .map_or(Duration::ZERO, |c| c.children_time);
                 if let Some(p) = procs.get_mut(&parent) {
                     p.children.remove(&child);
+                    p.children_time += record.user_time + grandchildren;
                 }
             }
             Some((child, _)) if !wants.keep => {
@@ -256,6 +281,20 @@ impl ProcessTree {
                 notify_parent(&inbox, libc::SIGCHLD, pid, code, status);
             }
             events.notify();
+        }
+    }
+
+    /// CPU time of `pid`'s waited-for descendants.
+    pub fn children_time(&self, pid: i32) -> Duration {
+        self.lock()
+            .get(&pid)
+            .map_or(Duration::ZERO, |p| p.children_time)
+    }
+
+    /// PR_SET_PDEATHSIG: `signo` (0: none) is sent to `pid` when its parent exits.
+    pub fn set_death_signal(&self, pid: i32, signo: i32) {
+        if let Some(p) = self.lock().get_mut(&pid) {
+            p.death_signal = signo;
         }
     }
 
@@ -439,6 +478,8 @@ fn new_process(
         no_stop_signal: false,
         stopped: false,
         unreported: None,
+        children_time: Duration::ZERO,
+        death_signal: 0,
         execed: false,
         child_events: Arc::new(WaitQueue::default()),
     }

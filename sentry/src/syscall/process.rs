@@ -322,6 +322,7 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 .filter(|s| (0..=64).contains(s))
                 .ok_or(Errno::EINVAL)?;
             ctx.task.parent_death_signal = signo;
+            ctx.kernel.tree.set_death_signal(ctx.task.pid, signo);
             Ok(0)
         }
         PR_GET_PDEATHSIG => {
@@ -368,7 +369,7 @@ pub fn sys_getrusage(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let who = a.i32(0);
     let user = match who {
         RUSAGE_SELF | RUSAGE_THREAD => ctx.task.cpu_time,
-        RUSAGE_CHILDREN => std::time::Duration::ZERO,
+        RUSAGE_CHILDREN => ctx.kernel.tree.children_time(ctx.task.pid),
         _ => return Err(Errno::EINVAL),
     };
     let mut b = [0u8; 144];
@@ -387,6 +388,8 @@ pub fn sys_times(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if a.u64(0) != 0 {
         let mut b = [0u8; 32];
         b[..8].copy_from_slice(&ticks(ctx.task.cpu_time).to_le_bytes());
+        let children = ctx.kernel.tree.children_time(ctx.task.pid);
+        b[16..24].copy_from_slice(&ticks(children).to_le_bytes());
         ctx.task.mm.copy_out(a.u64(0), &b)?;
     }
     Ok(ticks(ctx.kernel.clock.monotonic()))

@@ -350,7 +350,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::prctl,
         process::sys_prctl,
-        "SET/GET_NAME, SET/GET_PDEATHSIG (recorded), SET/GET_DUMPABLE; others EINVAL",
+        "SET/GET_NAME, SET/GET_PDEATHSIG (sent when the parent process exits), SET/GET_DUMPABLE; others EINVAL",
     ),
     full(Sysno::getpid, process::sys_getpid),
     full(Sysno::gettid, process::sys_gettid),
