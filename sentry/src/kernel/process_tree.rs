@@ -291,6 +291,11 @@ impl ProcessTree {
             .map_or(Duration::ZERO, |p| p.children_time)
     }
 
+    /// PR_GET_PDEATHSIG.
+    pub fn death_signal(&self, pid: i32) -> i32 {
+        self.lock().get(&pid).map_or(0, |p| p.death_signal)
+    }
+
     /// PR_SET_PDEATHSIG: `signo` (0: none) is sent to `pid` when its parent exits.
     pub fn set_death_signal(&self, pid: i32, signo: i32) {
         if let Some(p) = self.lock().get_mut(&pid) {

@@ -123,7 +123,6 @@ pub fn default_rlimits() -> [Rlimit; RLIMIT_COUNT] {
 pub struct Task {
     pub pid: i32,
     pub tid: i32,
-    pub ppid: i32,
     pub creds: Credentials,
     /// The address space (shared with the task's threads and a vfork child).
     pub mm: Mm,
@@ -150,8 +149,6 @@ pub struct Task {
     pub cpu_time: Duration,
     /// The thread's name (`prctl(PR_SET_NAME)`, /proc/self/comm): at most 15 bytes.
     pub comm: Vec<u8>,
-    /// Signal sent when the parent dies (`PR_SET_PDEATHSIG`), recorded.
-    pub parent_death_signal: i32,
     /// `PR_SET_DUMPABLE`.
     pub dumpable: bool,
     /// The syscall replaced every register (rt_sigreturn): dispatch leaves RAX alone.
@@ -177,7 +174,6 @@ impl Task {
         Task {
             pid,
             tid: pid,
-            ppid: 0,
             creds,
             mm,
             fds: FdTable::with_host_stdio(),
@@ -194,7 +190,6 @@ impl Task {
             exit: None,
             cpu_time: Duration::ZERO,
             comm: Vec::new(),
-            parent_death_signal: 0,
             dumpable: true,
             keep_registers: false,
             nice: 0,
@@ -213,7 +208,6 @@ impl Task {
         Task {
             pid,
             tid: pid,
-            ppid: self.pid,
             creds: self.creds,
             mm,
             fds: self.fds.fork(),
@@ -230,7 +224,6 @@ impl Task {
             exit: None,
             cpu_time: Duration::ZERO,
             comm: self.comm.clone(),
-            parent_death_signal: 0,
             dumpable: self.dumpable,
             keep_registers: false,
             nice: self.nice,
@@ -245,7 +238,6 @@ impl Task {
         Task {
             pid: self.pid,
             tid,
-            ppid: self.ppid,
             creds: self.creds,
             mm: self.mm.clone(),
             fds,
@@ -262,7 +254,6 @@ impl Task {
             exit: None,
             cpu_time: Duration::ZERO,
             comm: self.comm.clone(),
-            parent_death_signal: 0,
             dumpable: self.dumpable,
             keep_registers: false,
             nice: self.nice,

@@ -270,7 +270,6 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
         state
     });
     let mut child = ctx.task.fork(pid, child_mm, info.clone());
-    child.ppid = parent_pid;
 
     let vcpu = match child_vcpu(ctx, &args, child.mm.page_table_root()) {
         Ok(vcpu) => vcpu,

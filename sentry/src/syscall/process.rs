@@ -321,12 +321,11 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 .ok()
                 .filter(|s| (0..=64).contains(s))
                 .ok_or(Errno::EINVAL)?;
-            ctx.task.parent_death_signal = signo;
             ctx.kernel.tree.set_death_signal(ctx.task.pid, signo);
             Ok(0)
         }
         PR_GET_PDEATHSIG => {
-            let signo = ctx.task.parent_death_signal as u32;
+            let signo = ctx.kernel.tree.death_signal(ctx.task.pid) as u32;
             ctx.task.mm.write_u32(arg, signo)?;
             Ok(0)
         }
