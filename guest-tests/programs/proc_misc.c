@@ -1,7 +1,9 @@
-/* Process odds and ends: PR_SET_PDEATHSIG fires when the parent exits, and the CPU
- * time of waited-for children shows in getrusage(RUSAGE_CHILDREN) and times(). */
+/* Process odds and ends: PR_SET_PDEATHSIG fires when the parent exits, the CPU time
+ * of waited-for children shows in getrusage(RUSAGE_CHILDREN) and times(), and an
+ * orphan's /proc/self/stat names its new parent. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/times.h>
@@ -60,6 +62,34 @@ int main(void) {
     struct tms t;
     times(&t);
     printf("times() reports children's user time: %s\n", t.tms_cutime > 0 ? "yes" : "no");
+    /* An orphan: its /proc/self/stat ppid follows getppid() after reparenting. */
+    int q[2], r[2];
+    pipe(q);
+    pipe(r);
+    pid_t middle = fork();
+    if (middle == 0) {
+        if (fork() == 0) {
+            char b;
+            close(q[1]);
+            close(r[0]);
+            read(q[0], &b, 1); /* EOF once the middle process and main closed q */
+            FILE *f = fopen("/proc/self/stat", "r");
+            char line[512] = "";
+            int ppid = -1;
+            if (f && fgets(line, sizeof line, f) && strrchr(line, ')'))
+                sscanf(strrchr(line, ')') + 4, "%d", &ppid);
+            write(r[1], ppid == getppid() ? "y" : "n", 1);
+            _exit(0);
+        }
+        _exit(0);
+    }
+    close(q[1]);
+    close(r[1]);
+    waitpid(middle, &status, 0);
+    close(q[0]);
+    char answer = '?';
+    read(r[0], &answer, 1);
+    printf("orphan's /proc/self/stat ppid == getppid(): %s\n", answer == 'y' ? "yes" : "no");
     puts("done");
     return 0;
 }

@@ -205,6 +205,7 @@ fn proc_misc() {
             "grandchild gone after its parent exited (EOF): yes",
             "RUSAGE_CHILDREN grew by the child's CPU time (> 50 ms): yes",
             "times() reports children's user time: yes",
+            "orphan's /proc/self/stat ppid == getppid(): yes",
         ],
     );
 }

@@ -257,7 +257,7 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     kernel.registry.register(&info);
     let mut task = Task::new(pid, creds, crate::mm::Mm::new(image.mm), fs, info);
     task.comm = comm;
-    kernel.tree.insert_init(pid, task.group.clone());
+    kernel.tree.insert_init(pid, task.group.clone(), &task.info);
     forward_host_signals(Arc::downgrade(&task.group));
     task.publish_files();
     task.publish_memory();

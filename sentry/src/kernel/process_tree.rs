@@ -3,9 +3,10 @@
 //! (fork, exit, wait and setpgid must see one consistent tree).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+use super::process::ProcessInfo;
 use super::signal::Posted;
 use super::task::ExitStatus;
 use super::thread_group::ThreadGroup;
@@ -66,6 +67,8 @@ struct Process {
     children_time: Duration,
     /// Signal it gets when its parent exits (PR_SET_PDEATHSIG), or 0.
     death_signal: i32,
+    /// What procfs shows of it (kept in step when it is reparented).
+    info: Weak<ProcessInfo>,
     /// It has called execve (setpgid on it from its parent fails then).
     execed: bool,
     /// Notified when a child changes state (wait4 sleeps on it).
@@ -100,8 +103,10 @@ impl ProcessTree {
     }
 
     /// Adds the first process: a session and process group leader with no parent.
-    pub fn insert_init(&self, pid: i32, group: Arc<ThreadGroup>) {
-        self.lock().insert(pid, new_process(0, pid, pid, group, 0));
+    pub fn insert_init(&self, pid: i32, group: Arc<ThreadGroup>, info: &Arc<ProcessInfo>) {
+        let mut init = new_process(0, pid, pid, group, 0);
+        init.info = Arc::downgrade(info);
+        self.lock().insert(pid, init);
     }
 
     /// Adds `child` as a new process forked by `parent`; EAGAIN past the limit.
@@ -110,6 +115,7 @@ impl ProcessTree {
         parent: i32,
         child: i32,
         group: Arc<ThreadGroup>,
+        info: &Arc<ProcessInfo>,
         exit_signal: i32,
     ) -> SysResult<()> {
         let mut procs = self.lock();
@@ -119,7 +125,9 @@ impl ProcessTree {
         let p = procs.get_mut(&parent).ok_or(Errno::ESRCH)?;
         p.children.insert(child);
         let (pgid, sid) = (p.pgid, p.sid);
-        procs.insert(child, new_process(parent, pgid, sid, group, exit_signal));
+        let mut process = new_process(parent, pgid, sid, group, exit_signal);
+        process.info = Arc::downgrade(info);
+        procs.insert(child, process);
         Ok(())
     }
 
@@ -139,6 +147,10 @@ impl ProcessTree {
             for child in &orphans {
                 if let Some(c) = procs.get_mut(child) {
                     c.parent = INIT_PID;
+                    // procfs shows the new parent too.
+                    if let Some(info) = c.info.upgrade() {
+                        info.state().ppid = INIT_PID;
+                    }
                     zombie_orphans |= c.exit.is_some();
                     if c.death_signal != 0 && c.exit.is_none() {
                         death_signals.push((c.group.clone(), c.death_signal));
@@ -485,6 +497,7 @@ fn new_process(
         unreported: None,
         children_time: Duration::ZERO,
         death_signal: 0,
+        info: Weak::new(),
         execed: false,
         child_events: Arc::new(WaitQueue::default()),
     }

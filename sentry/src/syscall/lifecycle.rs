@@ -278,10 +278,13 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
             return Err(e);
         }
     };
-    if let Err(e) = kernel
-        .tree
-        .insert_child(parent_pid, pid, child.group.clone(), args.exit_signal)
-    {
+    if let Err(e) = kernel.tree.insert_child(
+        parent_pid,
+        pid,
+        child.group.clone(),
+        &info,
+        args.exit_signal,
+    ) {
         kernel.cpus.release(vcpu);
         child.mm.release();
         return Err(e);
