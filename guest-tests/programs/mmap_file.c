@@ -4,6 +4,7 @@
 #include "common.h"
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 int main(void) {
     char path[4096];
@@ -34,5 +35,32 @@ int main(void) {
     unsigned char *d = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     YESNO("a new mapping sees the file", d != MAP_FAILED && d[1] == 'E' && d[4096 + 7] == orig);
     SHOW("mprotect b (unmapped) RW", mprotect(b, len, PROT_READ | PROT_WRITE));
+    /* A read through the unmapped range must fault, although its pages were touched. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        volatile unsigned char x = b[4096 + 7];
+        (void)x;
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child reading unmapped file pages: %s %d\n",
+           WIFSIGNALED(status) ? "killed by" : "exited", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    /* After fork, a child's write to its private copy stays its own. */
+    pid = fork();
+    if (pid == 0) {
+        d[1] = 0;
+        _exit(d[1] == 0 ? 3 : 4);
+    }
+    waitpid(pid, &status, 0);
+    printf("child wrote d: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    SHOW("mprotect d RW", mprotect(d, len, PROT_READ | PROT_WRITE));
+    pid = fork();
+    if (pid == 0) {
+        d[1] = 'Z';
+        _exit(d[1] == 'Z' ? 5 : 6);
+    }
+    waitpid(pid, &status, 0);
+    printf("child wrote d: %d; parent sees %c\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1, d[1]);
     return 0;
 }

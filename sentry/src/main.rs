@@ -33,7 +33,9 @@ fn main() {
         eprintln!("sentry: internal error{place}: {msg}");
         std::process::exit(sandbox::EXIT_SANDBOX_FAILURE);
     }));
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error"))
+        .format_timestamp_micros()
+        .init();
     let cli = cli::Cli::parse();
     let code = match cli.command {
         cli::Command::Run(opts) => sandbox::run(&opts),

@@ -5,6 +5,7 @@
 
 pub mod address_space;
 pub mod arch;
+pub mod file_frames;
 pub mod kick;
 pub mod memory;
 pub mod platform;

@@ -15,6 +15,8 @@
 
 use std::sync::Mutex;
 
+use crate::file_frames::FileSpace;
+
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
 /// Size of a guest page and frame.
@@ -108,6 +110,8 @@ pub struct GuestRam {
     size: u64,
     host_base: usize,
     frames: Mutex<FrameAllocator>,
+    /// Read-only host files mapped above RAM, once the VM has registered them.
+    files: std::sync::OnceLock<FileSpace>,
 }
 
 impl GuestRam {
@@ -145,12 +149,30 @@ impl GuestRam {
                 reserved: 0,
                 extra_owners: std::collections::HashMap::new(),
             }),
+            files: std::sync::OnceLock::new(),
         })
     }
 
     /// The vm-memory view, for registering the KVM memory slot.
     pub fn memory(&self) -> &GuestMemoryMmap {
         &self.memory
+    }
+
+    /// Makes `files` (registered with KVM) the home of host file mappings.
+    pub fn enable_file_space(&self, files: FileSpace) {
+        let _ = self.files.set(files);
+    }
+
+    /// Maps the first `len` bytes of a read-only host file into guest physical memory;
+    /// the frame of its first page, its later pages following contiguously. `None`
+    /// without a file space or when it is full (callers copy the file instead).
+    pub fn map_file(&self, file: std::os::fd::BorrowedFd<'_>, len: u64) -> Option<Frame> {
+        self.files.get()?.map_file(file, len)
+    }
+
+    /// Whether `frame` is a page of a mapped host file (never allocated or freed).
+    pub fn is_file_frame(frame: Frame) -> bool {
+        FileSpace::contains(frame.0)
     }
 
     /// Total guest memory in bytes.
@@ -238,13 +260,15 @@ impl GuestRam {
     /// Returns frames to the allocator. Their host pages are discarded, which zeroes
     /// them for the next user and drops every guest translation that still maps them.
     pub fn free(&self, frames: Vec<StaleFrame>) {
-        // A frame another owner still holds only loses this owner's translation.
+        // A frame another owner still holds only loses this owner's translation; so
+        // does a file frame, which its file keeps.
         let (mut last, kept): (Vec<Frame>, Vec<Frame>) = {
             let mut a = self.allocator();
             frames
                 .into_iter()
                 .map(|s| s.0)
                 .partition(|f| match a.extra_owners.get_mut(f) {
+                    _ if Self::is_file_frame(*f) => false,
                     Some(n) => {
                         *n -= 1;
                         if *n == 0 {
@@ -264,13 +288,15 @@ impl GuestRam {
 
     /// Adds an owner to `frame` (it is freed when its last owner frees it).
     pub fn share(&self, frame: Frame) -> Frame {
-        *self.allocator().extra_owners.entry(frame).or_insert(0) += 1;
+        if !Self::is_file_frame(frame) {
+            *self.allocator().extra_owners.entry(frame).or_insert(0) += 1;
+        }
         frame
     }
 
-    /// Whether `frame` has more than one owner.
+    /// Whether `frame` has more than one owner (a file frame always has its file).
     pub fn is_shared(&self, frame: Frame) -> bool {
-        self.allocator().extra_owners.contains_key(&frame)
+        Self::is_file_frame(frame) || self.allocator().extra_owners.contains_key(&frame)
     }
 
     /// Drops every guest translation of these frames while keeping their contents;
@@ -316,10 +342,24 @@ impl GuestRam {
     /// Drops the host page-table entries of the frames (contents stay in the memfd),
     /// which fires KVM's MMU notifier: every guest translation of them goes.
     fn unmap_host_pages(&self, start: Frame, len: u64) {
+        if Self::is_file_frame(start) {
+            if let Some(files) = self.files.get() {
+                files.for_each_host_range(start.0, len, |host, bytes| {
+                    Self::discard_host_mapping(host as *mut libc::c_void, bytes as usize)
+                });
+            }
+            return;
+        }
         let (addr, len) = self.host_range(start, len);
-        // SAFETY: the range lies inside our own shared mapping of guest memory (checked
-        // by host_range); MADV_DONTNEED on a shared file mapping keeps the data, and the
-        // next access (guest or sentry) maps the same page again.
+        Self::discard_host_mapping(addr, len);
+    }
+
+    /// MADV_DONTNEED on part of a host mapping of guest memory.
+    fn discard_host_mapping(addr: *mut libc::c_void, len: usize) {
+        // SAFETY: callers pass a range inside our own shared mapping of guest RAM
+        // (checked by host_range) or inside a file of the file space (checked by
+        // for_each_host_range). MADV_DONTNEED keeps the data of both (a memfd, a
+        // read-only private file mapping); the next access maps the same page again.
         let rc = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
         if rc != 0 {
             log::error!(
@@ -329,8 +369,53 @@ impl GuestRam {
         }
     }
 
+    /// Reads a host file at `offset` straight into `frames` (in order, one page each),
+    /// with one `preadv` per call; the number of bytes read (short at end of file, the
+    /// rest of the frames keeping their contents).
+    pub fn read_file_into(
+        &self,
+        frames: &[Frame],
+        file: std::os::fd::BorrowedFd<'_>,
+        offset: u64,
+    ) -> std::io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        let iov: Vec<libc::iovec> = frames
+            .iter()
+            .map(|f| {
+                let (base, len) = self.host_range(*f, PAGE_SIZE);
+                libc::iovec {
+                    iov_base: base,
+                    iov_len: len,
+                }
+            })
+            .collect();
+        let offset = libc::off_t::try_from(offset)
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        let count = libc::c_int::try_from(iov.len())
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: every iovec lies inside our own mapping of guest memory (checked by
+        // host_range); the kernel writes there as the guest itself may, and no Rust
+        // reference to that memory exists.
+        let n = unsafe { libc::preadv(file.as_raw_fd(), iov.as_ptr(), count, offset) };
+        usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+    }
+
     /// Copies guest physical memory at `addr` into `buf`.
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        if FileSpace::contains(addr) {
+            let host = self
+                .files
+                .get()
+                .and_then(|files| files.host_range(addr, buf.len() as u64))
+                .ok_or(MemoryError::OutOfRange(addr))?;
+            // SAFETY: the range lies inside one file mapped read-only into the file
+            // space for the life of this GuestRam (checked by host_range); nothing
+            // writes there, and `buf` is ours.
+            unsafe {
+                std::ptr::copy_nonoverlapping(host as *const u8, buf.as_mut_ptr(), buf.len())
+            };
+            return Ok(());
+        }
         self.memory
             .read_slice(buf, GuestAddress(addr))
             .map_err(|_| MemoryError::OutOfRange(addr))

@@ -11,6 +11,7 @@ use crate::address_space::AddressSpace;
 use crate::arch::x86_64::layout::*;
 use crate::arch::x86_64::paging::*;
 use crate::arch::x86_64::{cpuid, gdt, stub};
+use crate::file_frames::{FileSpace, FILE_SPACE_PHYS_BITS};
 use crate::memory::{GuestRam, MemoryError, PAGE_SIZE};
 use crate::slots::MemorySlots;
 use crate::vcpu::{UserRegs, Vcpu};
@@ -72,6 +73,24 @@ pub struct Vm {
     cpuid: CpuId,
 }
 
+/// Registers the read-only file space (see `file_frames`) if the guest's physical
+/// address width reaches it; without it, file pages are copied into RAM.
+fn enable_file_space(vm: &Arc<VmFd>, ram: &GuestRam, cpuid: &CpuId) {
+    let phys_bits = cpuid
+        .as_slice()
+        .iter()
+        .find(|e| e.function == 0x8000_0008)
+        .map_or(36, |e| e.eax & 0xff);
+    if phys_bits < FILE_SPACE_PHYS_BITS {
+        log::debug!("no file space: {phys_bits} guest physical address bits");
+        return;
+    }
+    match FileSpace::new(vm.clone()) {
+        Ok(files) => ram.enable_file_space(files),
+        Err(e) => log::debug!("no file space: {e}"),
+    }
+}
+
 impl Vm {
     /// Creates the VM with `memory_size` bytes of guest memory.
     pub fn new(memory_size: u64) -> Result<Vm, VmError> {
@@ -87,6 +106,7 @@ impl Vm {
             kvm.get_supported_cpuid(KVM_MAX_CPUID_ENTRIES),
         )?;
         cpuid::filter(&mut cpuid);
+        enable_file_space(&fd, &ram, &cpuid);
         let vm = Vm {
             kvm,
             fd,

@@ -315,6 +315,46 @@ impl Inode for HostInode {
         self.with_data(true, |f| f.write_at(buf, offset))
     }
 
+    fn host_file(&self) -> Option<File> {
+        self.immutable_key()?;
+        self.with_data(false, |f| f.try_clone()).ok()
+    }
+
+    fn read_into_frames(
+        &self,
+        ram: &vmm::GuestRam,
+        frames: &[vmm::Frame],
+        offset: u64,
+    ) -> SysResult<usize> {
+        use std::os::fd::AsFd;
+        let want = frames.len() * vmm::PAGE_SIZE as usize;
+        self.with_data(false, |f| {
+            let mut total = 0;
+            while total < want {
+                let page = total / vmm::PAGE_SIZE as usize;
+                let skip = total % vmm::PAGE_SIZE as usize;
+                if skip != 0 {
+                    // A read stopped mid-page (rare): finish that page through a buffer.
+                    let mut rest = vec![0u8; vmm::PAGE_SIZE as usize - skip];
+                    let n = f.read_at(&mut rest, offset + total as u64)?;
+                    let at = frames[page].addr() + skip as u64;
+                    ram.write(at, &rest[..n])
+                        .map_err(|_| io::Error::from_raw_os_error(libc::EFAULT))?;
+                    if n == 0 {
+                        break;
+                    }
+                    total += n;
+                    continue;
+                }
+                match ram.read_file_into(&frames[page..], f.as_fd(), offset + total as u64)? {
+                    0 => break,
+                    n => total += n,
+                }
+            }
+            Ok(total)
+        })
+    }
+
     fn read_only(&self) -> bool {
         !self.fs.writable
     }

@@ -179,6 +179,22 @@ pub trait Inode: Send + Sync + Any {
         })
     }
 
+    /// The host file holding this inode's data, for mapping it (read-only host files).
+    fn host_file(&self) -> Option<std::fs::File> {
+        None
+    }
+
+    /// Reads file data at `offset` into guest frames, a page each, in order; bytes
+    /// read (short at end of file: the rest of the frames stays as it was).
+    fn read_into_frames(
+        &self,
+        ram: &vmm::GuestRam,
+        frames: &[vmm::Frame],
+        offset: u64,
+    ) -> SysResult<usize> {
+        read_into_frames_by_copy(self, ram, frames, offset)
+    }
+
     /// Writes file data at `offset`.
     fn write_at(&self, _buf: &[u8], _offset: u64) -> SysResult<usize> {
         Err(if self.file_type() == FileType::Directory {
@@ -253,4 +269,31 @@ pub mod poll_bits {
     pub const POLLWRBAND: u16 = 0x200;
     /// The peer shut down writing (or closed): sockets report it when asked.
     pub const POLLRDHUP: u16 = 0x2000;
+}
+
+/// `Inode::read_into_frames` through `read_at` and a page buffer.
+pub fn read_into_frames_by_copy<I: Inode + ?Sized>(
+    inode: &I,
+    ram: &vmm::GuestRam,
+    frames: &[vmm::Frame],
+    offset: u64,
+) -> SysResult<usize> {
+    let mut page = vec![0u8; vmm::PAGE_SIZE as usize];
+    let mut total = 0;
+    for frame in frames {
+        let mut got = 0;
+        while got < page.len() {
+            match inode.read_at(&mut page[got..], offset + total as u64 + got as u64)? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        ram.write(frame.addr(), &page[..got])
+            .map_err(|_| Errno::EFAULT)?;
+        total += got;
+        if got < page.len() {
+            break;
+        }
+    }
+    Ok(total)
 }

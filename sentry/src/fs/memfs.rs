@@ -613,6 +613,29 @@ impl Inode for MemNode {
         }
     }
 
+    fn host_file(&self) -> Option<std::fs::File> {
+        match self.lock().content {
+            Content::Lower => self.lower.as_ref()?.host_file(),
+            _ => None,
+        }
+    }
+
+    fn read_into_frames(
+        &self,
+        ram: &vmm::GuestRam,
+        frames: &[vmm::Frame],
+        offset: u64,
+    ) -> SysResult<usize> {
+        let lower = match self.lock().content {
+            Content::Lower => self.lower.clone(),
+            _ => None,
+        };
+        match lower {
+            Some(lower) => lower.read_into_frames(ram, frames, offset),
+            None => read_into_frames_by_copy(self, ram, frames, offset),
+        }
+    }
+
     fn readlink(&self) -> SysResult<Vec<u8>> {
         let st = self.lock();
         match &st.content {

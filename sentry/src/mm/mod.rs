@@ -10,9 +10,11 @@ pub mod syscalls;
 pub mod user;
 pub mod vma;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use vmm::{AddressSpace, PageFlags, PAGE_SIZE};
+use vmm::memory::StaleFrame;
+use vmm::{AddressSpace, Frame, PageFlags, PAGE_SIZE};
 
 use crate::errno::{Errno, SysResult};
 pub use shared::Mm;
@@ -35,9 +37,9 @@ pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
 pub const MAX_MAP_COUNT: usize = 65530;
 /// Pages realized around a faulting page (an aligned window), to save exits.
 const FAULT_AROUND_PAGES: u64 = 16;
-/// The window in which pages already in the page cache (program text and libraries,
-/// read by an earlier process) are mapped too: they cost only an entry each, and every
-/// exec of a dynamic program touches them again, so a megabyte at a time saves exits.
+/// The fault-around window of pages of immutable files (program text and libraries):
+/// read once into the page cache and mapped by every exec of a program, so a
+/// megabyte at a time saves exits.
 const CACHED_FAULT_AROUND_PAGES: u64 = 256;
 /// Mappings up to this size are realized when created.
 const EAGER_POPULATE_LIMIT: u64 = 64 << 10;
@@ -96,8 +98,6 @@ pub struct MemoryManager {
     pub maps_changed: bool,
     /// Pages of immutable files shared between mappings.
     cache: Option<Arc<page_cache::PageCache>>,
-    /// File bytes read for the fault being served: (file, offset, data).
-    read_ahead: Option<(crate::fs::inode::InodeRef, u64, Vec<u8>)>,
 }
 
 impl MemoryManager {
@@ -110,7 +110,6 @@ impl MemoryManager {
             stats: MmStats::default(),
             exe_label: String::new(),
             interp_label: String::new(),
-            read_ahead: None,
             cache: None,
             maps_changed: false,
         }
@@ -137,7 +136,6 @@ impl MemoryManager {
             interp_label: self.interp_label.clone(),
             maps_changed: true,
             cache: self.cache.clone(),
-            read_ahead: None,
         };
         let ram = self.space.ram().clone();
         let vmas: Vec<Vma> = self.vmas.iter().cloned().collect();
@@ -224,42 +222,16 @@ impl MemoryManager {
     /// Realizes page `va` of `vma`: a zeroed frame, or the file's page for a file
     /// mapping (SIGBUS past the end of the file).
     fn realize(&mut self, va: u64, vma: &Vma) -> Result<(), FaultError> {
-        let mut contents = None;
-        let mut cached = None;
-        if let (Some(file), Some(offset)) = (&vma.file, vma.file_offset(va)) {
-            let size = file.inode.stat().map_err(|_| FaultError::BeyondFile)?.size;
-            if offset >= page_align_up(size).unwrap_or(u64::MAX) {
-                return Err(FaultError::BeyondFile);
-            }
-            // Read-only private pages of an immutable file come from the page cache.
-            let key = Self::cache_key(vma);
-            match (key, &self.cache) {
-                (Some(key), Some(cache)) => {
-                    let cache = cache.clone();
-                    let index = offset / PAGE_SIZE;
-                    let frame = match cache.lookup(key, index) {
-                        Some(frame) => Some(frame),
-                        None => {
-                            let data =
-                                self.file_page(file, offset, vma.end - va, FAULT_AROUND_PAGES);
-                            cache.insert(key, index, &data)
-                        }
-                    };
-                    cached = Some(frame.ok_or(FaultError::OutOfMemory)?);
-                }
-                _ => {
-                    contents = Some(self.file_page(file, offset, vma.end - va, FAULT_AROUND_PAGES))
-                }
-            }
+        if vma.file.is_some() {
+            return self.realize_file_pages(va, va + PAGE_SIZE, vma);
         }
-        let frame = match cached {
-            Some(frame) => frame,
-            None => self.alloc_frame()?,
-        };
-        if let Some(page) = contents {
-            let _ = self.space.ram().write(frame.addr(), &page);
-        }
-        match self.space.map(va, frame, Self::page_flags(vma.prot)) {
+        let frame = self.alloc_frame()?;
+        self.map_owned(va, frame, Self::page_flags(vma.prot))
+    }
+
+    /// Maps at `va` (absent) a frame the caller owns; on failure the frame is freed.
+    fn map_owned(&mut self, va: u64, frame: Frame, flags: PageFlags) -> Result<(), FaultError> {
+        match self.space.map(va, frame, flags) {
             Ok(None) => {
                 self.stats.pages_realized += 1;
                 Ok(())
@@ -269,8 +241,85 @@ impl MemoryManager {
                 self.space.ram().free(vec![stale]);
                 Ok(())
             }
-            Err(_) => Err(FaultError::Unmapped),
+            Err(_) => {
+                // Never mapped: no translation of it can exist.
+                self.space.ram().free(vec![StaleFrame::of_present(frame)]);
+                Err(FaultError::OutOfMemory)
+            }
         }
+    }
+
+    /// Realizes the absent pages of file mapping `vma` in `[start, end)` that lie
+    /// within the file. Pages of immutable files come from the page cache; the others
+    /// are read from the file once per contiguous run, straight into their frames.
+    /// Fails (SIGBUS or out of memory) only if the page at `start` is not realized.
+    fn realize_file_pages(&mut self, start: u64, end: u64, vma: &Vma) -> Result<(), FaultError> {
+        let Some(file) = vma.file.clone() else {
+            return Ok(());
+        };
+        let size = file.inode.stat().map_err(|_| FaultError::BeyondFile)?.size;
+        // Pages up to the end of the file's last (partial) page exist.
+        let file_pages_end = page_align_up(size).unwrap_or(u64::MAX);
+        let end = match file_pages_end.checked_sub(file.offset) {
+            Some(in_file) => end.min(vma.start.saturating_add(in_file)),
+            None => vma.start,
+        };
+        if start >= end {
+            return Err(FaultError::BeyondFile);
+        }
+        let flags = Self::page_flags(vma.prot);
+        let present: HashSet<u64> = self
+            .space
+            .mapped_pages(start, end)
+            .into_iter()
+            .map(|(va, _)| va)
+            .collect();
+        let key = Self::cache_key(vma);
+        let cache = key.and(self.cache.clone());
+        if let (Some(key), Some(cache)) = (key, &cache) {
+            cache.map_file(key, &*file.inode);
+        }
+        let mut missing = Vec::new();
+        for va in (start..end).step_by(PAGE_SIZE as usize) {
+            if present.contains(&va) {
+                continue;
+            }
+            match (key, &cache) {
+                (Some(key), Some(cache)) => match cache.lookup(key, offset_index(vma, va)) {
+                    Some(frame) => self.map_owned(va, frame, flags)?,
+                    None => missing.push(va),
+                },
+                _ => missing.push(va),
+            }
+        }
+        let ram = self.space.ram().clone();
+        for run in missing.chunk_by(|a, b| b - a == PAGE_SIZE) {
+            let mut frames = Vec::with_capacity(run.len());
+            for _ in run {
+                match self.alloc_frame() {
+                    Ok(frame) => frames.push(frame),
+                    Err(_) => break,
+                }
+            }
+            let offset = file.offset + (run[0] - vma.start);
+            // An I/O error leaves zeros, as a short read past the end of file does.
+            let _ = file.inode.read_into_frames(&ram, &frames, offset);
+            let out_of_frames = frames.len() < run.len();
+            for (&va, frame) in run.iter().zip(frames) {
+                let frame = match (key, &cache) {
+                    (Some(key), Some(cache)) => cache.adopt(key, offset_index(vma, va), frame),
+                    _ => frame,
+                };
+                self.map_owned(va, frame, flags)?;
+            }
+            if out_of_frames {
+                break;
+            }
+        }
+        if self.space.translate(start).is_none() {
+            return Err(FaultError::OutOfMemory);
+        }
+        Ok(())
     }
 
     /// The page-cache key of `vma`'s file if its pages can come from the page cache:
@@ -314,56 +363,28 @@ impl MemoryManager {
         }
     }
 
-    /// The file page at `offset`, read ahead together with the following pages of
-    /// the mapping (up to the fault-around window) in one host read.
-    fn file_page(
-        &mut self,
-        file: &vma::FileBacking,
-        offset: u64,
-        left_in_vma: u64,
-        window_pages: u64,
-    ) -> Vec<u8> {
-        let page = PAGE_SIZE as usize;
-        if let Some((inode, start, data)) = &self.read_ahead {
-            if Arc::ptr_eq(inode, &file.inode)
-                && offset >= *start
-                && offset + PAGE_SIZE <= start + data.len() as u64
-            {
-                let at = (offset - start) as usize;
-                return data[at..at + page].to_vec();
-            }
-        }
-        let window = left_in_vma.clamp(PAGE_SIZE, window_pages * PAGE_SIZE) as usize;
-        let mut data = vec![0u8; window];
-        let mut got = 0;
-        while got < window {
-            match file.inode.read_at(&mut data[got..], offset + got as u64) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => got += n,
-            }
-        }
-        let first = data[..page].to_vec();
-        self.read_ahead = Some((file.inode.clone(), offset, data));
-        first
-    }
-
     /// Realizes every absent page of `[start, end)` inside mappings; stops quietly when
     /// memory runs out (as MAP_POPULATE does).
     fn populate(&mut self, start: u64, end: u64) {
-        let present: std::collections::HashSet<u64> = self
-            .space
-            .mapped_pages(start, end)
-            .into_iter()
-            .map(|(va, _)| va)
-            .collect();
         let vmas: Vec<Vma> = self.vmas.intersecting(start, end).cloned().collect();
         for vma in vmas.iter().filter(|v| v.prot.accessible()) {
-            let mut va = vma.start.max(start);
-            while va < vma.end.min(end) {
+            let (lo, hi) = (vma.start.max(start), vma.end.min(end));
+            if vma.file.is_some() {
+                match self.realize_file_pages(lo, hi, vma) {
+                    Err(FaultError::OutOfMemory) => return,
+                    _ => continue,
+                }
+            }
+            let present: HashSet<u64> = self
+                .space
+                .mapped_pages(lo, hi)
+                .into_iter()
+                .map(|(va, _)| va)
+                .collect();
+            for va in (lo..hi).step_by(PAGE_SIZE as usize) {
                 if !present.contains(&va) && self.realize(va, vma).is_err() {
                     return;
                 }
-                va += PAGE_SIZE;
             }
         }
     }
@@ -372,8 +393,6 @@ impl MemoryManager {
     /// mapping allows `access`.
     pub fn handle_fault(&mut self, addr: u64, access: Access) -> Result<(), FaultError> {
         self.stats.page_faults += 1;
-        // File data may have changed since the last fault: read it afresh.
-        self.read_ahead = None;
         let vma = match self.vmas.find(addr) {
             Some(vma) => vma.clone(),
             None => self.grow_stack(addr).ok_or(FaultError::Unmapped)?,
@@ -404,48 +423,17 @@ impl MemoryManager {
         }
         self.realize(page, &vma)?;
         let window = FAULT_AROUND_PAGES * PAGE_SIZE;
-        let lo = (page & !(window - 1)).max(vma.start);
-        let hi = lo.saturating_add(window).min(vma.end);
-        self.populate(lo, hi);
-        self.map_cached_around(page, &vma);
-        Ok(())
-    }
-
-    /// Maps the pages around `page` that the page cache already holds (no file reads),
-    /// in a wider window than fault-around.
-    fn map_cached_around(&mut self, page: u64, vma: &Vma) {
-        let (Some(key), Some(cache)) = (Self::cache_key(vma), self.cache.clone()) else {
-            return;
-        };
-        let window = CACHED_FAULT_AROUND_PAGES * PAGE_SIZE;
-        let lo = (page & !(window - 1)).max(vma.start);
-        let hi = lo.saturating_add(window).min(vma.end);
-        let present: std::collections::HashSet<u64> = self
-            .space
-            .mapped_pages(lo, hi)
-            .into_iter()
-            .map(|(va, _)| va)
-            .collect();
-        let flags = Self::page_flags(vma.prot);
-        let mut va = lo;
-        while va < hi {
-            if !present.contains(&va) {
-                let index = vma.file_offset(va).map(|o| o / PAGE_SIZE);
-                if let Some(frame) = index.and_then(|i| cache.lookup(key, i)) {
-                    match self.space.map(va, frame, flags) {
-                        Ok(None) => self.stats.pages_realized += 1,
-                        Ok(Some(stale)) => self.space.ram().free(vec![stale]),
-                        Err(_) => {
-                            self.space
-                                .ram()
-                                .free(vec![vmm::memory::StaleFrame::of_present(frame)]);
-                            return;
-                        }
-                    }
-                }
-            }
-            va += PAGE_SIZE;
+        let lo = page & !(window - 1);
+        self.populate(lo, lo.saturating_add(window));
+        // Pages of immutable files (program text, libraries) are read once per sandbox
+        // and touched again by every exec: their window is wider, within the mapping.
+        if Self::cache_key(&vma).is_some() {
+            let window = CACHED_FAULT_AROUND_PAGES * PAGE_SIZE;
+            let lo = (page & !(window - 1)).max(vma.start);
+            let hi = lo.saturating_add(window).min(vma.end);
+            let _ = self.realize_file_pages(lo, hi, &vma);
         }
+        Ok(())
     }
 
     /// Extends a grows-down mapping (the stack, MAP_GROWSDOWN) down to `addr`, as a
@@ -670,4 +658,9 @@ impl MemoryManager {
             .collect();
         let _ = self.space.ram().zap(stale);
     }
+}
+
+/// The file page index of `va` in file mapping `vma`.
+fn offset_index(vma: &Vma, va: u64) -> u64 {
+    vma.file_offset(va).unwrap_or(0) / PAGE_SIZE
 }
