@@ -278,3 +278,14 @@ pub fn wait_forwarded_signal() -> io::Result<i32> {
         Ok(signo)
     }
 }
+
+/// CPUs this process may run on (its affinity mask), as `nproc` counts them.
+pub fn affinity_cpu_count() -> Option<usize> {
+    // SAFETY: an all-zero cpu_set_t is valid; the kernel fills at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is ours and its size is passed.
+    let rc =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    // SAFETY: `set` was filled by the kernel.
+    (rc == 0).then(|| unsafe { libc::CPU_COUNT(&set) } as usize)
+}

@@ -80,11 +80,10 @@ impl SystemInfo for SandboxInfo {
     }
 }
 
-/// CPUs the guest sees: as many as the host lets the sentry use (threads run on that
-/// many vCPUs at once), at most 64 (one word of affinity mask).
+/// CPUs the guest sees: as many as the sentry's affinity lets it use (threads run on
+/// that many vCPUs at once; `nproc` on the host counts the same), at most 64 (one
+/// word of affinity mask).
 pub fn online_cpus() -> u32 {
     static CPUS: OnceLock<u32> = OnceLock::new();
-    *CPUS.get_or_init(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 64) as u32)
-    })
+    *CPUS.get_or_init(|| crate::host::affinity_cpu_count().map_or(1, |n| n.clamp(1, 64) as u32))
 }
