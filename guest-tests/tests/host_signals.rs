@@ -61,3 +61,43 @@ fn sigterm_without_a_trap_ends_the_sandbox_with_128_plus_15() {
     assert_eq!(out, "ready\n");
     assert_eq!(code, Some(128 + 15));
 }
+
+/// `sentry` is two host processes (see sentry/src/front.rs); SIGKILL to the one the
+/// user started must end the sandbox too: its output closes.
+#[test]
+fn sigkill_to_sentry_ends_the_whole_sandbox() {
+    require_kvm();
+    let mut child = Command::new(sentry_bin())
+        .args([
+            "run",
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo ready; read x; echo read returned",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting sentry");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = stdout.read_to_string(&mut out);
+        let _ = tx.send(out);
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().expect("SIGKILL to sentry");
+    let status = child.wait().expect("waiting for sentry");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    // Our end of its stdin stays open: only the sandbox's death closes its stdout.
+    let out = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sandbox outlived sentry: its stdout stayed open");
+    assert_eq!(out, "ready\n");
+    drop(child.stdin.take());
+}

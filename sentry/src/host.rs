@@ -289,3 +289,96 @@ pub fn affinity_cpu_count() -> Option<usize> {
     // SAFETY: `set` was filled by the kernel.
     (rc == 0).then(|| unsafe { libc::CPU_COUNT(&set) } as usize)
 }
+
+/// fork(2): `Some(child pid)` in the parent, `None` in the child. Call only while the
+/// process has a single thread.
+pub fn fork() -> io::Result<Option<u32>> {
+    // SAFETY: the caller guarantees no other thread exists, so the child's copy of
+    // the address space has no lock held by a thread that is gone.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(None),
+        pid => Ok(Some(pid as u32)),
+    }
+}
+
+/// Makes the calling process receive SIGKILL when its parent `parent` exits, and exits
+/// at once if it already has.
+pub fn die_with_parent(parent: u32) {
+    // SAFETY: prctl with integer arguments only; getppid and _exit cannot fail.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        if libc::getppid() as u32 != parent {
+            libc::_exit(crate::sandbox::EXIT_SANDBOX_FAILURE);
+        }
+    }
+}
+
+/// This process's pid.
+pub fn pid() -> u32 {
+    std::process::id()
+}
+
+/// Waits for one of `FORWARDED_SIGNALS`; its number and whether a process sent it
+/// (kill, sigqueue) rather than the kernel (a terminal's Ctrl-C goes to the whole
+/// foreground process group).
+pub fn wait_forwarded_signal_info() -> io::Result<(i32, bool)> {
+    // SAFETY: the set is initialized by sigemptyset before use; sigwaitinfo writes the
+    // siginfo it is given.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signo in FORWARDED_SIGNALS {
+            libc::sigaddset(&mut set, signo);
+        }
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let signo = libc::sigwaitinfo(&set, &mut info);
+        if signo < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((signo, info.si_code <= 0))
+    }
+}
+
+/// kill(2) to a host process the sentry started.
+pub fn kill(pid: u32, signo: i32) {
+    // SAFETY: plain syscall with integer arguments.
+    unsafe { libc::kill(pid as libc::pid_t, signo) };
+}
+
+/// Waits for the host child `pid` to end; its status as a shell shows it (128+N when
+/// killed by signal N).
+pub fn wait_child(pid: u32) -> io::Result<i32> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes the status word it is given.
+        let rc = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, 0) };
+        if rc >= 0 {
+            break;
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    Ok(if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        libc::WEXITSTATUS(status)
+    })
+}
+
+/// Closes the standard streams: whoever reads the sentry's output sees its end.
+pub fn close_standard_streams() {
+    for fd in 0..=2 {
+        // SAFETY: closing our own standard descriptors; nothing uses them afterwards.
+        unsafe { libc::close(fd) };
+    }
+}

@@ -4,6 +4,7 @@
 
 mod cli;
 mod errno;
+mod front;
 mod fs;
 mod host;
 mod kernel;
@@ -38,7 +39,14 @@ fn main() {
         .init();
     let cli = cli::Cli::parse();
     let code = match cli.command {
-        cli::Command::Run(opts) => sandbox::run(&opts),
+        cli::Command::Run(opts) => {
+            let status_pipe = front::split();
+            let code = sandbox::run(&opts);
+            if let Some(pipe) = status_pipe {
+                pipe.report(code);
+            }
+            code
+        }
         cli::Command::Syscalls => {
             cli::print_syscall_table();
             0
