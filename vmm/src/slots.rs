@@ -11,27 +11,24 @@ use kvm_ioctls::VmFd;
 
 use crate::memory::GuestRam;
 
-/// Guest memory registered per slot at least.
-const MIN_CHUNK: u64 = 256 << 20;
-/// Most slots we use (older KVMs allow 509).
-const MAX_SLOTS: u64 = 500;
+/// Guest memory the first slot covers; each later slot covers as much as all before
+/// it, so a sandbox that uses little memory registers little, and a large one needs
+/// few slots (a 1 TiB guest, 16).
+const FIRST_SLOT_SIZE: u64 = 32 << 20;
 
 /// The slots of one VM.
 pub struct MemorySlots {
     vm: Arc<VmFd>,
     ram: Arc<GuestRam>,
-    chunk: u64,
-    /// Guest physical bytes registered so far (a multiple of `chunk`, or the size).
+    /// Guest physical bytes registered so far.
     registered: AtomicU64,
 }
 
 impl MemorySlots {
     pub(crate) fn new(vm: Arc<VmFd>, ram: Arc<GuestRam>) -> Self {
-        let chunk = MIN_CHUNK.max(ram.size().div_ceil(MAX_SLOTS).next_multiple_of(2 << 20));
         MemorySlots {
             vm,
             ram,
-            chunk,
             registered: AtomicU64::new(0),
         }
     }
@@ -41,17 +38,20 @@ impl MemorySlots {
         let needed = self.ram.high_water();
         let mut done = self.registered.load(Ordering::Acquire);
         while done < needed.max(1) && done < self.ram.size() {
-            let size = self.chunk.min(self.ram.size() - done);
+            let size = done.max(FIRST_SLOT_SIZE).min(self.ram.size() - done);
             let region = kvm_userspace_memory_region {
-                slot: (done / self.chunk) as u32,
+                // Slot n starts at FIRST_SLOT_SIZE << (n - 1).
+                slot: (done / FIRST_SLOT_SIZE)
+                    .checked_ilog2()
+                    .map_or(0, |b| b + 1),
                 flags: 0,
                 guest_phys_addr: done,
                 memory_size: size,
                 userspace_addr: self.ram.host_base() as u64 + done,
             };
-            // SAFETY: the range lies inside our own anonymous mapping of guest memory
-            // (`ram`, kept alive by this struct as long as the VM fd), and slots never
-            // overlap: each covers the next `chunk` bytes.
+            // SAFETY: the range lies inside our own mapping of guest memory (`ram`, kept
+            // alive by this struct as long as the VM fd), and slots never overlap: each
+            // covers the next bytes after the ones registered.
             unsafe { self.vm.set_user_memory_region(region)? };
             done += size;
             self.registered.store(done, Ordering::Release);
