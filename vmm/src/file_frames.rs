@@ -24,9 +24,10 @@ use crate::memory::{Frame, PAGE_SIZE};
 pub const FILE_SPACE_BASE: u64 = 2 << 40;
 /// Bytes of files the space can hold; beyond it, file pages are copied into RAM.
 pub const FILE_SPACE_SIZE: u64 = 16 << 30;
-/// The space is registered with KVM a slot of this size at a time, as files fill it:
-/// a slot's cost grows with its size.
-const SLOT_CHUNK: u64 = 64 << 20;
+/// The space is registered with KVM a slot at a time as files fill it (a slot's cost
+/// grows with its size): the first covers this much, each later one as much as all
+/// before it.
+const FIRST_SLOT_SIZE: u64 = 16 << 20;
 /// The first KVM memory slot number of the space (guest RAM uses the ones below).
 const FIRST_SLOT: u32 = 1000;
 /// Physical address bits the guest needs for the space.
@@ -36,8 +37,16 @@ pub const FILE_SPACE_PHYS_BITS: u32 = 42;
 pub struct FileSpace {
     vm: Arc<VmFd>,
     host_base: usize,
+    state: Mutex<SpaceState>,
+}
+
+#[derive(Default)]
+struct SpaceState {
     /// Mapped extents, `(first guest physical address, bytes)`, in address order.
-    extents: Mutex<Vec<(u64, u64)>>,
+    extents: Vec<(u64, u64)>,
+    /// Memory slots registered, and the bytes of the space they cover.
+    slots: u32,
+    registered: u64,
 }
 
 impl FileSpace {
@@ -61,7 +70,7 @@ impl FileSpace {
         Ok(FileSpace {
             vm,
             host_base: base as usize,
-            extents: Mutex::new(Vec::new()),
+            state: Mutex::new(SpaceState::default()),
         })
     }
 
@@ -77,18 +86,22 @@ impl FileSpace {
         if bytes == 0 {
             return None;
         }
-        let mut extents = self.extents.lock().unwrap_or_else(|e| e.into_inner());
-        let offset = extents
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let offset = state
+            .extents
             .last()
             .map_or(0, |(start, len)| start + len - FILE_SPACE_BASE);
         if offset.checked_add(bytes)? > FILE_SPACE_SIZE {
             return None;
         }
-        // Chunks below `offset` are registered already.
-        let first_new_chunk = offset.div_ceil(SLOT_CHUNK);
-        let end_chunk = (offset + bytes).div_ceil(SLOT_CHUNK);
-        for chunk in first_new_chunk..end_chunk {
-            self.register(chunk)?;
+        while state.registered < offset + bytes {
+            let size = state
+                .registered
+                .max(FIRST_SLOT_SIZE)
+                .min(FILE_SPACE_SIZE - state.registered);
+            self.register(state.slots, state.registered, size)?;
+            state.slots += 1;
+            state.registered += size;
         }
         let at = self.host_base + offset as usize;
         // SAFETY: MAP_FIXED replaces only part of our own PROT_NONE reservation that no
@@ -111,26 +124,27 @@ impl FileSpace {
             return None;
         }
         let start = FILE_SPACE_BASE + offset;
-        extents.push((start, bytes));
+        state.extents.push((start, bytes));
         Some(Frame::containing(start))
     }
 
-    /// Registers chunk `chunk` of the space as a read-only memory slot.
-    fn register(&self, chunk: u64) -> Option<()> {
+    /// Registers `[offset, offset + size)` of the space as read-only memory slot
+    /// number `n` of the space.
+    fn register(&self, n: u32, offset: u64, size: u64) -> Option<()> {
         let region = kvm_userspace_memory_region {
-            slot: FIRST_SLOT + u32::try_from(chunk).ok()?,
+            slot: FIRST_SLOT + n,
             flags: KVM_MEM_READONLY,
-            guest_phys_addr: FILE_SPACE_BASE + chunk * SLOT_CHUNK,
-            memory_size: SLOT_CHUNK,
-            userspace_addr: (self.host_base + (chunk * SLOT_CHUNK) as usize) as u64,
+            guest_phys_addr: FILE_SPACE_BASE + offset,
+            memory_size: size,
+            userspace_addr: (self.host_base + offset as usize) as u64,
         };
         // SAFETY: the host range is part of our own reservation, which lives as long
-        // as this FileSpace (kept by the VM's GuestRam); chunks never overlap each
-        // other or guest RAM (which lies below 1 TiB).
+        // as this FileSpace (kept by the VM's GuestRam); slots never overlap each
+        // other (each starts where the last ended) or guest RAM (below 1 TiB).
         match unsafe { self.vm.set_user_memory_region(region) } {
             Ok(()) => Some(()),
             Err(e) => {
-                log::debug!("registering file space chunk {chunk}: {e}");
+                log::debug!("registering file space slot {n}: {e}");
                 None
             }
         }
@@ -139,7 +153,8 @@ impl FileSpace {
     /// Calls `f(host address, bytes)` for each part of guest physical `[addr, addr + len)`
     /// that lies in a mapped file (a range may span several files).
     pub fn for_each_host_range(&self, addr: u64, len: u64, mut f: impl FnMut(usize, u64)) {
-        let extents = self.extents.lock().unwrap_or_else(|e| e.into_inner());
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let extents = &state.extents;
         let end = addr.saturating_add(len);
         let first = extents.partition_point(|(start, bytes)| start + bytes <= addr);
         for &(start, bytes) in extents[first..]
@@ -157,7 +172,8 @@ impl FileSpace {
     /// Host address of guest physical `[addr, addr + len)` if it lies inside one
     /// mapped file.
     pub fn host_range(&self, addr: u64, len: u64) -> Option<usize> {
-        let extents = self.extents.lock().unwrap_or_else(|e| e.into_inner());
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let extents = &state.extents;
         let i = extents.partition_point(|(start, _)| *start <= addr);
         let (start, bytes) = *extents.get(i.checked_sub(1)?)?;
         (addr.checked_add(len)? <= start + bytes)
