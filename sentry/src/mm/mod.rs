@@ -35,12 +35,14 @@ pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
 /// Most mappings a process may have (Linux's default `vm.max_map_count`); bounds the
 /// sentry memory a guest can make us spend on bookkeeping.
 pub const MAX_MAP_COUNT: usize = 65530;
-/// Pages realized around a faulting page (an aligned window), to save exits.
-const FAULT_AROUND_PAGES: u64 = 16;
+/// Pages realized around a faulting page (an aligned window of 256 KiB), to save
+/// exits: an untouched realized page costs a frame and an entry, an exit tens of
+/// microseconds (Linux would back a heap this size with a transparent huge page).
+const FAULT_AROUND_PAGES: u64 = 64;
 /// The fault-around window of pages of immutable files (program text and libraries):
-/// read once into the page cache and mapped by every exec of a program, so a
-/// megabyte at a time saves exits.
-const CACHED_FAULT_AROUND_PAGES: u64 = 256;
+/// they come from the file space or the page cache, so mapping them costs an entry
+/// each; a window is what one page table covers (2 MiB).
+const CACHED_FAULT_AROUND_PAGES: u64 = 512;
 /// Mappings up to this size are realized when created.
 const EAGER_POPULATE_LIMIT: u64 = 64 << 10;
 
