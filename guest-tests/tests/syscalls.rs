@@ -78,3 +78,8 @@ fn vdso_clocks_agree_with_syscalls() {
     let native = guest_tests::assert_same("vdso", &[]);
     native.assert_checks_pass();
 }
+
+#[test]
+fn select_sees_only_the_descriptor_table() {
+    checked("select_table");
+}

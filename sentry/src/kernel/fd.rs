@@ -20,6 +20,23 @@ pub struct FdTable(Arc<Mutex<Table>>);
 #[derive(Default)]
 struct Table {
     slots: Vec<Option<Slot>>,
+    /// Descriptors the table has room for without growing (Linux's `max_fds`): at
+    /// least 64, grown in steps as higher descriptors are used, never shrunk.
+    /// `select` ignores descriptors at or above it.
+    capacity: usize,
+}
+
+/// The smallest table Linux allocates (NR_OPEN_DEFAULT).
+const MIN_CAPACITY: usize = 64;
+
+/// The capacity Linux gives a table that must hold descriptor `fd`: 64, else 128
+/// times the power of two above `fd / 128` (its `alloc_fdtable`).
+fn capacity_for(fd: usize) -> usize {
+    if fd < MIN_CAPACITY {
+        MIN_CAPACITY
+    } else {
+        ((fd / 128) + 1).next_power_of_two() * 128
+    }
 }
 
 /// Highest descriptor count (RLIMIT_NOFILE's default soft limit).
@@ -36,7 +53,10 @@ impl Table {
                 })
             })
             .collect();
-        Table { slots }
+        Table {
+            slots,
+            capacity: MIN_CAPACITY,
+        }
     }
 
     fn slot(&self, fd: i32) -> SysResult<&Slot> {
@@ -67,9 +87,12 @@ impl Table {
         }
     }
 
+    /// A forked child's copy: sized, as Linux's is, for its highest open descriptor.
     fn copy(&self) -> Table {
+        let highest = self.slots.iter().rposition(Option::is_some).unwrap_or(0);
         Table {
             slots: self.slots.clone(),
+            capacity: capacity_for(highest),
         }
     }
 
@@ -134,6 +157,9 @@ impl Table {
         if self.slots.len() <= i {
             self.slots.resize(i + 1, None);
         }
+        if i >= self.capacity {
+            self.capacity = capacity_for(i);
+        }
         self.slots[i] = Some(Slot {
             file,
             close_on_exec,
@@ -160,6 +186,11 @@ impl FdTable {
     /// A table with 0, 1 and 2 bound to the host's standard streams.
     pub fn with_host_stdio() -> Self {
         FdTable(Arc::new(Mutex::new(Table::with_host_stdio())))
+    }
+
+    /// Descriptors the table has room for (Linux's `max_fds`).
+    pub fn capacity(&self) -> usize {
+        self.lock().capacity.max(MIN_CAPACITY)
     }
 
     /// The same table, shared (CLONE_FILES).

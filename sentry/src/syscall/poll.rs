@@ -213,7 +213,8 @@ fn do_select(ctx: &mut Ctx, a: &Args, timeout: Option<Duration>) -> SysResult<u6
     if nfds < 0 {
         return Err(Errno::EINVAL);
     }
-    let nfds = (nfds as usize).min(FD_LIMIT);
+    // As Linux, descriptors beyond the table's current size are not looked at.
+    let nfds = (nfds as usize).min(FD_LIMIT).min(ctx.task.fds.capacity());
     let bytes = nfds.div_ceil(64) * 8;
     let mut sets = [Vec::new(), Vec::new(), Vec::new()];
     for (k, set) in sets.iter_mut().enumerate() {
