@@ -160,6 +160,17 @@ fn proc_pipes() {
 }
 
 #[test]
+fn proc_deadlock() {
+    check(
+        "proc_deadlock",
+        &[
+            "parent: F_SETLKW on byte 1: -1 Resource deadlock avoided",
+            "child: lock byte 1: 0, then waited for byte 0: 0",
+        ],
+    );
+}
+
+#[test]
 fn proc_locks() {
     check(
         "proc_locks",

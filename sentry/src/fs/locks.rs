@@ -26,6 +26,14 @@ pub enum Kind {
     Write,
 }
 
+/// What `set_or_wait` decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockWait {
+    Taken,
+    Wait,
+    Deadlock,
+}
+
 /// A byte-range lock: `[start, end)`, `end == u64::MAX` reaching past any EOF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lock {
@@ -51,7 +59,13 @@ impl Lock {
 struct Tables {
     records: HashMap<FileKey, Vec<Lock>>,
     flocks: HashMap<FileKey, Vec<(Owner, Kind)>>,
+    /// Processes sleeping in F_SETLKW, with the lock they wait to take.
+    waiting: HashMap<i32, (FileKey, Lock)>,
 }
+
+/// How far a chain of waiting processes is followed looking for a deadlock (Linux's
+/// MAX_DEADLK_ITERATIONS).
+const MAX_DEADLOCK_CHAIN: usize = 10;
 
 /// Every lock of the sandbox.
 #[derive(Default)]
@@ -92,6 +106,47 @@ impl FileLocks {
         // A lock may have shrunk (write -> read): waiters look again.
         self.changed.notify();
         Ok(())
+    }
+
+    /// Takes `wanted` for process `pid` about to sleep until it can (F_SETLKW), or
+    /// says it must wait (noting that it does), or that waiting would never end: the
+    /// holder of the conflicting lock waits, directly or through other processes, for
+    /// a lock `pid` holds (EDEADLK).
+    pub fn set_or_wait(&self, key: FileKey, pid: i32, wanted: Lock) -> LockWait {
+        let conflict = match self.set(key, wanted) {
+            Ok(()) => {
+                self.lock().waiting.remove(&pid);
+                return LockWait::Taken;
+            }
+            Err(c) => c,
+        };
+        let mut tables = self.lock();
+        let mut holder = conflict.owner;
+        for _ in 0..MAX_DEADLOCK_CHAIN {
+            let Owner::Process(h) = holder else { break };
+            if h == pid {
+                tables.waiting.remove(&pid);
+                return LockWait::Deadlock;
+            }
+            let Some((k, w)) = tables.waiting.get(&h) else {
+                break;
+            };
+            let next = tables
+                .records
+                .get(k)
+                .and_then(|locks| locks.iter().find(|l| l.conflicts_with(w)));
+            match next {
+                Some(l) => holder = l.owner,
+                None => break,
+            }
+        }
+        tables.waiting.insert(pid, (key, wanted));
+        LockWait::Wait
+    }
+
+    /// Process `pid` stopped waiting for a lock (interrupted).
+    pub fn stop_waiting(&self, pid: i32) {
+        self.lock().waiting.remove(&pid);
     }
 
     /// Drops `owner`'s record locks on `[start, end)` of `key`.

@@ -5,7 +5,7 @@ use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{FileKind, O_ACCMODE, O_RDONLY};
 use crate::fs::inode::{FileType, SetAttr};
-use crate::fs::locks::{Kind as LockKind, Lock, Owner, LOCKS};
+use crate::fs::locks::{Kind as LockKind, Lock, LockWait, Owner, LOCKS};
 use crate::kernel::fd::FD_LIMIT;
 use crate::kernel::Ctx;
 
@@ -248,12 +248,30 @@ fn record_lock(ctx: &mut Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult<u64> {
     if !matches!(cmd, F_SETLKW | F_OFD_SETLKW) {
         return LOCKS.set(key, wanted).map(|_| 0).map_err(|_| Errno::EAGAIN);
     }
-    ctx.task
+    let Owner::Process(pid) = owner else {
+        // OFD locks have no deadlock detection, as on Linux.
+        return ctx
+            .task
+            .block_on(&[&LOCKS.changed], None, true, || {
+                LOCKS.set(key, wanted).ok()
+            })
+            .map(|_| 0)
+            .map_err(|_| Errno::ERESTARTSYS);
+    };
+    let outcome = ctx
+        .task
         .block_on(&[&LOCKS.changed], None, true, || {
-            LOCKS.set(key, wanted).ok()
+            match LOCKS.set_or_wait(key, pid, wanted) {
+                LockWait::Taken => Some(Ok(0)),
+                LockWait::Deadlock => Some(Err(Errno::EDEADLK)),
+                LockWait::Wait => None,
+            }
         })
-        .map(|_| 0)
-        .map_err(|_| Errno::ERESTARTSYS)
+        .unwrap_or(Err(Errno::ERESTARTSYS));
+    if outcome == Err(Errno::ERESTARTSYS) {
+        LOCKS.stop_waiting(pid);
+    }
+    outcome
 }
 
 /// flock(2): whole-file locks owned by the open file description.
