@@ -171,6 +171,18 @@ fn proc_deadlock() {
 }
 
 #[test]
+fn proc_lock_release() {
+    check(
+        "proc_lock_release",
+        &[
+            "after dup2 over another descriptor of the file: unlocked",
+            "after close_range of another descriptor: unlocked",
+            "after execve closed a close-on-exec descriptor: unlocked",
+        ],
+    );
+}
+
+#[test]
 fn proc_locks() {
     check(
         "proc_locks",

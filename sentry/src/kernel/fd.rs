@@ -96,13 +96,13 @@ impl Table {
         }
     }
 
-    /// Closes every close-on-exec descriptor (execve).
-    pub fn close_for_exec(&mut self) {
-        for slot in self.slots.iter_mut() {
-            if slot.as_ref().is_some_and(|s| s.close_on_exec) {
-                *slot = None;
-            }
-        }
+    /// Closes every close-on-exec descriptor (execve); the files closed.
+    pub fn close_for_exec(&mut self) -> Vec<Arc<OpenFile>> {
+        self.slots
+            .iter_mut()
+            .filter(|slot| slot.as_ref().is_some_and(|s| s.close_on_exec))
+            .filter_map(|slot| slot.take().map(|s| s.file))
+            .collect()
     }
 
     fn list(&self) -> Vec<(i32, Arc<OpenFile>)> {
@@ -114,17 +114,20 @@ impl Table {
     }
 
     /// close_range(2) over `[first, last]`; with `cloexec`, marks instead of closing.
-    pub fn close_range(&mut self, first: usize, last: usize, cloexec: bool) {
+    /// The files closed.
+    pub fn close_range(&mut self, first: usize, last: usize, cloexec: bool) -> Vec<Arc<OpenFile>> {
         let end = last.saturating_add(1).min(self.slots.len());
+        let mut closed = Vec::new();
         for slot in self.slots.iter_mut().take(end).skip(first) {
             if cloexec {
                 if let Some(s) = slot {
                     s.close_on_exec = true;
                 }
-            } else {
-                *slot = None;
+            } else if let Some(s) = slot.take() {
+                closed.push(s.file);
             }
         }
+        closed
     }
 
     /// Closes `fd`.
@@ -153,28 +156,36 @@ impl Table {
         Ok(free as i32)
     }
 
-    fn put(&mut self, i: usize, file: Arc<OpenFile>, close_on_exec: bool) {
+    /// Puts `file` at `i`; the file `i` held before.
+    fn put(&mut self, i: usize, file: Arc<OpenFile>, close_on_exec: bool) -> Option<Arc<OpenFile>> {
         if self.slots.len() <= i {
             self.slots.resize(i + 1, None);
         }
         if i >= self.capacity {
             self.capacity = capacity_for(i);
         }
-        self.slots[i] = Some(Slot {
-            file,
-            close_on_exec,
-        });
+        self.slots[i]
+            .replace(Slot {
+                file,
+                close_on_exec,
+            })
+            .map(|s| s.file)
     }
 
-    /// dup2/dup3: makes `new` refer to `old`'s file, closing what `new` held.
-    pub fn duplicate_to(&mut self, old: i32, new: i32, close_on_exec: bool) -> SysResult<i32> {
+    /// dup2/dup3: makes `new` refer to `old`'s file, closing what `new` held (which
+    /// comes back).
+    pub fn duplicate_to(
+        &mut self,
+        old: i32,
+        new: i32,
+        close_on_exec: bool,
+    ) -> SysResult<Option<Arc<OpenFile>>> {
         let file = self.get(old)?;
         let i = usize::try_from(new)
             .ok()
             .filter(|i| *i < FD_LIMIT)
             .ok_or(Errno::EBADF)?;
-        self.put(i, file, close_on_exec);
-        Ok(new)
+        Ok(self.put(i, file, close_on_exec))
     }
 }
 
@@ -222,9 +233,9 @@ impl FdTable {
         self.lock().set_close_on_exec(fd, value)
     }
 
-    /// Closes every close-on-exec descriptor (execve).
-    pub fn close_for_exec(&self) {
-        self.lock().close_for_exec();
+    /// Closes every close-on-exec descriptor (execve); the files closed.
+    pub fn close_for_exec(&self) -> Vec<Arc<OpenFile>> {
+        self.lock().close_for_exec()
     }
 
     /// Closes everything this task sees (exit); a table other threads share stays.
@@ -238,8 +249,8 @@ impl FdTable {
     }
 
     /// close_range(2) over `[first, last]`; with `cloexec`, marks instead of closing.
-    pub fn close_range(&self, first: usize, last: usize, cloexec: bool) {
-        self.lock().close_range(first, last, cloexec);
+    pub fn close_range(&self, first: usize, last: usize, cloexec: bool) -> Vec<Arc<OpenFile>> {
+        self.lock().close_range(first, last, cloexec)
     }
 
     /// Closes `fd`.
@@ -252,8 +263,14 @@ impl FdTable {
         self.lock().install(file, min, close_on_exec)
     }
 
-    /// dup2/dup3: makes `new` refer to `old`'s file, closing what `new` held.
-    pub fn duplicate_to(&self, old: i32, new: i32, close_on_exec: bool) -> SysResult<i32> {
+    /// dup2/dup3: makes `new` refer to `old`'s file, closing what `new` held (which
+    /// comes back).
+    pub fn duplicate_to(
+        &self,
+        old: i32,
+        new: i32,
+        close_on_exec: bool,
+    ) -> SysResult<Option<Arc<OpenFile>>> {
         self.lock().duplicate_to(old, new, close_on_exec)
     }
 }
@@ -276,9 +293,14 @@ mod tests {
     #[test]
     fn dup2_shares_the_file() {
         let t = FdTable::with_host_stdio();
-        assert_eq!(t.duplicate_to(2, 9, true).unwrap(), 9);
+        assert!(t.duplicate_to(2, 9, true).unwrap().is_none());
         assert!(Arc::ptr_eq(&t.get(2).unwrap(), &t.get(9).unwrap()));
         assert!(t.close_on_exec(9).unwrap());
-        assert_eq!(t.duplicate_to(1, FD_LIMIT as i32, false), Err(Errno::EBADF));
+        let replaced = t.duplicate_to(0, 9, false).unwrap();
+        assert!(Arc::ptr_eq(&replaced.unwrap(), &t.get(2).unwrap()));
+        assert_eq!(
+            t.duplicate_to(1, FD_LIMIT as i32, false).err(),
+            Some(Errno::EBADF)
+        );
     }
 }

@@ -1,9 +1,11 @@
 //! Descriptor syscalls: close, dup, fcntl, ioctl, getdents64, sync, size changes.
 
+use std::sync::Arc;
+
 use super::io::file;
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::fs::file::{FileKind, O_ACCMODE, O_RDONLY};
+use crate::fs::file::{FileKind, OpenFile, O_ACCMODE, O_RDONLY};
 use crate::fs::inode::{FileType, SetAttr};
 use crate::fs::locks::{Kind as LockKind, Lock, LockWait, Owner, LOCKS};
 use crate::kernel::fd::FD_LIMIT;
@@ -12,19 +14,21 @@ use crate::kernel::Ctx;
 const O_CLOEXEC: u64 = 0o2000000;
 
 pub fn sys_close(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    let key = ctx
-        .task
-        .fds
-        .get(a.i32(0))
-        .ok()
-        .and_then(|f| f.dentry().map(|d| d.inode.id()));
+    let file = ctx.task.fds.get(a.i32(0));
     ctx.task.fds.close(a.i32(0))?;
-    // Closing any descriptor of a file drops the process's record locks on it.
-    if let Some(key) = key {
-        LOCKS.release(Owner::Process(ctx.task.pid), Some(key));
-    }
+    descriptors_closed(ctx.task.pid, file.into_iter());
     ctx.task.publish_files();
     Ok(0)
+}
+
+/// Closing any descriptor of a file, explicitly or not (dup2 over it, close_range,
+/// close-on-exec), drops the process's record locks on the file.
+pub fn descriptors_closed(pid: i32, files: impl Iterator<Item = Arc<OpenFile>>) {
+    for file in files {
+        if let Some(d) = file.dentry() {
+            LOCKS.release(Owner::Process(pid), Some(d.inode.id()));
+        }
+    }
 }
 
 pub fn sys_close_range(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -34,11 +38,12 @@ pub fn sys_close_range(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
         return Err(Errno::EINVAL);
     }
-    ctx.task.fds.close_range(
+    let closed = ctx.task.fds.close_range(
         first as usize,
         last as usize,
         flags & CLOSE_RANGE_CLOEXEC != 0,
     );
+    descriptors_closed(ctx.task.pid, closed.into_iter());
     ctx.task.publish_files();
     Ok(0)
 }
@@ -55,13 +60,20 @@ pub fn sys_dup(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     installed(ctx, r)
 }
 
+/// dup2/dup3's common part: `new` becomes `old`, what it held is closed.
+fn duplicate(ctx: &mut Ctx, old: i32, new: i32, close_on_exec: bool) -> SysResult<i32> {
+    let replaced = ctx.task.fds.duplicate_to(old, new, close_on_exec)?;
+    descriptors_closed(ctx.task.pid, replaced.into_iter());
+    Ok(new)
+}
+
 pub fn sys_dup2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (old, new) = (a.i32(0), a.i32(1));
     if old == new {
         ctx.task.fds.get(old)?;
         return Ok(new as u64);
     }
-    let r = ctx.task.fds.duplicate_to(old, new, false);
+    let r = duplicate(ctx, old, new, false);
     installed(ctx, r)
 }
 
@@ -70,7 +82,7 @@ pub fn sys_dup3(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if flags & !O_CLOEXEC != 0 || old == new {
         return Err(Errno::EINVAL);
     }
-    let r = ctx.task.fds.duplicate_to(old, new, flags & O_CLOEXEC != 0);
+    let r = duplicate(ctx, old, new, flags & O_CLOEXEC != 0);
     installed(ctx, r)
 }
 

@@ -442,7 +442,8 @@ fn exec_at(
         ..Default::default()
     };
     task.keep_registers = true;
-    task.fds.close_for_exec();
+    let closed = task.fds.close_for_exec();
+    crate::syscall::fd::descriptors_closed(task.pid, closed.into_iter());
     task.group.delete_timers(&ctx.kernel.timers, false);
     task.signals.reset_for_exec();
     task.group.set_ignored(task.signals.ignored(), 0);
