@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
+use crate::fs::epoll::as_epoll;
 use crate::fs::file::{FileKind, OpenFile};
 use crate::kernel::fd::FD_LIMIT;
 use crate::kernel::wait::{Interrupted, WaitQueue};
@@ -91,11 +92,22 @@ fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> SysResu
         return Ok(none_ready());
     }
     let deadline = timeout.map(|t| Instant::now() + t.min(Duration::from_secs(1 << 32)));
+    // An epoll instance's own queue only hears of epoll_ctl changes: readiness of
+    // what it watches comes through the watched files' queues.
+    let mut watched = Vec::new();
+    let mut watches_host = false;
+    for f in files.iter().flatten() {
+        if let Some(e) = f.dentry().and_then(|d| as_epoll(d.inode.as_ref())) {
+            e.sleep_targets(&mut watched, &mut watches_host, 0);
+        }
+    }
     let queues: Vec<&WaitQueue> = files
         .iter()
         .flatten()
         .filter_map(|f| f.wait_queue())
+        .chain(watched.iter().filter_map(|inode| inode.wait_queue()))
         .collect();
+    let sliced = !host.is_empty() || watches_host;
     let slice = |deadline: Option<Instant>| {
         let left = deadline.map_or(HOST_SLICE, |d| d.saturating_duration_since(Instant::now()));
         if queues.is_empty() {
@@ -106,7 +118,7 @@ fn poll_fds(ctx: &Ctx, fds: &[(i32, i16)], timeout: Option<Duration>) -> SysResu
     };
     let host_deadline = |deadline: Option<Instant>| {
         // With host streams, sleep between host polls in slices.
-        if host.is_empty() {
+        if !sliced {
             deadline
         } else {
             Some(Instant::now() + slice(deadline))
