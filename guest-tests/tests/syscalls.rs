@@ -83,3 +83,10 @@ fn vdso_clocks_agree_with_syscalls() {
 fn select_sees_only_the_descriptor_table() {
     checked("select_table");
 }
+
+#[test]
+fn stream_offsets() {
+    let out = checked("stream_offsets");
+    assert!(out.contains("pread eventfd: -1 Illegal seek\n"), "{out}");
+    assert!(out.contains("lseek epoll: 0 \n"), "{out}");
+}

@@ -577,6 +577,10 @@ impl Inode for Epoll {
         false
     }
 
+    fn stream(&self) -> bool {
+        true
+    }
+
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.queue)
     }

@@ -147,6 +147,10 @@ impl Inode for EventFd {
         false
     }
 
+    fn stream(&self) -> bool {
+        true
+    }
+
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.queue)
     }

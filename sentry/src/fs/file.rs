@@ -208,7 +208,7 @@ impl OpenFile {
                 host::pread(*host_fd, buf, offset as i64).map_err(host_errno)
             }
             FileKind::Node(d) => {
-                if matches!(d.inode.file_type(), FileType::Fifo | FileType::Socket) {
+                if d.inode.stream() {
                     return Err(Errno::ESPIPE);
                 }
                 if d.is_dir() {
@@ -225,7 +225,7 @@ impl OpenFile {
         match &self.kind {
             FileKind::HostStream { .. } => Err(Errno::ESPIPE),
             FileKind::Node(d) => {
-                if matches!(d.inode.file_type(), FileType::Fifo | FileType::Socket) {
+                if d.inode.stream() {
                     return Err(Errno::ESPIPE);
                 }
                 let at = if self.flags() & O_APPEND != 0 && self.positional() {

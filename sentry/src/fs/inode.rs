@@ -204,6 +204,12 @@ pub trait Inode: Send + Sync + Any {
         })
     }
 
+    /// Whether data comes as a stream that pread/pwrite cannot address (ESPIPE):
+    /// pipes, sockets, and anonymous inodes like eventfd and epoll.
+    fn stream(&self) -> bool {
+        matches!(self.file_type(), FileType::Fifo | FileType::Socket)
+    }
+
     /// Whether offsets mean anything (false for devices like /dev/null's streams).
     fn seekable(&self) -> bool {
         matches!(
