@@ -54,3 +54,20 @@ fn socketpair() {
         );
     }
 }
+
+#[test]
+fn sigpipe_only_for_stream_sockets() {
+    let native = assert_same("socket_sigpipe", &[]);
+    assert_eq!(native.code(), 0, "native socket_sigpipe:\n{native}");
+    let out = native.stdout_str();
+    for line in [
+        "stream write after peer close: -1 Broken pipe sigpipe 1",
+        "seqpacket write after peer close: -1 Broken pipe sigpipe 0",
+        "dgram write after SHUT_WR: -1 Broken pipe sigpipe 0",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "native lacks {line:?}:\n{out}"
+        );
+    }
+}

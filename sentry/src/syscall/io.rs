@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{FileKind, OpenFile};
+use crate::fs::socket::{SockType, SocketEnd};
 
 const O_NONBLOCK: u32 = 0o4000;
 use crate::kernel::task::Task;
@@ -251,9 +252,14 @@ pub fn sys_read(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     read_vectored(ctx, &f, &[(a.u64(1), a.usize(2))], At::FileOffset)
 }
 
-/// EPIPE from a write also raises SIGPIPE, as Linux does.
-fn with_sigpipe(ctx: &mut Ctx, r: SysResult<u64>) -> SysResult<u64> {
-    if r == Err(Errno::EPIPE) {
+/// EPIPE from a write also raises SIGPIPE, as Linux does for pipes and stream
+/// sockets (not datagram or seqpacket ones).
+fn with_sigpipe(ctx: &mut Ctx, f: &OpenFile, r: SysResult<u64>) -> SysResult<u64> {
+    let message_socket = f
+        .dentry()
+        .and_then(|d| d.inode.as_any().downcast_ref::<SocketEnd>())
+        .is_some_and(|s| s.kind() != SockType::Stream);
+    if r == Err(Errno::EPIPE) && !message_socket {
         const SIGPIPE: i32 = 13;
         crate::kernel::send_signal(ctx.task, SIGPIPE, crate::kernel::signal::SI_USER);
     }
@@ -264,7 +270,7 @@ pub fn sys_write(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = file(ctx, a.i32(0))?;
     let iov = [(a.u64(1), a.usize(2).min(MAX_RW_COUNT))];
     let r = write_vectored(ctx, &f, &iov, At::FileOffset);
-    with_sigpipe(ctx, r)
+    with_sigpipe(ctx, &f, r)
 }
 
 pub fn sys_pread64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -289,7 +295,7 @@ pub fn sys_writev(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = file(ctx, a.i32(0))?;
     let iovs = read_iovecs(ctx, a.u64(1), a.u64(2))?;
     let r = write_vectored(ctx, &f, &iovs, At::FileOffset);
-    with_sigpipe(ctx, r)
+    with_sigpipe(ctx, &f, r)
 }
 
 pub fn sys_preadv(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
