@@ -140,3 +140,30 @@ fn stats_mentions_exits() {
         "--stats printed no \"exits\":\n{sentry}"
     );
 }
+
+/// The first line is the program's own execve, as strace(1) shows it (the envp
+/// pointer, a host address natively, is masked).
+#[test]
+fn strace_shows_the_first_execve() {
+    let run = Run::program("hello").args(["a b", "c"]);
+    let native = run.native_wrapped(&["strace", "-qq", "-e", "trace=execve"]);
+    let sentry = run.clone().sentry_flag("--strace").sentry();
+    let first_execve = |out: &Output| {
+        let line = out
+            .stderr_str()
+            .lines()
+            .map(normalise)
+            .find(|l| l.starts_with("execve("))
+            .unwrap_or_default();
+        // execve("path", [argv], 0x7ffc... /* N vars */) = 0
+        match (line.rfind("], 0x"), line.find(" /*")) {
+            (Some(a), Some(b)) if a < b => format!("{}], ENVP{}", &line[..a], &line[b..]),
+            _ => line,
+        }
+    };
+    let want = first_execve(&native);
+    assert!(want.ends_with("vars */) = 0"), "native strace:\n{native}");
+    assert_eq!(first_execve(&sentry), want, "sentry:\n{sentry}");
+    let first = sentry.stderr_lines().first().cloned().unwrap_or_default();
+    assert!(first.starts_with("execve("), "sentry:\n{sentry}");
+}

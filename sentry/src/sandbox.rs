@@ -261,6 +261,9 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     forward_host_signals(Arc::downgrade(&task.group));
     task.publish_files();
     task.publish_memory();
+    if opts.strace {
+        crate::syscall::trace_first_execve(&kernel, &task.mm, image.stack_pointer);
+    }
     let setup = started.elapsed();
     let status = kernel::run(&kernel, &mut task, &mut vcpu)?;
     let status = kernel::finish_first_process(&task, status);

@@ -121,6 +121,39 @@ pub fn dispatch(ctx: &mut Ctx) {
     }
 }
 
+/// Traces the first program's execve, as strace shows the one it made itself: from
+/// the initial stack at `sp` (argc, argv, envp, then the auxiliary vector with
+/// AT_EXECFN, the path executed).
+pub fn trace_first_execve(kernel: &crate::kernel::Kernel, mm: &crate::mm::Mm, sp: u64) {
+    const AT_NULL: u64 = 0;
+    const AT_EXECFN: u64 = 31;
+    let word = |addr: u64| mm.read_u64(addr).ok();
+    let Some(argc) = word(sp) else { return };
+    let argv = sp + 8;
+    let envp = argv + 8 * (argc + 1);
+    let mut at = envp;
+    while word(at).is_some_and(|p| p != 0) {
+        at += 8;
+    }
+    at += 8;
+    let mut execfn = 0;
+    while let (Some(key), Some(value)) = (word(at), word(at + 8)) {
+        if key == AT_NULL {
+            break;
+        }
+        if key == AT_EXECFN {
+            execfn = value;
+        }
+        at += 16;
+    }
+    let event = strace::SyscallEvent {
+        nr: syscalls::Sysno::execve as u64,
+        args: [execfn, argv, envp, 0, 0, 0],
+        ret: Some(0),
+    };
+    kernel.trace(&strace::format_syscall(&event, &TaskMemory(mm)));
+}
+
 /// The traced task's memory as the strace formatter sees it.
 struct TaskMemory<'a>(&'a crate::mm::Mm);
 
