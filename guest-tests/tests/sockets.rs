@@ -71,3 +71,20 @@ fn sigpipe_only_for_stream_sockets() {
         );
     }
 }
+
+#[test]
+fn read_and_write_honour_socket_timeouts() {
+    let native = assert_same("socket_timeouts", &[]);
+    assert_eq!(native.code(), 0, "native socket_timeouts:\n{native}");
+    let out = native.stdout_str();
+    for line in [
+        "read with SO_RCVTIMEO 200ms: -1 Resource temporarily unavailable, waited about 200ms",
+        "read interrupted (SA_RESTART, timeout set): -1 Interrupted system call",
+        "write with SO_SNDTIMEO on a full socket: -1 Resource temporarily unavailable",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "native lacks {line:?}:\n{out}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! One rule for partial transfers: bytes done win over a later fault or error.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
@@ -10,6 +11,7 @@ use crate::fs::socket::{SockType, SocketEnd};
 
 const O_NONBLOCK: u32 = 0o4000;
 use crate::kernel::task::Task;
+use crate::kernel::wait::Interrupted;
 use crate::kernel::Ctx;
 
 /// Largest single transfer Linux performs (MAX_RW_COUNT).
@@ -67,11 +69,43 @@ fn read_file(task: &Task, f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usi
     let Some(queue) = f.blocking_queue() else {
         return attempt();
     };
-    task.block_on(&[queue], None, true, || match attempt() {
+    let timeout = socket_timeout(f, Direction::Receive);
+    let deadline = timeout.map(|t| Instant::now() + t);
+    match task.block_on(&[queue], deadline, true, || match attempt() {
         Err(Errno::EAGAIN) => None,
         other => Some(other),
-    })
-    .unwrap_or(Err(Errno::ERESTARTSYS))
+    }) {
+        Ok(r) => r,
+        Err(why) => Err(wait_error(why, timeout)),
+    }
+}
+
+enum Direction {
+    Receive,
+    Send,
+}
+
+/// A socket's SO_RCVTIMEO or SO_SNDTIMEO: how long read and write wait on it (None:
+/// forever, and for any other file).
+fn socket_timeout(f: &OpenFile, direction: Direction) -> Option<Duration> {
+    let end = f
+        .dentry()
+        .and_then(|d| d.inode.as_any().downcast_ref::<SocketEnd>())?;
+    let options = end.options();
+    match direction {
+        Direction::Receive => options.rcvtimeo,
+        Direction::Send => options.sndtimeo,
+    }
+}
+
+/// The error of a wait that ended early: EAGAIN when a socket timeout ran out; for a
+/// signal, EINTR with a timeout (such calls are never restarted), else ERESTARTSYS.
+fn wait_error(why: Interrupted, timeout: Option<Duration>) -> Errno {
+    match why {
+        Interrupted::TimedOut => Errno::EAGAIN,
+        Interrupted::Signal if timeout.is_some() => Errno::EINTR,
+        Interrupted::Signal => Errno::ERESTARTSYS,
+    }
 }
 
 /// Waits until a host stream (the terminal, a pipe from the host) has input, in slices,
@@ -104,7 +138,9 @@ fn write_file(task: &Task, f: &OpenFile, buf: &[u8], at: At) -> SysResult<usize>
         return attempt(0);
     };
     let mut done = 0;
-    let waited = task.block_on(&[queue], None, true, || loop {
+    let timeout = socket_timeout(f, Direction::Send);
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let waited = task.block_on(&[queue], deadline, true, || loop {
         match attempt(done) {
             Ok(n) => {
                 done += n;
@@ -120,7 +156,7 @@ fn write_file(task: &Task, f: &OpenFile, buf: &[u8], at: At) -> SysResult<usize>
     match waited {
         Ok(r) => r,
         Err(_) if done > 0 => Ok(done),
-        Err(_) => Err(Errno::ERESTARTSYS),
+        Err(why) => Err(wait_error(why, timeout)),
     }
 }
 
