@@ -183,6 +183,19 @@ fn proc_lock_release() {
 }
 
 #[test]
+fn proc_subreaper() {
+    check(
+        "proc_subreaper",
+        &[
+            "flag 1",
+            "grandchild's parent is the subreaper: yes",
+            "wait reaps the grandchild: yes, status 7",
+            "the zombie grandchild is ours: yes, status 5",
+        ],
+    );
+}
+
+#[test]
 fn proc_locks() {
     check(
         "proc_locks",

@@ -15,6 +15,7 @@ use crate::errno::{Errno, SysResult};
 
 /// The sandbox's first process: orphans are reparented to it.
 pub const INIT_PID: i32 = 1;
+const SIGCHLD: i32 = 17;
 
 /// How a process ended, as its parent's wait sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +68,9 @@ struct Process {
     children_time: Duration,
     /// Signal it gets when its parent exits (PR_SET_PDEATHSIG), or 0.
     death_signal: i32,
+    /// Orphaned descendants are reparented to it rather than to init
+    /// (PR_SET_CHILD_SUBREAPER).
+    child_subreaper: bool,
     /// What procfs shows of it (kept in step when it is reparented).
     info: Weak<ProcessInfo>,
     /// It has called execve (setpgid on it from its parent fails then).
@@ -131,8 +135,9 @@ impl ProcessTree {
         Ok(())
     }
 
-    /// Records that `pid` exited: its children go to init, its parent is told (or,
-    /// if the parent does not wait for children, it disappears at once).
+    /// Records that `pid` exited: its children go to the nearest living ancestor
+    /// that is a subreaper, else to init; its parent is told (or, if the parent does
+    /// not wait for children, it disappears at once).
     pub fn exit(&self, pid: i32, record: ExitRecord) {
         let mut procs = self.lock();
         let Some(p) = procs.get_mut(&pid) else {
@@ -142,27 +147,57 @@ impl ProcessTree {
         let orphans = std::mem::take(&mut p.children);
         let (parent, exit_signal) = (p.parent, p.exit_signal);
         let mut death_signals = Vec::new();
+        let mut zombies_for_reaper = Vec::new();
+        let reaper = Self::new_reaper(&procs, pid);
         if !orphans.is_empty() && pid != INIT_PID {
-            let mut zombie_orphans = false;
             for child in &orphans {
                 if let Some(c) = procs.get_mut(child) {
-                    c.parent = INIT_PID;
+                    c.parent = reaper;
+                    // As Linux, nobody may make the new parent's life hard.
+                    c.exit_signal = SIGCHLD;
                     // procfs shows the new parent too.
                     if let Some(info) = c.info.upgrade() {
-                        info.state().ppid = INIT_PID;
+                        info.state().ppid = reaper;
                     }
-                    zombie_orphans |= c.exit.is_some();
+                    if let Some(record) = c.exit {
+                        zombies_for_reaper.push((*child, record));
+                    }
                     if c.death_signal != 0 && c.exit.is_none() {
                         death_signals.push((c.group.clone(), c.death_signal));
                     }
                 }
             }
-            if let Some(init) = procs.get_mut(&INIT_PID) {
-                init.children.extend(orphans);
-                if zombie_orphans {
-                    init.child_events.notify();
+            if let Some(r) = procs.get_mut(&reaper) {
+                r.children.extend(orphans);
+            }
+        }
+        // The new parent hears of orphans that are zombies already, as if they had
+        // just died (and takes them at once if it does not wait for children).
+        if let Some(r) = procs
+            .get_mut(&reaper)
+            .filter(|_| !zombies_for_reaper.is_empty())
+        {
+            let (auto_reap, inbox, events) = (
+                r.reaps_children_itself,
+                r.group.clone(),
+                r.child_events.clone(),
+            );
+            if auto_reap {
+                for (zombie, _) in &zombies_for_reaper {
+                    r.children.remove(zombie);
+                }
+                for (zombie, _) in &zombies_for_reaper {
+                    procs.remove(zombie);
                 }
             }
+            for (zombie, record) in &zombies_for_reaper {
+                let (code, status) = match record.status {
+                    ExitStatus::Exited(c) => (CLD_EXITED, i32::from(c)),
+                    ExitStatus::Killed(s) => (CLD_KILLED, s),
+                };
+                notify_parent(&inbox, SIGCHLD, *zombie, code, status);
+            }
+            events.notify();
         }
         let parent_process = procs.get_mut(&parent);
         if !death_signals.is_empty() {
@@ -306,6 +341,36 @@ impl ProcessTree {
     /// PR_GET_PDEATHSIG.
     pub fn death_signal(&self, pid: i32) -> i32 {
         self.lock().get(&pid).map_or(0, |p| p.death_signal)
+    }
+
+    /// Where the orphans of the exiting `pid` go: its nearest ancestor that is a
+    /// living subreaper, else init.
+    fn new_reaper(procs: &BTreeMap<i32, Process>, pid: i32) -> i32 {
+        let mut at = procs.get(&pid).map_or(INIT_PID, |p| p.parent);
+        // Parent links cannot loop, but a bound costs nothing.
+        for _ in 0..procs.len() {
+            if at == INIT_PID {
+                break;
+            }
+            let Some(p) = procs.get(&at) else { break };
+            if p.child_subreaper && p.exit.is_none() {
+                return at;
+            }
+            at = p.parent;
+        }
+        INIT_PID
+    }
+
+    /// PR_SET_CHILD_SUBREAPER.
+    pub fn set_child_subreaper(&self, pid: i32, on: bool) {
+        if let Some(p) = self.lock().get_mut(&pid) {
+            p.child_subreaper = on;
+        }
+    }
+
+    /// PR_GET_CHILD_SUBREAPER.
+    pub fn child_subreaper(&self, pid: i32) -> bool {
+        self.lock().get(&pid).is_some_and(|p| p.child_subreaper)
     }
 
     /// PR_SET_PDEATHSIG: `signo` (0: none) is sent to `pid` when its parent exits.
@@ -497,6 +562,7 @@ fn new_process(
         unreported: None,
         children_time: Duration::ZERO,
         death_signal: 0,
+        child_subreaper: false,
         info: Weak::new(),
         execed: false,
         child_events: Arc::new(WaitQueue::default()),

@@ -292,6 +292,8 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const PR_SET_DUMPABLE: u32 = 4;
     const PR_SET_NAME: u32 = 15;
     const PR_GET_NAME: u32 = 16;
+    const PR_SET_CHILD_SUBREAPER: u32 = 36;
+    const PR_GET_CHILD_SUBREAPER: u32 = 37;
     let arg = a.u64(1);
     match a.u32(0) {
         PR_SET_NAME => {
@@ -327,6 +329,15 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         PR_GET_PDEATHSIG => {
             let signo = ctx.kernel.tree.death_signal(ctx.task.pid) as u32;
             ctx.task.mm.write_u32(arg, signo)?;
+            Ok(0)
+        }
+        PR_SET_CHILD_SUBREAPER => {
+            ctx.kernel.tree.set_child_subreaper(ctx.task.pid, arg != 0);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let on = ctx.kernel.tree.child_subreaper(ctx.task.pid);
+            ctx.task.mm.write_u32(arg, u32::from(on))?;
             Ok(0)
         }
         PR_GET_DUMPABLE => Ok(u64::from(ctx.task.dumpable)),
