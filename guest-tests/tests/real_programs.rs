@@ -1,5 +1,5 @@
 //! Real, dynamically linked Debian programs (coreutils, grep, sed, awk, findutils, diffutils,
-//! gzip, tar, perl, python3, sqlite3), natively vs under `sentry run`: same args, cwd, stdin
+//! gzip, tar, perl, python3, sqlite3, bash), natively vs under `sentry run`: same args, cwd, stdin
 //! and environment (plus `TZ=UTC LC_ALL=C` on both sides), then stdout, stderr and exit status
 //! must be identical.
 //!
@@ -531,5 +531,26 @@ fn python_proc_self_task_lists_threads() {
          [t.start() for t in ts]; print(len(os.listdir('/proc/self/task')))\n\
          ev.set(); [t.join() for t in ts]",
         "4\n",
+    );
+}
+
+// ---- bash ----
+
+/// Process substitution: bash hands the command a pipe as /dev/fd/N, which it opens
+/// again (an anonymous pipe's open never waits for the other side).
+#[test]
+fn bash_process_substitution() {
+    same(
+        bare(
+            "bash",
+            &[
+                "-c",
+                "cat <(echo a); diff <(echo a) <(echo b); echo $?; \
+                 exec 5< <(echo five); cat /dev/fd/5; \
+                 r=$(cat /proc/self/fd/0 < <(echo via-proc)); echo $r",
+            ],
+        ),
+        0,
+        Some("a\n1c1\n< a\n---\n> b\n1\nfive\nvia-proc\n"),
     );
 }

@@ -132,6 +132,29 @@ impl Pipe {
         })
     }
 
+    /// An end of the pipe that the open of `inode` (a FIFO's node, or a pipe end
+    /// reached again through /proc/[pid]/fd/N) joins, for reading and/or writing,
+    /// and whether it is an anonymous pipe: opening one never waits for the other
+    /// side, as Linux's pipefs pipes.
+    pub fn end_to_open(inode: &InodeRef, read: bool, write: bool) -> (Arc<PipeEnd>, bool) {
+        match inode.as_any().downcast_ref::<PipeEnd>() {
+            Some(end) => match &end.node {
+                None => {
+                    let end = Arc::new(PipeEnd {
+                        pipe: end.pipe.clone(),
+                        read,
+                        write,
+                        node: None,
+                        opened: Mutex::new(None),
+                    });
+                    (end, true)
+                }
+                Some(node) => (Pipe::fifo_end(node, read, write), false),
+            },
+            None => (Pipe::fifo_end(inode, read, write), false),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -293,15 +293,16 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
 
 /// Opens a named FIFO (fifo(7)): readers and writers share one pipe. A blocking
 /// open waits for the other side; a non-blocking writer with no reader gets ENXIO;
-/// O_RDWR never waits.
+/// O_RDWR never waits. A pipe reopened through /proc/[pid]/fd/N (bash's `<(...)`)
+/// gives a new end of that same pipe, at once.
 fn open_fifo(ctx: &mut Ctx, dentry: Arc<Dentry>, flags: u32) -> SysResult<u64> {
     const O_NONBLOCK: u32 = 0o4000;
     const O_WRONLY: u32 = 1;
     const O_RDWR: u32 = 2;
     let mode = flags & O_ACCMODE;
     let (read, write) = (mode != O_WRONLY, mode == O_WRONLY || mode == O_RDWR);
-    let end = crate::fs::pipe::Pipe::fifo_end(&dentry.inode, read, write);
-    if mode == O_WRONLY && flags & O_NONBLOCK != 0 && !end.peer_present() {
+    let (end, anonymous) = crate::fs::pipe::Pipe::end_to_open(&dentry.inode, read, write);
+    if mode == O_WRONLY && flags & O_NONBLOCK != 0 && !anonymous && !end.peer_present() {
         return Err(Errno::ENXIO);
     }
     let node = Arc::new(Dentry {
@@ -314,7 +315,7 @@ fn open_fifo(ctx: &mut Ctx, dentry: Arc<Dentry>, flags: u32) -> SysResult<u64> {
         FileKind::Node(node),
         flags & !(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC),
     );
-    if mode != O_RDWR && flags & O_NONBLOCK == 0 {
+    if mode != O_RDWR && flags & O_NONBLOCK == 0 && !anonymous {
         ctx.task
             .block_on(&[end.queue()], None, true, || {
                 end.peer_arrived().then_some(())
