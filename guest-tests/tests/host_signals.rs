@@ -66,6 +66,7 @@ fn sigterm_without_a_trap_ends_the_sandbox_with_128_plus_15() {
 /// user started must end the sandbox too: its output closes.
 #[test]
 fn sigkill_to_sentry_ends_the_whole_sandbox() {
+    use std::io::BufRead;
     require_kvm();
     let mut child = Command::new(sentry_bin())
         .args([
@@ -80,24 +81,34 @@ fn sigkill_to_sentry_ends_the_whole_sandbox() {
         .stderr(Stdio::null())
         .spawn()
         .expect("starting sentry");
-    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stdout = child.stdout.take().expect("piped stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut out = String::new();
-        let _ = stdout.read_to_string(&mut out);
-        let _ = tx.send(out);
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap_or_default());
+        }
+        // Dropping `tx` tells the test that the output closed.
     });
-    std::thread::sleep(Duration::from_millis(500));
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the sandbox never said ready");
+    assert_eq!(first, "ready");
+    // Kept open (Child::wait would close it): only the sandbox's death may end it.
+    let stdin = child.stdin.take();
     child.kill().expect("SIGKILL to sentry");
     let status = child.wait().expect("waiting for sentry");
     assert_eq!(
         std::os::unix::process::ExitStatusExt::signal(&status),
         Some(9)
     );
-    // Our end of its stdin stays open: only the sandbox's death closes its stdout.
-    let out = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the sandbox outlived sentry: its stdout stayed open");
-    assert_eq!(out, "ready\n");
-    drop(child.stdin.take());
+    loop {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) => panic!("the sandbox went on after sentry was killed: {line:?}"),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the sandbox outlived sentry: its stdout stayed open")
+            }
+        }
+    }
+    drop(stdin);
 }

@@ -196,6 +196,24 @@ fn proc_subreaper() {
 }
 
 #[test]
+fn first_process_is_no_session_leader() {
+    let native = assert_same("first_session", &[]);
+    assert_eq!(native.code(), 0, "native:\n{native}");
+    native.assert_checks_pass();
+    let out = native.stdout_str();
+    for line in [
+        "not a session leader at start: yes",
+        "session leader after setsid: yes",
+        "setsid again: -1 EPERM(1)",
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "native lacks {line:?}:\n{out}"
+        );
+    }
+}
+
+#[test]
 fn proc_locks() {
     check(
         "proc_locks",

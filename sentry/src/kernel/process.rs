@@ -39,6 +39,9 @@ pub struct FdInfo {
 #[derive(Clone, Debug, Default)]
 pub struct ProcessState {
     pub ppid: i32,
+    /// Process group and session (0: outside the sandbox, for its first process).
+    pub pgid: i32,
+    pub sid: i32,
     pub comm: Vec<u8>,
     /// Path of the executable in the sandbox.
     pub exe: Vec<u8>,

@@ -107,9 +107,14 @@ impl ProcessTree {
     }
 
     /// Adds the first process: a session and process group leader with no parent.
+    /// Adds the first process. Like the init of a pid namespace, it starts in the
+    /// process group and session of whoever ran `sentry`, which lie outside the
+    /// sandbox and so show as 0; it leads neither, so setsid() works, as it would for
+    /// the program run natively.
     pub fn insert_init(&self, pid: i32, group: Arc<ThreadGroup>, info: &Arc<ProcessInfo>) {
-        let mut init = new_process(0, pid, pid, group, 0);
+        let mut init = new_process(0, 0, 0, group, 0);
         init.info = Arc::downgrade(info);
+        publish_ids(&init);
         self.lock().insert(pid, init);
     }
 
@@ -131,6 +136,7 @@ impl ProcessTree {
         let (pgid, sid) = (p.pgid, p.sid);
         let mut process = new_process(parent, pgid, sid, group, exit_signal);
         process.info = Arc::downgrade(info);
+        publish_ids(&process);
         procs.insert(child, process);
         Ok(())
     }
@@ -464,6 +470,7 @@ impl ProcessTree {
         }
         if let Some(p) = procs.get_mut(&pid) {
             p.pgid = pgid;
+            publish_ids(p);
         }
         Ok(())
     }
@@ -483,6 +490,7 @@ impl ProcessTree {
         }
         p.pgid = pid;
         p.sid = pid;
+        publish_ids(p);
         Ok(pid)
     }
 
@@ -519,6 +527,15 @@ impl ProcessTree {
             return Err(Errno::ESRCH);
         }
         Ok(targets)
+    }
+}
+
+/// Shows `p`'s process group and session in procfs.
+fn publish_ids(p: &Process) {
+    if let Some(info) = p.info.upgrade() {
+        let mut state = info.state();
+        state.pgid = p.pgid;
+        state.sid = p.sid;
     }
 }
 

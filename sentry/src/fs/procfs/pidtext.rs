@@ -43,8 +43,8 @@ pub(super) fn stat(pid: i32, st: &ProcessState) -> Vec<u8> {
     let fields: Vec<String> = vec![
         "R".into(),                    // 3 state
         st.ppid.to_string(),           // 4 ppid
-        pid.to_string(),               // 5 pgrp
-        pid.to_string(),               // 6 session
+        st.pgid.to_string(),           // 5 pgrp
+        st.sid.to_string(),            // 6 session
         "0".into(),                    // 7 tty_nr
         "-1".into(),                   // 8 tpgid
         "4194304".into(),              // 9 flags (PF_RANDOMIZE)
@@ -157,11 +157,13 @@ pub(super) fn status(pid: i32, st: &ProcessState, cpus: u32, mem_total: u64) -> 
         s,
         "\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
          PPid:\t{}\nTracerPid:\t0\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t{g}\t{g}\t{g}\t{g}\n\
-         FDSize:\t{}\nGroups:\t \nNStgid:\t{pid}\nNSpid:\t{pid}\nNSpgid:\t{pid}\n\
-         NSsid:\t{pid}\nKthread:\t0\n",
+         FDSize:\t{}\nGroups:\t \nNStgid:\t{pid}\nNSpid:\t{pid}\nNSpgid:\t{}\n\
+         NSsid:\t{}\nKthread:\t0\n",
         st.umask & 0o7777,
         st.ppid,
         fd_size(&st.fds),
+        st.pgid,
+        st.sid,
     );
     let vm: [(&str, u64); 16] = [
         ("VmPeak", kb(st.vm_bytes)),
