@@ -257,6 +257,8 @@ mod tests {
         };
         ProcessState {
             ppid: 1,
+            pgid: 7,
+            sid: 7,
             comm: comm.to_vec(),
             exe: b"/bin/prog".to_vec(),
             cmdline: b"/bin/prog\0-x\0".to_vec(),

@@ -273,7 +273,7 @@ mod tests {
         let st = sample_state(b"my prog");
         let text = String::from_utf8(stat(42, &st)).unwrap();
         assert!(
-            text.starts_with("42 (my prog) R 1 42 42 0 -1 4194304 0 "),
+            text.starts_with("42 (my prog) R 1 7 7 0 -1 4194304 0 "),
             "{text}"
         );
         let after = text.rsplit_once(')').unwrap().1;
