@@ -101,13 +101,11 @@ fn sigkill_to_sentry_ends_the_whole_sandbox() {
         std::os::unix::process::ExitStatusExt::signal(&status),
         Some(9)
     );
-    loop {
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(line) => panic!("the sandbox went on after sentry was killed: {line:?}"),
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                panic!("the sandbox outlived sentry: its stdout stayed open")
-            }
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(line) => panic!("the sandbox went on after sentry was killed: {line:?}"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the sandbox outlived sentry: its stdout stayed open")
         }
     }
     drop(stdin);
