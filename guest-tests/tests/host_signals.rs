@@ -62,8 +62,8 @@ fn sigterm_without_a_trap_ends_the_sandbox_with_128_plus_15() {
     assert_eq!(code, Some(128 + 15));
 }
 
-/// `sentry` is two host processes (see sentry/src/front.rs); SIGKILL to the one the
-/// user started must end the sandbox too: its output closes.
+/// SIGKILL to `sentry` ends the whole sandbox: no guest process outlives it (its
+/// output closes), whatever host processes the sandbox is made of.
 #[test]
 fn sigkill_to_sentry_ends_the_whole_sandbox() {
     use std::io::BufRead;

@@ -4,7 +4,6 @@
 
 mod cli;
 mod errno;
-mod front;
 mod fs;
 mod host;
 mod kernel;
@@ -39,14 +38,7 @@ fn main() {
         .init();
     let cli = cli::Cli::parse();
     let code = match cli.command {
-        cli::Command::Run(opts) => {
-            let status_pipe = front::split();
-            let code = sandbox::run(&opts);
-            if let Some(pipe) = status_pipe {
-                pipe.report(code);
-            }
-            code
-        }
+        cli::Command::Run(opts) => sandbox::run(&opts),
         cli::Command::Syscalls => {
             cli::print_syscall_table();
             0
