@@ -575,6 +575,22 @@ pub fn assert_same(name: &str, args: &[&str]) -> Output {
     Run::program(name).args(args).assert_same()
 }
 
+/// `assert_same(name, &[])`, and the native run exited 0 and printed each of `lines`
+/// as a whole line (so that the test cannot pass by both sides printing nothing
+/// useful); the native output.
+pub fn assert_same_with_lines(name: &str, lines: &[&str]) -> Output {
+    let native = assert_same(name, &[]);
+    assert_eq!(native.code(), 0, "native {name}:\n{native}");
+    let out = native.stdout_str();
+    for line in lines {
+        assert!(
+            out.lines().any(|l| l == *line),
+            "native {name} lacks {line:?}:\n{out}"
+        );
+    }
+    native
+}
+
 /// `Run::program(name).args(args).assert_same_stdout()`: stderr is not compared.
 pub fn assert_same_stdout(name: &str, args: &[&str]) -> Output {
     Run::program(name).args(args).assert_same_stdout()

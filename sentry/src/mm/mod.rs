@@ -251,6 +251,15 @@ impl MemoryManager {
         }
     }
 
+    /// The pages of `[start, end)` the page table maps.
+    fn present_pages(&self, start: u64, end: u64) -> HashSet<u64> {
+        self.space
+            .mapped_pages(start, end)
+            .into_iter()
+            .map(|(va, _)| va)
+            .collect()
+    }
+
     /// Realizes the absent pages of file mapping `vma` in `[start, end)` that lie
     /// within the file. Pages of immutable files come from the page cache; the others
     /// are read from the file once per contiguous run, straight into their frames.
@@ -270,12 +279,7 @@ impl MemoryManager {
             return Err(FaultError::BeyondFile);
         }
         let flags = Self::page_flags(vma.prot);
-        let present: HashSet<u64> = self
-            .space
-            .mapped_pages(start, end)
-            .into_iter()
-            .map(|(va, _)| va)
-            .collect();
+        let present = self.present_pages(start, end);
         let key = Self::cache_key(vma);
         let cache = key.and(self.cache.clone());
         if let (Some(key), Some(cache)) = (key, &cache) {
@@ -377,12 +381,7 @@ impl MemoryManager {
                     _ => continue,
                 }
             }
-            let present: HashSet<u64> = self
-                .space
-                .mapped_pages(lo, hi)
-                .into_iter()
-                .map(|(va, _)| va)
-                .collect();
+            let present = self.present_pages(lo, hi);
             for va in (lo..hi).step_by(PAGE_SIZE as usize) {
                 if !present.contains(&va) && self.realize(va, vma).is_err() {
                     return;
