@@ -3,7 +3,7 @@
 //! Program text and libraries come from read-only host files. Copying them into guest
 //! RAM costs a fresh host page per guest page (a few microseconds each here) on every
 //! start; instead, each such file is mapped once, read-only, into one reserved host
-//! range that a single read-only KVM memory slot exposes above guest RAM. Guest page
+//! range that read-only KVM memory slots expose above guest RAM. Guest page
 //! tables then point at the host's own page cache: no copy, no allocation, and pages
 //! a process never touches cost nothing.
 //!
