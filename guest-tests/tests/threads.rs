@@ -407,3 +407,18 @@ fn python_threading_and_thread_pool() {
         "native python3:\n{native}"
     );
 }
+
+/// `programs/thread_fs.c`: the working directory and umask are the process's (CLONE_FS).
+#[test]
+fn threads_share_cwd_and_umask() {
+    let native = guest_tests::assert_same_with_lines(
+        "thread_fs",
+        &[
+            "main sees cwd /usr",
+            "main sees umask 027",
+            "after the child's chdir: cwd /usr",
+            "after the child's umask: 027",
+        ],
+    );
+    native.assert_checks_pass();
+}

@@ -181,9 +181,9 @@ impl Vfs {
         Ok(vfs)
     }
 
-    pub fn walker<'a>(&'a self, root: &'a Arc<Dentry>) -> Walker<'a> {
+    pub fn walker<'a>(&'a self, root: &Arc<Dentry>) -> Walker<'a> {
         Walker {
-            root,
+            root: root.clone(),
             mounts: &self.mounts,
             limits: path::WalkLimits::default(),
             open_files: None,
@@ -191,12 +191,7 @@ impl Vfs {
     }
 
     /// A walker for a task: its root, and its descriptors for /proc/self/fd/N links.
-    pub fn task_walker<'a>(
-        &'a self,
-        root: &'a Arc<Dentry>,
-        fds: &'a FdTable,
-        pid: i32,
-    ) -> Walker<'a> {
+    pub fn task_walker<'a>(&'a self, root: &Arc<Dentry>, fds: &'a FdTable, pid: i32) -> Walker<'a> {
         Walker {
             open_files: Some((fds, pid)),
             ..self.walker(root)

@@ -62,7 +62,7 @@ impl Dentry {
 
 /// Walks paths for one task: its root and the mounts.
 pub struct Walker<'a> {
-    pub root: &'a Arc<Dentry>,
+    pub root: Arc<Dentry>,
     pub mounts: &'a MountTable,
     /// Restrictions (openat2's RESOLVE_* flags).
     pub limits: WalkLimits,
@@ -102,7 +102,7 @@ pub fn split_last(path: &[u8]) -> (&[u8], &[u8], bool) {
 
 impl Walker<'_> {
     fn parent_of(&self, d: &Arc<Dentry>) -> Arc<Dentry> {
-        if Arc::ptr_eq(d, self.root) || d.inode.id() == self.root.inode.id() {
+        if Arc::ptr_eq(d, &self.root) || d.inode.id() == self.root.inode.id() {
             return self.root.clone();
         }
         d.parent.clone().unwrap_or_else(|| self.root.clone())

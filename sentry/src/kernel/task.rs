@@ -3,7 +3,7 @@
 //! its own registers (on its vCPU), signal mask and inbox.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::fd::FdTable;
@@ -13,12 +13,63 @@ use super::wait::{Interrupted, WaitQueue};
 use crate::fs::path::Dentry;
 use crate::mm::Mm;
 
-/// A process's view of the filesystem (shared by threads created with CLONE_FS).
+/// A process's view of the filesystem: root, working directory and umask.
 #[derive(Clone)]
 pub struct FsContext {
     pub root: Arc<Dentry>,
     pub cwd: Arc<Dentry>,
     pub umask: u32,
+}
+
+/// A task's `FsContext`, as a handle: threads created with CLONE_FS (all pthreads)
+/// share one, so a chdir or umask in one is seen by the others; `copy` makes an
+/// independent one (fork, clone without CLONE_FS).
+pub struct SharedFs(Arc<Mutex<FsContext>>);
+
+impl SharedFs {
+    pub fn new(fs: FsContext) -> Self {
+        SharedFs(Arc::new(Mutex::new(fs)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FsContext> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current root, working directory and umask.
+    pub fn get(&self) -> FsContext {
+        self.lock().clone()
+    }
+
+    pub fn root(&self) -> Arc<Dentry> {
+        self.lock().root.clone()
+    }
+
+    pub fn cwd(&self) -> Arc<Dentry> {
+        self.lock().cwd.clone()
+    }
+
+    pub fn umask(&self) -> u32 {
+        self.lock().umask
+    }
+
+    pub fn set_cwd(&self, cwd: Arc<Dentry>) {
+        self.lock().cwd = cwd;
+    }
+
+    /// Sets the umask; the old one.
+    pub fn replace_umask(&self, umask: u32) -> u32 {
+        std::mem::replace(&mut self.lock().umask, umask)
+    }
+
+    /// The same context, shared (CLONE_FS).
+    pub fn share(&self) -> SharedFs {
+        SharedFs(self.0.clone())
+    }
+
+    /// An independent copy.
+    pub fn copy(&self) -> SharedFs {
+        SharedFs::new(self.get())
+    }
 }
 
 /// User and group ids.
@@ -127,7 +178,7 @@ pub struct Task {
     /// The address space (shared with the task's threads and a vfork child).
     pub mm: Mm,
     pub fds: FdTable,
-    pub fs: FsContext,
+    pub fs: SharedFs,
     /// What procfs shows of this process, kept current by the syscalls.
     pub info: Arc<ProcessInfo>,
     pub signals: SignalState,
@@ -177,7 +228,7 @@ impl Task {
             creds,
             mm,
             fds: FdTable::with_host_stdio(),
-            fs,
+            fs: SharedFs::new(fs),
             info,
             signals: SignalState::default(),
             group: super::thread_group::ThreadGroup::new(pid, inbox.clone()),
@@ -211,7 +262,7 @@ impl Task {
             creds: self.creds,
             mm,
             fds: self.fds.fork(),
-            fs: self.fs.clone(),
+            fs: self.fs.copy(),
             info,
             signals: self.signals.forked(),
             inbox,
@@ -233,15 +284,16 @@ impl Task {
 
     /// A new thread of this task's process (clone with CLONE_THREAD): the same
     /// address space, dispositions and process, its own registers (the caller's),
-    /// signal mask and inbox; `fds` shared or copied as CLONE_FILES says.
-    pub fn new_thread(&self, tid: i32, fds: FdTable) -> Task {
+    /// signal mask and inbox; `fds` and `fs` shared or copied as CLONE_FILES and
+    /// CLONE_FS say.
+    pub fn new_thread(&self, tid: i32, fds: FdTable, fs: SharedFs) -> Task {
         Task {
             pid: self.pid,
             tid,
             creds: self.creds,
             mm: self.mm.clone(),
             fds,
-            fs: self.fs.clone(),
+            fs,
             info: self.info.clone(),
             signals: self.signals.for_new_thread(),
             inbox: Arc::new(SignalInbox::default()),
@@ -327,9 +379,10 @@ impl Task {
             .collect();
         let mut state = self.info.state();
         state.fds = fds;
-        state.cwd = self.fs.cwd.path();
-        state.root = self.fs.root.path();
-        state.umask = self.fs.umask;
+        let fs = self.fs.get();
+        state.cwd = fs.cwd.path();
+        state.root = fs.root.path();
+        state.umask = fs.umask;
     }
 
     /// Refreshes what procfs shows of the address space.

@@ -194,7 +194,12 @@ fn clone_thread(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     } else {
         ctx.task.fds.fork()
     };
-    let mut thread = ctx.task.new_thread(tid, fds);
+    let fs = if flags & CLONE_FS != 0 {
+        ctx.task.fs.share()
+    } else {
+        ctx.task.fs.copy()
+    };
+    let mut thread = ctx.task.new_thread(tid, fds, fs);
     let vcpu = child_vcpu(ctx, &args, thread.mm.page_table_root())?;
     if !ctx.task.group.add(tid, thread.inbox.clone()) {
         kernel.cpus.release(vcpu);
@@ -395,7 +400,7 @@ fn exec_at(
     exec::check_executable(&program).map_err(|e| e.errno())?;
     let image = exec::load(
         ctx.kernel,
-        &ctx.task.fs,
+        &ctx.task.fs.get(),
         program,
         argv,
         envp.clone(),

@@ -47,7 +47,7 @@ const O_KNOWN: u32 = 0o3
 fn walker<'a>(ctx: &'a Ctx) -> Walker<'a> {
     ctx.kernel
         .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid)
+        .task_walker(&ctx.task.fs.root(), &ctx.task.fds, ctx.task.pid)
 }
 
 /// The directory and name where a new entry will go: the name must not exist yet
@@ -85,10 +85,10 @@ pub fn read_path(ctx: &mut Ctx, addr: u64) -> SysResult<Vec<u8>> {
 /// The directory a relative path starts from: the cwd or `dirfd`'s directory.
 fn start_dir(ctx: &Ctx, dirfd: i32, path: &[u8]) -> SysResult<Arc<Dentry>> {
     if path.first() == Some(&b'/') {
-        return Ok(ctx.task.fs.root.clone());
+        return Ok(ctx.task.fs.root());
     }
     if dirfd == AT_FDCWD {
-        return Ok(ctx.task.fs.cwd.clone());
+        return Ok(ctx.task.fs.cwd());
     }
     let file = ctx.task.fds.get(dirfd)?;
     let dir = file.dentry().ok_or(Errno::ENOTDIR)?;
@@ -119,7 +119,7 @@ pub fn lookup_at(
             return Err(Errno::ENOENT);
         }
         if dirfd == AT_FDCWD {
-            return Ok(Target::Node(ctx.task.fs.cwd.clone()));
+            return Ok(Target::Node(ctx.task.fs.cwd()));
         }
         let file = ctx.task.fds.get(dirfd)?;
         return Ok(match file.dentry() {
@@ -163,7 +163,7 @@ fn owner(ctx: &Ctx, mode: u32) -> Owner {
     Owner {
         uid: ctx.task.creds.euid,
         gid: ctx.task.creds.egid,
-        perm: mode & 0o7777 & !ctx.task.fs.umask,
+        perm: mode & 0o7777 & !ctx.task.fs.umask(),
     }
 }
 
@@ -185,7 +185,7 @@ fn do_open(ctx: &mut Ctx, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> 
     let start = start_dir(ctx, dirfd, &path)?;
     let how = OpenHow {
         start,
-        root: ctx.task.fs.root.clone(),
+        root: ctx.task.fs.root(),
         limits: WalkLimits::default(),
         path,
     };
@@ -390,9 +390,9 @@ pub fn sys_openat2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let path = read_path(ctx, a.u64(1))?;
     let start = if path.first() == Some(&b'/') && resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) == 0
     {
-        ctx.task.fs.root.clone()
+        ctx.task.fs.root()
     } else if dirfd == AT_FDCWD {
-        ctx.task.fs.cwd.clone()
+        ctx.task.fs.cwd()
     } else {
         let file = ctx.task.fds.get(dirfd)?;
         let dir = file.dentry().ok_or(Errno::ENOTDIR)?.clone();
@@ -410,7 +410,7 @@ pub fn sys_openat2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let root = if resolve & RESOLVE_IN_ROOT != 0 {
         start.clone()
     } else {
-        ctx.task.fs.root.clone()
+        ctx.task.fs.root()
     };
     let how = OpenHow {
         start,
@@ -746,7 +746,7 @@ fn set_cwd(ctx: &mut Ctx, d: Arc<Dentry>) -> SysResult<u64> {
     if !d.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    ctx.task.fs.cwd = d;
+    ctx.task.fs.set_cwd(d);
     ctx.task.publish_files();
     Ok(0)
 }
@@ -773,10 +773,11 @@ fn still_linked(ctx: &Ctx, d: &Dentry) -> bool {
 }
 
 pub fn sys_getcwd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    if !still_linked(ctx, &ctx.task.fs.cwd) {
+    let cwd = ctx.task.fs.cwd();
+    if !still_linked(ctx, &cwd) {
         return Err(Errno::ENOENT);
     }
-    let mut path = ctx.task.fs.cwd.path();
+    let mut path = cwd.path();
     path.push(0);
     if a.usize(1) < path.len() {
         return Err(Errno::ERANGE);
@@ -786,8 +787,7 @@ pub fn sys_getcwd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 }
 
 pub fn sys_umask(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    let old = ctx.task.fs.umask;
-    ctx.task.fs.umask = a.u32(0) & 0o777;
+    let old = ctx.task.fs.replace_umask(a.u32(0) & 0o777);
     ctx.task.publish_files();
     Ok(u64::from(old))
 }

@@ -402,15 +402,12 @@ fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
         // An abstract name.
         return Ok(Errno::ECONNREFUSED);
     }
-    let start = if path[0] == b'/' {
-        &ctx.task.fs.root
-    } else {
-        &ctx.task.fs.cwd
-    };
+    let fs = ctx.task.fs.get();
+    let start = if path[0] == b'/' { &fs.root } else { &fs.cwd };
     let walker = ctx
         .kernel
         .vfs
-        .task_walker(&ctx.task.fs.root, &ctx.task.fds, ctx.task.pid);
+        .task_walker(&fs.root, &ctx.task.fds, ctx.task.pid);
     Ok(match walker.resolve(start, path, true) {
         Ok(_) => Errno::ECONNREFUSED,
         Err(e) => e,
