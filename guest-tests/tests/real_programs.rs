@@ -554,3 +554,16 @@ fn bash_process_substitution() {
         Some("a\n1c1\n< a\n---\n> b\n1\nfive\nvia-proc\n"),
     );
 }
+
+/// A multiprocessing Manager: a server process on an AF_UNIX socket in a temporary
+/// directory, its clients connecting from the parent.
+#[test]
+fn python_multiprocessing_manager() {
+    python(
+        "import multiprocessing as mp\n\
+         with mp.Manager() as mgr:\n    \
+             d = mgr.dict(); d['a'] = 1; l = mgr.list([1, 2]); l.append(3)\n    \
+             print(dict(d), list(l))",
+        "{'a': 1} [1, 2, 3]\n",
+    );
+}

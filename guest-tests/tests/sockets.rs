@@ -78,3 +78,25 @@ fn read_and_write_honour_socket_timeouts() {
         ],
     );
 }
+
+/// `programs/unix_listen.c`: socket(2), bind (path, abstract, autobind), listen,
+/// connect, accept4, and their errors.
+#[test]
+fn unix_bind_listen_connect_accept() {
+    guest_tests::assert_same_with_lines(
+        "unix_listen",
+        &[
+            "bind again: -1 errno 98",
+            "the path is a socket: yes",
+            "connect before listen: -1 errno 111",
+            "accept with none pending: -1 EAGAIN(11)",
+            "child: got 5 bytes 'world', server is gt-unix.sock",
+            "server read 5: hello",
+            "SO_PEERCRED is the child: yes",
+            "recv it: 3",
+            "autobound name length 8, abstract: yes",
+            "connect to a missing path: -1 ENOENT(2)",
+            "done",
+        ],
+    );
+}

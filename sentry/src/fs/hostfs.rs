@@ -269,6 +269,8 @@ impl Inode for HostInode {
             NewNode::Fifo => {
                 host::mkfifo_at(self.fd.as_raw_fd(), name, owner.perm).map_err(host_errno)?
             }
+            // A socket node on the host would need a host socket behind it.
+            NewNode::Socket => return Err(Errno::EOPNOTSUPP),
         }
         self.lookup(name)
     }

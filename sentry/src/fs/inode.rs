@@ -98,6 +98,8 @@ pub enum NewNode {
     Directory,
     Symlink(Vec<u8>),
     Fifo,
+    /// A UNIX domain socket's node (bind(2), or mknod with S_IFSOCK).
+    Socket,
 }
 
 /// Owner and permissions of a new inode.

@@ -68,7 +68,8 @@ enum Content {
     Lower,
     File(Vec<u8>),
     Symlink(Vec<u8>),
-    Fifo,
+    /// A FIFO or socket node: no data of its own.
+    Special,
     /// Children looked up or changed so far: `None` is a whiteout. Names not here come
     /// from the lower directory, if any.
     Dir(BTreeMap<Vec<u8>, Option<Arc<MemNode>>>),
@@ -383,7 +384,7 @@ impl Inode for MemNode {
             Content::File(d) => d.len() as u64,
             Content::Symlink(t) => t.len() as u64,
             Content::Dir(_) => 4096,
-            Content::Fifo => 0,
+            Content::Special => 0,
             Content::Lower => self
                 .lower
                 .as_ref()
@@ -411,7 +412,7 @@ impl Inode for MemNode {
         if let Some(size) = attr.size {
             match st.content {
                 Content::Dir(_) => return Err(Errno::EISDIR),
-                Content::Symlink(_) | Content::Fifo => return Err(Errno::EINVAL),
+                Content::Symlink(_) | Content::Special => return Err(Errno::EINVAL),
                 Content::Lower if self.kind_locked(&st) != FileType::Regular => {
                     return Err(Errno::EINVAL)
                 }
@@ -473,7 +474,8 @@ impl Inode for MemNode {
             NewNode::Regular => (FileType::Regular, Content::File(Vec::new())),
             NewNode::Directory => (FileType::Directory, Content::Dir(BTreeMap::new())),
             NewNode::Symlink(target) => (FileType::Symlink, Content::Symlink(target)),
-            NewNode::Fifo => (FileType::Fifo, Content::Fifo),
+            NewNode::Fifo => (FileType::Fifo, Content::Special),
+            NewNode::Socket => (FileType::Socket, Content::Special),
         };
         let meta = self.fs.new_meta(kind, owner);
         let child = self.new_child(None, Some(meta), content);
@@ -659,7 +661,7 @@ impl Inode for MemNode {
             Content::Lower => self.lower.as_ref().ok_or(Errno::EIO)?.read_at(buf, offset),
             Content::Dir(_) => Err(Errno::EISDIR),
             // No writer can exist yet (pipes come with processes): end of file.
-            Content::Fifo => Ok(0),
+            Content::Special => Ok(0),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -671,7 +673,7 @@ impl Inode for MemNode {
         let mut st = self.lock();
         match st.content {
             Content::Dir(_) => return Err(Errno::EISDIR),
-            Content::Symlink(_) | Content::Fifo => return Err(Errno::EINVAL),
+            Content::Symlink(_) | Content::Special => return Err(Errno::EINVAL),
             Content::Lower if self.kind_locked(&st) != FileType::Regular => {
                 // Devices on the lower layer keep their own semantics.
                 return self.lower.as_ref().ok_or(Errno::EIO)?.write_at(buf, offset);

@@ -19,6 +19,7 @@ pub mod procfs;
 pub mod socket;
 pub mod synthetic;
 pub mod sysfs;
+pub mod unix;
 
 use std::path::PathBuf;
 use std::sync::Arc;

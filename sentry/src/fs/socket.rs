@@ -199,8 +199,9 @@ impl Side {
 struct Pair {
     kind: SockType,
     sides: Mutex<[Side; 2]>,
-    /// Each end's wait queue: its readers, writers and pollers.
-    queues: [WaitQueue; 2],
+    /// Each end's wait queue: its readers, writers and pollers (a connected socket's
+    /// is the one it had before it connected).
+    queues: [Arc<WaitQueue>; 2],
 }
 
 /// Which wait queues to wake once the lock is released.
@@ -280,11 +281,61 @@ pub struct SocketEnd {
     pair: Arc<Pair>,
     side: usize,
     ino: u64,
-    /// Who made the pair: its process and effective ids (SO_PEERCRED).
-    creator: Cred,
+    /// The peer's process and effective ids (SO_PEERCRED): who made the pair, or
+    /// who connected or listened.
+    peer: Cred,
     /// The inode's owner (the creator's filesystem ids).
     owner: (u32, u32),
     options: Mutex<Options>,
+    /// The addresses (`sun_path` bytes, empty when unnamed) of this end and its peer.
+    name: Vec<u8>,
+    peer_name: Vec<u8>,
+}
+
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+
+/// A sockfs inode number.
+pub fn next_ino() -> u64 {
+    NEXT_INO.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What one end of a connection made by connect(2) starts with.
+pub struct EndParts {
+    pub queue: Arc<WaitQueue>,
+    pub peer: Cred,
+    pub owner: (u32, u32),
+    pub options: Options,
+    pub name: Vec<u8>,
+    pub peer_name: Vec<u8>,
+    pub ino: u64,
+}
+
+/// The two ends of a connection of type `kind`: the connecting socket's and the one
+/// accept(2) will return.
+pub fn connected_pair(
+    kind: SockType,
+    client: EndParts,
+    server: EndParts,
+) -> (Arc<SocketEnd>, Arc<SocketEnd>) {
+    let pair = Arc::new(Pair {
+        kind,
+        sides: Mutex::new([Side::new(), Side::new()]),
+        queues: [client.queue.clone(), server.queue.clone()],
+    });
+    let end = |side, parts: EndParts| {
+        Arc::new(SocketEnd {
+            pair: pair.clone(),
+            side,
+            ino: parts.ino,
+            peer: parts.peer,
+            owner: parts.owner,
+            options: Mutex::new(parts.options),
+            name: parts.name,
+            peer_name: parts.peer_name,
+        })
+    };
+    let client_end = end(0, client);
+    (client_end, end(1, server))
 }
 
 /// Two connected sockets of type `kind`, made by `creator`, owned by `owner`.
@@ -293,7 +344,6 @@ pub fn socket_pair(
     creator: Cred,
     owner: (u32, u32),
 ) -> (Arc<SocketEnd>, Arc<SocketEnd>) {
-    static NEXT_INO: AtomicU64 = AtomicU64::new(1);
     let pair = Arc::new(Pair {
         kind,
         sides: Mutex::new([Side::new(), Side::new()]),
@@ -303,10 +353,12 @@ pub fn socket_pair(
         Arc::new(SocketEnd {
             pair: pair.clone(),
             side,
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-            creator,
+            ino: next_ino(),
+            peer: creator,
             owner,
             options: Mutex::new(Options::default()),
+            name: Vec::new(),
+            peer_name: Vec::new(),
         })
     };
     (end(0), end(1))
@@ -322,9 +374,19 @@ impl SocketEnd {
         format!("socket:[{}]", self.ino).into_bytes()
     }
 
-    /// SO_PEERCRED: who made the pair.
+    /// SO_PEERCRED.
     pub fn peer_cred(&self) -> Cred {
-        self.creator
+        self.peer
+    }
+
+    /// This end's address (`sun_path` bytes; empty: unnamed).
+    pub fn name(&self) -> &[u8] {
+        &self.name
+    }
+
+    /// The peer's address.
+    pub fn peer_name(&self) -> &[u8] {
+        &self.peer_name
     }
 
     /// This end's wait queue.

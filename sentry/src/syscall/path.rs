@@ -447,8 +447,9 @@ fn do_mknod(ctx: &mut Ctx, dirfd: i32, path_addr: u64, mode: u32) -> SysResult<u
     let node = match mode & 0o170000 {
         0 | 0o100000 => NewNode::Regular,
         0o010000 => NewNode::Fifo,
-        // Device and socket nodes are refused: the sandbox exposes no host devices.
-        0o020000 | 0o060000 | 0o140000 => return Err(Errno::EPERM),
+        0o140000 => NewNode::Socket,
+        // Device nodes are refused: the sandbox exposes no host devices.
+        0o020000 | 0o060000 => return Err(Errno::EPERM),
         0o040000 => return Err(Errno::EPERM),
         _ => return Err(Errno::EINVAL),
     };

@@ -1,7 +1,9 @@
-//! socketpair, sendto, recvfrom, sendmsg, recvmsg, shutdown, getsockopt, setsockopt,
-//! getsockname, getpeername, for connected AF_UNIX pairs. The endpoints live in
-//! `fs::socket`; this is argument checking in Linux's order, guest memory, blocking
-//! (MSG_DONTWAIT, O_NONBLOCK, SO_RCVTIMEO/SO_SNDTIMEO) and SIGPIPE.
+//! AF_UNIX socket calls: socketpair, and socket, bind, listen, connect, accept for
+//! named stream and seqpacket sockets; sendto, recvfrom, sendmsg, recvmsg, shutdown,
+//! getsockopt, setsockopt, getsockname, getpeername on them. The endpoints live in
+//! `fs::socket` (connections) and `fs::unix` (sockets before they connect); this is
+//! argument checking in Linux's order, guest memory, blocking (MSG_DONTWAIT,
+//! O_NONBLOCK, SO_RCVTIMEO/SO_SNDTIMEO) and SIGPIPE.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,9 +14,10 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::file::{FileKind, OpenFile, O_NONBLOCK, O_RDWR};
 use crate::fs::path::Dentry;
 use crate::fs::socket::{
-    socket_pair, Cred, Message, Received, SockType, SocketEnd, RCV_SHUTDOWN, RMEM_MAX,
-    SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF, WMEM_MAX,
+    socket_pair, Cred, Message, Received, SockType, SocketEnd, RCV_SHUTDOWN, RMEM_DEFAULT,
+    RMEM_MAX, SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF, WMEM_DEFAULT, WMEM_MAX,
 };
+use crate::fs::unix::{Address, UnixSocket};
 use crate::kernel::wait::Interrupted;
 use crate::kernel::Ctx;
 use crate::mm::Mm;
@@ -86,17 +89,53 @@ const CMSG_HDR: usize = 16;
 /// sizeof(struct user_msghdr).
 const MSGHDR_SIZE: usize = 56;
 
+/// A socket as the calls see it: the end of a connection (a socketpair end, an
+/// accepted one, or a socket(2)-made one once connected), or a socket(2)-made one
+/// that is not connected (unbound, bound or listening).
+enum Sock {
+    End(Arc<SocketEnd>),
+    Unconnected(Arc<UnixSocket>),
+}
+
+impl Sock {
+    fn options(&self) -> std::sync::MutexGuard<'_, crate::fs::socket::Options> {
+        match self {
+            Sock::End(end) => end.options(),
+            Sock::Unconnected(u) => u.options(),
+        }
+    }
+}
+
 /// The socket of an open file (ENOTSOCK for any other file).
-fn end_of(f: &OpenFile) -> SysResult<&SocketEnd> {
-    f.dentry()
-        .and_then(|d| d.inode.as_any().downcast_ref::<SocketEnd>())
-        .ok_or(Errno::ENOTSOCK)
+fn sock_of(f: &OpenFile) -> SysResult<Sock> {
+    let inode = f.dentry().ok_or(Errno::ENOTSOCK)?.inode.clone();
+    let any: Arc<dyn std::any::Any + Send + Sync> = inode;
+    let any = match any.downcast::<UnixSocket>() {
+        Ok(socket) => {
+            return Ok(match socket.connection() {
+                Some(end) => Sock::End(end),
+                None => Sock::Unconnected(socket),
+            })
+        }
+        Err(any) => any,
+    };
+    any.downcast::<SocketEnd>()
+        .map(Sock::End)
+        .map_err(|_| Errno::ENOTSOCK)
+}
+
+/// The connection of an open socket (ENOTCONN before it connects).
+fn end_of(f: &OpenFile) -> SysResult<Arc<SocketEnd>> {
+    match sock_of(f)? {
+        Sock::End(end) => Ok(end),
+        Sock::Unconnected(_) => Err(Errno::ENOTCONN),
+    }
 }
 
 /// The open socket at descriptor `fd`.
 fn socket_file(ctx: &Ctx, fd: i32) -> SysResult<Arc<OpenFile>> {
     let f = file(ctx, fd)?;
-    end_of(&f)?;
+    sock_of(&f)?;
     Ok(f)
 }
 
@@ -416,6 +455,7 @@ fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
 
 fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
     let end = end_of(f)?;
+    let end = &*end;
     check_control(ctx, &out.control)?;
     if out.flags & MSG_OOB != 0 {
         return Err(Errno::EOPNOTSUPP);
@@ -607,7 +647,12 @@ fn do_recv(
     total: usize,
     flags: u32,
 ) -> SysResult<(u64, u32)> {
-    let end = end_of(f)?;
+    // As Linux: a stream socket that never connected cannot receive.
+    let end = match sock_of(f)? {
+        Sock::End(end) => end,
+        Sock::Unconnected(_) => return Err(Errno::EINVAL),
+    };
+    let end = &*end;
     let kind = end.kind();
     if flags & MSG_OOB != 0 {
         // A stream has no urgent data to give; messages have none at all.
@@ -726,30 +771,314 @@ pub fn sys_shutdown(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     Ok(0)
 }
 
-/// Stores the unnamed AF_UNIX address (just the family: length 2), truncated to the
-/// caller's length, and the full length.
-fn put_unnamed(ctx: &mut Ctx, addr: u64, len_addr: u64) -> SysResult<u64> {
-    let unnamed = (AF_UNIX as u16).to_le_bytes();
-    let len = read_i32(ctx, len_addr)?.min(unnamed.len() as i32);
-    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+/// Writes an AF_UNIX address (`name`: `sun_path` bytes as bound, empty when
+/// unnamed) as getsockname does: truncated to the caller's length, which is set to
+/// the whole address's.
+fn put_name(ctx: &mut Ctx, addr: u64, len_addr: u64, name: &[u8]) -> SysResult<u64> {
+    let mut whole = (AF_UNIX as u16).to_le_bytes().to_vec();
+    whole.extend_from_slice(name);
+    let len = read_i32(ctx, len_addr)?;
+    let len = usize::try_from(len)
+        .map_err(|_| Errno::EINVAL)?
+        .min(whole.len());
     if len > 0 {
-        ctx.task.mm.copy_out(addr, &unnamed[..len])?;
+        ctx.task.mm.copy_out(addr, &whole[..len])?;
     }
-    ctx.task.mm.write_u32(len_addr, unnamed.len() as u32)?;
+    ctx.task.mm.write_u32(len_addr, whole.len() as u32)?;
     Ok(0)
 }
 
 pub fn sys_getsockname(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    socket_file(ctx, a.i32(0))?;
-    put_unnamed(ctx, a.u64(1), a.u64(2))
+    let f = socket_file(ctx, a.i32(0))?;
+    let name = match sock_of(&f)? {
+        Sock::End(end) => end.name().to_vec(),
+        Sock::Unconnected(u) => u.name(),
+    };
+    put_name(ctx, a.u64(1), a.u64(2), &name)
 }
 
 pub fn sys_getpeername(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
-    if !end_of(&f)?.connected() {
+    let end = end_of(&f)?;
+    if !end.connected() {
         return Err(Errno::ENOTCONN);
     }
-    put_unnamed(ctx, a.u64(1), a.u64(2))
+    put_name(ctx, a.u64(1), a.u64(2), end.peer_name())
+}
+
+// ---- socket(2) sockets: socket, bind, listen, connect, accept ----
+
+/// offsetof(struct sockaddr_un, sun_path).
+const SUN_PATH_OFFSET: usize = 2;
+
+/// An AF_UNIX address as bind and connect take it.
+enum UnixName {
+    /// A filesystem path (without its NUL).
+    Path(Vec<u8>),
+    /// An abstract name: `sun_path` bytes, the leading NUL included.
+    Abstract(Vec<u8>),
+    /// Only the family: bind picks an abstract name (autobind).
+    Auto,
+}
+
+/// Reads a `struct sockaddr_un` of `len` bytes, with Linux's checks.
+fn read_unix_name(ctx: &mut Ctx, addr: u64, len: i32) -> SysResult<UnixName> {
+    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+    if !(SUN_PATH_OFFSET..=SOCKADDR_UN).contains(&len) {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; len];
+    ctx.task.mm.copy_in(addr, &mut raw)?;
+    if i32::from(u16::from_le_bytes([raw[0], raw[1]])) != AF_UNIX {
+        return Err(Errno::EINVAL);
+    }
+    let path = &raw[SUN_PATH_OFFSET..];
+    Ok(match path.first() {
+        None => UnixName::Auto,
+        Some(0) => UnixName::Abstract(path.to_vec()),
+        Some(_) => {
+            let end = path.iter().position(|b| *b == 0).unwrap_or(path.len());
+            UnixName::Path(path[..end].to_vec())
+        }
+    })
+}
+
+/// The socket(2)-made socket at `fd` that is not connected (EINVAL once connected,
+/// ENOTSOCK for other files and socketpair ends... which are connected: EINVAL).
+fn unconnected(ctx: &Ctx, fd: i32) -> SysResult<(Arc<OpenFile>, Arc<UnixSocket>)> {
+    let f = socket_file(ctx, fd)?;
+    match sock_of(&f)? {
+        Sock::Unconnected(u) => Ok((f, u)),
+        Sock::End(_) => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_socket(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (family, ty, protocol) = (a.i32(0), a.i32(1), a.i32(2));
+    let flags = ty & !SOCK_TYPE_MASK;
+    if flags & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let kind = match pair_kind(family, ty & SOCK_TYPE_MASK, protocol) {
+        Ok(kind @ (SockType::Stream | SockType::Seqpacket)) => kind,
+        Ok(SockType::Dgram) => {
+            // Not yet: datagram sockets with names (socketpair makes unnamed ones).
+            log::warn!("AF_UNIX datagram sockets from socket(2) are not supported: EOPNOTSUPP");
+            return Err(Errno::EOPNOTSUPP);
+        }
+        // No network: as a kernel built without these families.
+        Err(Errno::EOPNOTSUPP) => return Err(Errno::EAFNOSUPPORT),
+        Err(e) => return Err(e),
+    };
+    let creds = ctx.task.creds;
+    let socket = UnixSocket::new(kind, (creds.fsuid, creds.fsgid));
+    let name = socket.link_name();
+    let dentry = Arc::new(Dentry {
+        inode: socket,
+        parent: None,
+        name,
+    });
+    let status = if flags & SOCK_NONBLOCK != 0 {
+        O_NONBLOCK
+    } else {
+        0
+    };
+    let file = OpenFile::new(FileKind::Node(dentry), O_RDWR | status);
+    let fd = ctx.task.fds.install(file, 0, flags & SOCK_CLOEXEC != 0)?;
+    ctx.task.publish_files();
+    Ok(fd as u64)
+}
+
+/// A short random abstract name for autobind: NUL and five hex digits, as Linux.
+fn autobind_name(ctx: &Ctx, taken: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    loop {
+        let mut r = [0u8; 4];
+        ctx.kernel.random.fill(&mut r);
+        let n = u32::from_le_bytes(r) & 0xfffff;
+        let name = [&[0u8][..], format!("{n:05x}").as_bytes()].concat();
+        if !taken(&name) {
+            return name;
+        }
+    }
+}
+
+pub fn sys_bind(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (_, socket) = unconnected(ctx, a.i32(0))?;
+    let name = read_unix_name(ctx, a.u64(1), a.i32(2))?;
+    match name {
+        UnixName::Abstract(bytes) => {
+            socket.bind(Some(Address::Abstract(bytes.clone())), bytes, || {
+                Err(Errno::EINVAL)
+            })?;
+        }
+        UnixName::Auto => {
+            let bytes = autobind_name(ctx, |n| {
+                UnixSocket::is_bound(&Address::Abstract(n.to_vec()))
+            });
+            socket.bind(Some(Address::Abstract(bytes.clone())), bytes, || {
+                Err(Errno::EINVAL)
+            })?;
+        }
+        UnixName::Path(path) => {
+            let fs = ctx.task.fs.get();
+            let start = if path.first() == Some(&b'/') {
+                fs.root.clone()
+            } else {
+                fs.cwd.clone()
+            };
+            let walker = ctx
+                .kernel
+                .vfs
+                .task_walker(&fs.root, &ctx.task.fds, ctx.task.pid);
+            let owner = crate::fs::inode::Owner {
+                uid: ctx.task.creds.fsuid,
+                gid: ctx.task.creds.fsgid,
+                perm: 0o777 & !fs.umask,
+            };
+            // As Linux, the node is made first: an existing path is EADDRINUSE even
+            // for a socket bound already (EINVAL otherwise).
+            if !socket.unbound() {
+                return Err(match walker.resolve(&start, &path, false) {
+                    Ok(_) => Errno::EADDRINUSE,
+                    Err(_) => Errno::EINVAL,
+                });
+            }
+            let mut stored = path.clone();
+            stored.push(0);
+            socket.bind(None, stored, || {
+                let (dir, last, _) = walker.resolve_parent(&start, &path)?;
+                let node = dir
+                    .inode
+                    .create(&last, crate::fs::inode::NewNode::Socket, owner)
+                    .map_err(|e| {
+                        if e == Errno::EEXIST {
+                            Errno::EADDRINUSE
+                        } else {
+                            e
+                        }
+                    })?;
+                Ok(Address::Node(node.id()))
+            })?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn sys_listen(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (_, socket) = unconnected(ctx, a.i32(0))?;
+    let creds = ctx.task.creds;
+    socket.listen(
+        a.i32(1),
+        Cred {
+            pid: ctx.task.pid,
+            uid: creds.euid,
+            gid: creds.egid,
+        },
+    )?;
+    Ok(0)
+}
+
+/// Where a connect goes: the bound address `name` stands for.
+fn unix_address(ctx: &Ctx, name: UnixName) -> SysResult<Address> {
+    match name {
+        UnixName::Abstract(bytes) => Ok(Address::Abstract(bytes)),
+        UnixName::Auto => Err(Errno::EINVAL),
+        UnixName::Path(path) => {
+            let fs = ctx.task.fs.get();
+            let start = if path.first() == Some(&b'/') {
+                &fs.root
+            } else {
+                &fs.cwd
+            };
+            let walker = ctx
+                .kernel
+                .vfs
+                .task_walker(&fs.root, &ctx.task.fds, ctx.task.pid);
+            let node = walker.resolve(start, &path, true)?;
+            if node.inode.file_type() != crate::fs::inode::FileType::Socket {
+                return Err(Errno::ECONNREFUSED);
+            }
+            Ok(Address::Node(node.inode.id()))
+        }
+    }
+}
+
+pub fn sys_connect(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = socket_file(ctx, a.i32(0))?;
+    let socket = match sock_of(&f)? {
+        Sock::Unconnected(u) => u,
+        Sock::End(_) => return Err(Errno::EISCONN),
+    };
+    let name = read_unix_name(ctx, a.u64(1), a.i32(2))?;
+    let address = unix_address(ctx, name)?;
+    let creds = ctx.task.creds;
+    let cred = Cred {
+        pid: ctx.task.pid,
+        uid: creds.euid,
+        gid: creds.egid,
+    };
+    match socket.connect(&address, cred) {
+        Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {}
+        other => return other.map(|_| 0),
+    }
+    // The listener's queue is full: wait for room.
+    let queue = UnixSocket::listener_queue(&address).ok_or(Errno::ECONNREFUSED)?;
+    ctx.task
+        .block_on(&[&queue], None, true, || {
+            match socket.connect(&address, cred) {
+                Err(Errno::EAGAIN) => None,
+                other => Some(other),
+            }
+        })
+        .unwrap_or(Err(Errno::ERESTARTSYS))
+        .map(|_| 0)
+}
+
+fn do_accept(ctx: &mut Ctx, fd: i32, addr: u64, len_addr: u64, flags: i32) -> SysResult<u64> {
+    if flags & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (f, socket) = unconnected(ctx, fd)?;
+    let end = match socket.take_pending()? {
+        Some(end) => end,
+        None if f.flags() & O_NONBLOCK != 0 => return Err(Errno::EAGAIN),
+        None => ctx
+            .task
+            .block_on(&[socket.queue()], None, true, || {
+                socket.take_pending().transpose()
+            })
+            .unwrap_or(Err(Errno::ERESTARTSYS))?,
+    };
+    let peer = end.peer_name().to_vec();
+    let name = end.link_name();
+    let dentry = Arc::new(Dentry {
+        inode: end,
+        parent: None,
+        name,
+    });
+    let status = if flags & SOCK_NONBLOCK != 0 {
+        O_NONBLOCK
+    } else {
+        0
+    };
+    let file = OpenFile::new(FileKind::Node(dentry), O_RDWR | status);
+    let new_fd = ctx.task.fds.install(file, 0, flags & SOCK_CLOEXEC != 0)?;
+    ctx.task.publish_files();
+    if addr != 0 {
+        if let Err(e) = put_name(ctx, addr, len_addr, &peer) {
+            let _ = ctx.task.fds.close(new_fd);
+            return Err(e);
+        }
+    }
+    Ok(new_fd as u64)
+}
+
+pub fn sys_accept(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_accept(ctx, a.i32(0), a.u64(1), a.u64(2), 0)
+}
+
+pub fn sys_accept4(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    do_accept(ctx, a.i32(0), a.u64(1), a.u64(2), a.i32(3))
 }
 
 // ---- options ----
@@ -763,16 +1092,37 @@ fn timeval_bytes(t: Option<Duration>) -> Vec<u8> {
 }
 
 /// The value of SOL_SOCKET option `name`.
-fn option_value(end: &SocketEnd, name: i32) -> SysResult<Vec<u8>> {
+fn option_value(sock: &Sock, name: i32) -> SysResult<Vec<u8>> {
     let int = |v: i32| v.to_le_bytes().to_vec();
-    let o = end.options().clone();
+    let (kind, o) = match sock {
+        Sock::End(end) => (end.kind(), end.options().clone()),
+        Sock::Unconnected(u) => (u.kind(), u.options().clone()),
+    };
+    let buffer = |size: usize, default: usize| {
+        let size = match sock {
+            Sock::End(_) => size,
+            // Recorded until a connection takes it (see `set_buffer`).
+            Sock::Unconnected(_) => o.int(name).map_or(default, |v| v as usize),
+        };
+        int(size.min(i32::MAX as usize) as i32)
+    };
     Ok(match name {
-        SO_TYPE => int(end.kind().raw()),
+        SO_TYPE => int(kind.raw()),
         SO_DOMAIN => int(AF_UNIX),
-        SO_PROTOCOL | SO_ACCEPTCONN | SO_BSDCOMPAT => int(0),
-        SO_ERROR => int(end.take_error().map_or(0, |e| e.into_raw())),
-        SO_SNDBUF => int(end.sndbuf().min(i32::MAX as usize) as i32),
-        SO_RCVBUF => int(end.rcvbuf().min(i32::MAX as usize) as i32),
+        SO_PROTOCOL | SO_BSDCOMPAT => int(0),
+        SO_ACCEPTCONN => int(matches!(sock, Sock::Unconnected(u) if u.listening()) as i32),
+        SO_ERROR => int(match sock {
+            Sock::End(end) => end.take_error().map_or(0, |e| e.into_raw()),
+            Sock::Unconnected(_) => 0,
+        }),
+        SO_SNDBUF => match sock {
+            Sock::End(end) => buffer(end.sndbuf(), 0),
+            Sock::Unconnected(_) => buffer(0, WMEM_DEFAULT),
+        },
+        SO_RCVBUF => match sock {
+            Sock::End(end) => buffer(end.rcvbuf(), 0),
+            Sock::Unconnected(_) => buffer(0, RMEM_DEFAULT),
+        },
         SO_SNDLOWAT => int(1),
         SO_PEEK_OFF => int(-1),
         SO_RCVLOWAT => int(o.int(SO_RCVLOWAT).unwrap_or(1)),
@@ -784,7 +1134,15 @@ fn option_value(end: &SocketEnd, name: i32) -> SysResult<Vec<u8>> {
             v
         }
         SO_PEERCRED => {
-            let c = end.peer_cred();
+            // Linux reports no process and the overflow ids before a connection.
+            let c = match sock {
+                Sock::End(end) => end.peer_cred(),
+                Sock::Unconnected(_) => Cred {
+                    pid: 0,
+                    uid: 65534,
+                    gid: 65534,
+                },
+            };
             let mut v = int(c.pid);
             v.extend_from_slice(&c.uid.to_le_bytes());
             v.extend_from_slice(&c.gid.to_le_bytes());
@@ -804,7 +1162,7 @@ pub fn sys_getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     }
     let len = read_i32(ctx, optlen)?;
     let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
-    let value = option_value(end_of(&f)?, name)?;
+    let value = option_value(&sock_of(&f)?, name)?;
     let len = len.min(value.len());
     if len > 0 {
         ctx.task.mm.copy_out(optval, &value[..len])?;
@@ -834,7 +1192,7 @@ fn read_timeout(ctx: &mut Ctx, optval: u64, optlen: usize) -> SysResult<Option<D
 
 pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
-    let end = end_of(&f)?;
+    let sock = sock_of(&f)?;
     let (level, name, optval) = (a.i32(1), a.i32(2), a.u64(3));
     let optlen = usize::try_from(a.i32(4)).map_err(|_| Errno::EINVAL)?;
     if level != SOL_SOCKET {
@@ -860,24 +1218,28 @@ pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 (RMEM_MAX, SOCK_MIN_RCVBUF)
             };
             let size = ((val as u32 as usize).min(max) * 2).max(min);
-            if send {
-                end.set_sndbuf(size);
-            } else {
-                end.set_rcvbuf(size);
+            match &sock {
+                Sock::End(end) if send => end.set_sndbuf(size),
+                Sock::End(end) => end.set_rcvbuf(size),
+                // Recorded only: a connection starts with the default buffers.
+                Sock::Unconnected(u) => u.options().set_int(
+                    if send { SO_SNDBUF } else { SO_RCVBUF },
+                    size.min(i32::MAX as usize) as i32,
+                ),
             }
         }
         SO_DEBUG if val != 0 && !privileged => return Err(Errno::EACCES),
         SO_DEBUG | SO_REUSEADDR | SO_DONTROUTE | SO_BROADCAST | SO_KEEPALIVE | SO_OOBINLINE
-        | SO_NO_CHECK | SO_PASSCRED => end.options().set_int(name, i32::from(val != 0)),
+        | SO_NO_CHECK | SO_PASSCRED => sock.options().set_int(name, i32::from(val != 0)),
         SO_PRIORITY => {
             if !(0..=6).contains(&val) && !privileged {
                 return Err(Errno::EPERM);
             }
-            end.options().set_int(name, val);
+            sock.options().set_int(name, val);
         }
         SO_RCVLOWAT => {
             let v = if val < 0 { i32::MAX } else { val.max(1) };
-            end.options().set_int(name, v);
+            sock.options().set_int(name, v);
         }
         SO_BSDCOMPAT => {}
         SO_LINGER => {
@@ -888,7 +1250,7 @@ pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             ctx.task.mm.copy_in(optval, &mut b)?;
             let mut secs = [0u8; 4];
             secs.copy_from_slice(&b[4..]);
-            let mut o = end.options();
+            let mut o = sock.options();
             if val == 0 {
                 o.linger.0 = false;
             } else {
@@ -897,11 +1259,11 @@ pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => {
             let t = read_timeout(ctx, optval, optlen)?;
-            end.options().rcvtimeo = t;
+            sock.options().rcvtimeo = t;
         }
         SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => {
             let t = read_timeout(ctx, optval, optlen)?;
-            end.options().sndtimeo = t;
+            sock.options().sndtimeo = t;
         }
         // Peeking at an offset is not supported; turning it off is a no-op.
         SO_PEEK_OFF if val == -1 => {}

@@ -97,7 +97,25 @@ pub static SYSCALLS: &[SyscallDef] = &[
         fd::sys_pipe2,
         "O_DIRECT is accepted but packets are not kept apart",
     ),
-    // Sockets: connected AF_UNIX pairs.
+    // Sockets: AF_UNIX pairs, and named stream/seqpacket sockets.
+    partial(
+        Sysno::socket,
+        socket::sys_socket,
+        "AF_UNIX stream and seqpacket; AF_UNIX dgram gives EOPNOTSUPP, other families EAFNOSUPPORT (no network)",
+    ),
+    partial(
+        Sysno::bind,
+        socket::sys_bind,
+        "AF_UNIX paths (in the sandbox's own filesystems; a host rw bind gives EOPNOTSUPP), abstract names, autobind",
+    ),
+    full(Sysno::listen, socket::sys_listen),
+    partial(
+        Sysno::connect,
+        socket::sys_connect,
+        "AF_UNIX stream and seqpacket sockets to a listener of the sandbox",
+    ),
+    full(Sysno::accept, socket::sys_accept),
+    full(Sysno::accept4, socket::sys_accept4),
     partial(
         Sysno::socketpair,
         socket::sys_socketpair,
