@@ -211,14 +211,21 @@ impl UnixSocket {
         if std::ptr::eq(Arc::as_ptr(&listener), self) {
             return Err(Errno::ECONNREFUSED);
         }
-        let mut state = self.lock();
+        // Two sockets' states, always locked in the same order (by address), so that
+        // crossing connects cannot deadlock.
+        let (mut state, mut theirs) = if Arc::as_ptr(&listener) > std::ptr::from_ref(self) {
+            let mine = self.lock();
+            (mine, listener.lock())
+        } else {
+            let theirs = listener.lock();
+            (self.lock(), theirs)
+        };
         let my_name = match &*state {
             State::Unbound => Vec::new(),
             State::Bound(_, name) => name.clone(),
             State::Connected(_) => return Err(Errno::EISCONN),
             State::Listening { .. } => return Err(Errno::EINVAL),
         };
-        let mut theirs = listener.lock();
         let State::Listening {
             name,
             backlog,
