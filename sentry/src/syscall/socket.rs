@@ -1005,12 +1005,14 @@ fn unix_address(ctx: &Ctx, name: UnixName) -> SysResult<Address> {
 
 pub fn sys_connect(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
-    let socket = match sock_of(&f)? {
-        Sock::Unconnected(u) => u,
-        Sock::End(_) => return Err(Errno::EISCONN),
-    };
+    // As Linux, the address is looked up before the socket's state is checked.
     let name = read_unix_name(ctx, a.u64(1), a.i32(2))?;
     let address = unix_address(ctx, name)?;
+    let socket = match sock_of(&f)? {
+        Sock::Unconnected(u) => u,
+        Sock::End(_) if !UnixSocket::is_bound(&address) => return Err(Errno::ECONNREFUSED),
+        Sock::End(_) => return Err(Errno::EISCONN),
+    };
     let creds = ctx.task.creds;
     let cred = Cred {
         pid: ctx.task.pid,
