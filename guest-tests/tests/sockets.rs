@@ -100,3 +100,20 @@ fn unix_bind_listen_connect_accept() {
         ],
     );
 }
+
+/// `programs/scm_rights.c`: passing descriptors (SCM_RIGHTS).
+#[test]
+fn scm_rights_passes_descriptors() {
+    let native = guest_tests::assert_same_with_lines(
+        "scm_rights",
+        &[
+            "received 1 bytes, 1 descriptor(s), flags 0x0",
+            "room for one: 1 descriptor(s), MSG_CTRUNC set",
+            "no room: 0 descriptor(s), 1 byte(s), MSG_CTRUNC set",
+            "send a bad descriptor: -1 EBADF(9)",
+            "first read: 2 bytes, 1 descriptor(s)",
+            "done",
+        ],
+    );
+    native.assert_checks_pass();
+}

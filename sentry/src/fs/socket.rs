@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::file::OpenFile;
 use super::inode::{poll_bits, FileType, Inode, Stat};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::wait::WaitQueue;
@@ -147,6 +148,8 @@ impl Options {
 /// One queued message (a stream segment or a datagram).
 struct Skb {
     data: Vec<u8>,
+    /// Open files passed with it (SCM_RIGHTS), delivered to whoever reads it first.
+    files: Vec<Arc<OpenFile>>,
     /// Bytes of a stream segment already read.
     consumed: usize,
     /// What it is charged to its sender's send buffer.
@@ -262,6 +265,8 @@ pub struct Message<'a> {
     /// A datagram addressed to a name: no socket is ever bound to one here, so this is
     /// what looking the name up gave (ENOENT, ECONNREFUSED, ...).
     pub unreachable: Option<Errno>,
+    /// Open files to pass (SCM_RIGHTS), with the first bytes this send queues.
+    pub files: Vec<Arc<OpenFile>>,
 }
 
 /// What one receive attempt got.
@@ -513,13 +518,14 @@ impl SocketEnd {
         peek: bool,
         blocking: bool,
         sink: &mut Sink,
+        files: &mut Vec<Arc<OpenFile>>,
     ) -> SysResult<Received> {
         let kind = self.pair.kind;
         let other = 1 - self.side;
         self.with(|me, peer, wake| {
             let (r, freed) = match kind {
-                SockType::Stream => recv_stream(me, peek, max, sink),
-                _ => recv_message(kind, me, peek, blocking, max, sink),
+                SockType::Stream => recv_stream(me, peek, max, sink, files),
+                _ => recv_message(kind, me, peek, blocking, max, sink, files),
             };
             // The sender's memory came back: it may write again (unix_write_space).
             if freed > 0 {
@@ -578,8 +584,15 @@ fn send_stream(
             return partial(sent, Errno::EPIPE, true);
         }
         let truesize = stream_truesize(size);
+        // Passed files ride on the first segment.
+        let files = if sent == 0 {
+            msg.files.clone()
+        } else {
+            Vec::new()
+        };
         peer.queue.push_back(Skb {
             data: bytes.to_vec(),
+            files,
             consumed: 0,
             truesize,
         });
@@ -638,6 +651,7 @@ fn send_message(
     let truesize = dgram_truesize(bytes.len());
     peer.queue.push_back(Skb {
         data: bytes.to_vec(),
+        files: msg.files.clone(),
         consumed: 0,
         truesize,
     });
@@ -653,6 +667,7 @@ fn recv_stream(
     peek: bool,
     max: usize,
     sink: &mut Sink,
+    files: &mut Vec<Arc<OpenFile>>,
 ) -> (SysResult<Received>, usize) {
     if me.queue.is_empty() {
         if let Some(e) = me.err.take() {
@@ -677,14 +692,29 @@ fn recv_stream(
             break;
         }
         n += take;
+        // As Linux, a read ends with a segment that passed files (it gets them).
+        if !skb.files.is_empty() {
+            break;
+        }
     }
     let mut freed = 0;
-    if !peek {
+    if peek {
+        // A peek gets copies of the files of what it saw.
+        let mut seen = 0;
+        for skb in me.queue.iter() {
+            if seen >= n {
+                break;
+            }
+            seen += skb.data.len().saturating_sub(skb.consumed);
+            files.extend(skb.files.iter().cloned());
+        }
+    } else {
         let mut left = n;
         while left > 0 {
             let Some(front) = me.queue.front_mut() else {
                 break;
             };
+            files.append(&mut front.files);
             let avail = front.data.len().saturating_sub(front.consumed);
             if left < avail {
                 front.consumed += left;
@@ -707,6 +737,7 @@ fn recv_message(
     blocking: bool,
     max: usize,
     sink: &mut Sink,
+    files: &mut Vec<Arc<OpenFile>>,
 ) -> (SysResult<Received>, usize) {
     if let Some(e) = me.err.take() {
         return (Err(e), 0);
@@ -728,11 +759,13 @@ fn recv_message(
             len: n,
             full: front.data.len(),
         });
+        files.extend(front.files.iter().cloned());
         return (r, 0);
     }
-    let Some(skb) = me.queue.pop_front() else {
+    let Some(mut skb) = me.queue.pop_front() else {
         return (Err(Errno::EAGAIN), 0);
     };
+    files.append(&mut skb.files);
     let n = skb.data.len().min(max);
     let r = sink(0, &skb.data[..n]).map(|()| Received::Data {
         len: n,
@@ -771,7 +804,9 @@ impl Inode for SocketEnd {
             dst.copy_from_slice(bytes);
             Ok(())
         };
-        match self.recv(max, false, true, &mut sink)? {
+        // read(2) has no room for passed descriptors: their files are dropped.
+        let mut files = Vec::new();
+        match self.recv(max, false, true, &mut sink, &mut files)? {
             Received::Data { len, .. } => Ok(len),
             Received::Eof => Ok(0),
         }
@@ -788,6 +823,7 @@ impl Inode for SocketEnd {
             len: buf.len(),
             continuing: false,
             unreachable: None,
+            files: Vec::new(),
         })
         .map_err(|e| e.errno)
     }
@@ -877,6 +913,7 @@ mod tests {
             len: data.len(),
             continuing: false,
             unreachable: None,
+            files: Vec::new(),
         }
     }
 

@@ -38,6 +38,7 @@ const SOCK_CLOEXEC: i32 = 0o2000000;
 const MSG_OOB: u32 = 0x1;
 const MSG_PEEK: u32 = 0x2;
 const MSG_TRUNC: u32 = 0x20;
+const MSG_CTRUNC: u32 = 0x8;
 const MSG_DONTWAIT: u32 = 0x40;
 const MSG_WAITALL: u32 = 0x100;
 const MSG_NOSIGNAL: u32 = 0x4000;
@@ -375,10 +376,15 @@ fn read_sockaddr(ctx: &mut Ctx, addr: u64, len: i32) -> SysResult<Option<Vec<u8>
     Ok(Some(b))
 }
 
+/// Most descriptors one message may pass (SCM_MAX_FD).
+const SCM_MAX_FD: usize = 253;
+
 /// Checks control messages as Linux's __scm_send: malformed headers give EINVAL, and
-/// credentials must be the sender's own (or it privileged). Passing descriptors
-/// (SCM_RIGHTS) is not supported: EOPNOTSUPP. Valid credentials are dropped.
-fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<()> {
+/// credentials must be the sender's own (or it privileged); the open files of the
+/// descriptors passed (SCM_RIGHTS: EBADF for a bad one). Valid credentials are
+/// dropped.
+fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<Vec<Arc<OpenFile>>> {
+    let mut files = Vec::new();
     let mut off = 0usize;
     while off + CMSG_HDR <= control.len() {
         let field = |at: usize, n: usize| control.get(off + at..off + at + n);
@@ -403,8 +409,15 @@ fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<()> {
         let len = len as usize;
         if int(8) == SOL_SOCKET {
             match int(12) {
-                SCM_RIGHTS if len - CMSG_HDR >= 4 => return Err(Errno::EOPNOTSUPP),
-                SCM_RIGHTS => {}
+                SCM_RIGHTS => {
+                    let count = (len - CMSG_HDR) / 4;
+                    if files.len() + count > SCM_MAX_FD {
+                        return Err(Errno::EINVAL);
+                    }
+                    for i in 0..count {
+                        files.push(ctx.task.fds.get(int(CMSG_HDR + 4 * i))?);
+                    }
+                }
                 SCM_CREDENTIALS => {
                     if len != CMSG_HDR + 12 {
                         return Err(Errno::EINVAL);
@@ -425,7 +438,7 @@ fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<()> {
         }
         off += len.next_multiple_of(8);
     }
-    Ok(())
+    Ok(files)
 }
 
 /// What sending a datagram to the name `addr` gives: no socket is bound to any name in
@@ -456,7 +469,7 @@ fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
 fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
     let end = end_of(f)?;
     let end = &*end;
-    check_control(ctx, &out.control)?;
+    let files = check_control(ctx, &out.control)?;
     if out.flags & MSG_OOB != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -467,7 +480,7 @@ fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
             if out.addr.is_some() {
                 return Err(Errno::EISCONN);
             }
-            send_stream(ctx, end, &out, &block)
+            send_stream(ctx, end, &out, &block, files)
         }
         kind => {
             // A sequenced-packet socket ignores the name.
@@ -475,14 +488,20 @@ fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
                 (Some(addr), SockType::Dgram) => Some(unreachable_name(ctx, addr)?),
                 _ => None,
             };
-            send_message(ctx, end, &out, &block, unreachable)
+            send_message(ctx, end, &out, &block, unreachable, files)
         }
     }
 }
 
 /// A stream send: segment by segment, each copied from the guest when there is room
 /// for it; blocking sends wait for room until all is sent.
-fn send_stream(ctx: &mut Ctx, end: &SocketEnd, out: &Outgoing, block: &Blocking) -> SysResult<u64> {
+fn send_stream(
+    ctx: &mut Ctx,
+    end: &SocketEnd,
+    out: &Outgoing,
+    block: &Blocking,
+    files: Vec<Arc<OpenFile>>,
+) -> SysResult<u64> {
     let mut sent = 0usize;
     let mut waited = false;
     loop {
@@ -493,6 +512,8 @@ fn send_stream(ctx: &mut Ctx, end: &SocketEnd, out: &Outgoing, block: &Blocking)
             len: size,
             continuing: sent > 0 || waited,
             unreachable: None,
+            // Passed files go with the first bytes queued.
+            files: if sent == 0 { files.clone() } else { Vec::new() },
         });
         match r {
             Ok(n) => {
@@ -525,6 +546,7 @@ fn send_message(
     out: &Outgoing,
     block: &Blocking,
     unreachable: Option<Errno>,
+    files: Vec<Arc<OpenFile>>,
 ) -> SysResult<u64> {
     let mut waited = false;
     loop {
@@ -539,6 +561,7 @@ fn send_message(
             len: out.total,
             continuing: waited,
             unreachable,
+            files: files.clone(),
         });
         match r {
             Ok(n) => return Ok(n as u64),
@@ -646,6 +669,7 @@ fn do_recv(
     iovs: &[(u64, usize)],
     total: usize,
     flags: u32,
+    files: &mut Vec<Arc<OpenFile>>,
 ) -> SysResult<(u64, u32)> {
     // As Linux: a stream socket that never connected cannot receive.
     let end = match sock_of(f)? {
@@ -681,13 +705,18 @@ fn do_recv(
         loop {
             let base = copied;
             let mm = &ctx.task.mm;
-            let r = end.recv(total - copied, peek, block.wait, &mut |off, bytes| {
-                scatter(mm, iovs, base + off, bytes)
-            });
+            let r = end.recv(
+                total - copied,
+                peek,
+                block.wait,
+                &mut |off, bytes| scatter(mm, iovs, base + off, bytes),
+                files,
+            );
             match r {
                 Ok(Received::Data { len, .. }) => {
                     copied += len;
-                    if peek || copied >= target || copied >= total {
+                    // Bytes that came with descriptors end the read, as in Linux.
+                    if peek || copied >= target || copied >= total || !files.is_empty() {
                         return Ok((copied as u64, 0));
                     }
                 }
@@ -703,9 +732,13 @@ fn do_recv(
     }
     loop {
         let mm = &ctx.task.mm;
-        let r = end.recv(total, peek, block.wait, &mut |off, bytes| {
-            scatter(mm, iovs, off, bytes)
-        });
+        let r = end.recv(
+            total,
+            peek,
+            block.wait,
+            &mut |off, bytes| scatter(mm, iovs, off, bytes),
+            files,
+        );
         match r {
             Ok(Received::Data { len, full }) => {
                 let n = if flags & MSG_TRUNC != 0 { full } else { len };
@@ -717,6 +750,53 @@ fn do_recv(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Installs received descriptors (SCM_RIGHTS) as an SCM_RIGHTS control message in the
+/// caller's control buffer, as Linux's scm_detach_fds: as many as fit (the others'
+/// files are dropped and MSG_CTRUNC is set). The control bytes used, and whether
+/// something did not fit.
+fn deliver_files(
+    ctx: &mut Ctx,
+    h: &MsgHdr,
+    files: Vec<Arc<OpenFile>>,
+    cloexec: bool,
+) -> SysResult<(usize, bool)> {
+    if files.is_empty() {
+        return Ok((0, false));
+    }
+    let room = usize::try_from(h.controllen).unwrap_or(0);
+    let fit = if h.control == 0 {
+        0
+    } else {
+        room.saturating_sub(CMSG_HDR) / 4
+    };
+    let mut fds = Vec::new();
+    for file in files.iter().take(fit) {
+        match ctx.task.fds.install(file.clone(), 0, cloexec) {
+            Ok(fd) => fds.push(fd),
+            Err(_) => break,
+        }
+    }
+    let truncated = fds.len() < files.len();
+    if fds.is_empty() {
+        return Ok((0, truncated));
+    }
+    let cmsg_len = CMSG_HDR + 4 * fds.len();
+    let mut cmsg = (cmsg_len as u64).to_le_bytes().to_vec();
+    cmsg.extend_from_slice(&SOL_SOCKET.to_le_bytes());
+    cmsg.extend_from_slice(&SCM_RIGHTS.to_le_bytes());
+    for fd in &fds {
+        cmsg.extend_from_slice(&fd.to_le_bytes());
+    }
+    if let Err(e) = ctx.task.mm.copy_out(h.control, &cmsg) {
+        for fd in fds {
+            let _ = ctx.task.fds.close(fd);
+        }
+        return Err(e);
+    }
+    ctx.task.publish_files();
+    Ok((cmsg_len.next_multiple_of(8).min(room), truncated))
 }
 
 /// Reports the sender's address after a receive: always unnamed here, so only the
@@ -731,7 +811,8 @@ fn put_no_address(ctx: &mut Ctx, len_addr: u64) -> SysResult<()> {
 pub fn sys_recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
     let len = a.usize(2).min(i32::MAX as usize).min(MAX_RW_COUNT);
-    let (n, _) = do_recv(ctx, &f, &[(a.u64(1), len)], len, a.u32(3))?;
+    // No room for passed descriptors: their files are dropped.
+    let (n, _) = do_recv(ctx, &f, &[(a.u64(1), len)], len, a.u32(3), &mut Vec::new())?;
     if a.u64(4) != 0 {
         put_no_address(ctx, a.u64(5))?;
     }
@@ -746,16 +827,20 @@ pub fn sys_recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
     let h = read_msghdr(ctx, addr)?;
     let (iovs, total) = read_iovecs(ctx, h.iov, h.iovlen)?;
-    let (n, msg_flags) = do_recv(ctx, &f, &iovs, total, flags)?;
+    let mut files = Vec::new();
+    let (n, mut msg_flags) = do_recv(ctx, &f, &iovs, total, flags, &mut files)?;
     let field = |off: u64| addr.checked_add(off).ok_or(Errno::EFAULT);
     if h.name != 0 {
         put_no_address(ctx, field(8)?)?;
     }
+    let (used, truncated) = deliver_files(ctx, &h, files, flags & MSG_CMSG_CLOEXEC != 0)?;
+    if truncated {
+        msg_flags |= MSG_CTRUNC;
+    }
     ctx.task
         .mm
         .write_u32(field(48)?, (flags & MSG_CMSG_CLOEXEC) | msg_flags)?;
-    // No control message is ever delivered.
-    ctx.task.mm.write_u64(field(40)?, 0)?;
+    ctx.task.mm.write_u64(field(40)?, used as u64)?;
     Ok(n)
 }
 

@@ -129,7 +129,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::sendmsg,
         socket::sys_sendmsg,
-        "as sendto; SCM_RIGHTS gives EOPNOTSUPP, SCM_CREDENTIALS is checked and dropped",
+        "as sendto; SCM_RIGHTS passes descriptors, SCM_CREDENTIALS is checked and dropped",
     ),
     partial(
         Sysno::recvfrom,
@@ -139,7 +139,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::recvmsg,
         socket::sys_recvmsg,
-        "socketpair sockets; no control message is ever delivered (SO_PASSCRED is only recorded)",
+        "AF_UNIX sockets; SCM_RIGHTS descriptors are delivered, credentials never (SO_PASSCRED is only recorded)",
     ),
     full(Sysno::shutdown, socket::sys_shutdown),
     full(Sysno::getsockname, socket::sys_getsockname),
