@@ -64,7 +64,10 @@ int main(void) {
             _exit(1);
         write(c, "hello", 5);
         char r[16] = {0};
-        ssize_t n = read(c, r, sizeof r - 1);
+        struct sockaddr_un from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(c, r, sizeof r - 1, 0, (struct sockaddr *)&from, &fl);
+        printf("child: recvfrom names %s\n", fl > offsetof(struct sockaddr_un, sun_path) ? from.sun_path : "nobody");
         struct sockaddr_un peer;
         socklen_t pl = sizeof peer;
         getpeername(c, (struct sockaddr *)&peer, &pl);
@@ -80,8 +83,10 @@ int main(void) {
     int conn = accept4(srv, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
     YESNO("accept4", conn >= 0);
     printf("peer address length %u (unnamed)\n", pl);
-    ssize_t n = read(conn, buf, sizeof buf);
-    printf("server read %zd: %.*s\n", n, (int)n, buf);
+    struct sockaddr_un from;
+    socklen_t fromlen = sizeof from;
+    ssize_t n = recvfrom(conn, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+    printf("server read %zd: %.*s, sender address length %u\n", n, (int)n, buf, fromlen);
     struct ucred cred;
     socklen_t cl = sizeof cred;
     getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &cl);

@@ -799,13 +799,20 @@ fn deliver_files(
     Ok((cmsg_len.next_multiple_of(8).min(room), truncated))
 }
 
-/// Reports the sender's address after a receive: always unnamed here, so only the
-/// length (0) is stored (after Linux's check of the caller's length).
-fn put_no_address(ctx: &mut Ctx, len_addr: u64) -> SysResult<()> {
-    if read_i32(ctx, len_addr)? < 0 {
-        return Err(Errno::EINVAL);
+/// Reports the sender's address after a receive: the peer's name when it has one (a
+/// connection to a listener), else only the length 0 (after Linux's check of the
+/// caller's length).
+fn put_sender(ctx: &mut Ctx, f: &OpenFile, addr: u64, len_addr: u64) -> SysResult<()> {
+    let name = end_of(f)
+        .map(|end| end.peer_name().to_vec())
+        .unwrap_or_default();
+    if name.is_empty() {
+        if read_i32(ctx, len_addr)? < 0 {
+            return Err(Errno::EINVAL);
+        }
+        return ctx.task.mm.write_u32(len_addr, 0);
     }
-    ctx.task.mm.write_u32(len_addr, 0)
+    put_name(ctx, addr, len_addr, &name).map(|_| ())
 }
 
 pub fn sys_recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
@@ -814,7 +821,7 @@ pub fn sys_recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     // No room for passed descriptors: their files are dropped.
     let (n, _) = do_recv(ctx, &f, &[(a.u64(1), len)], len, a.u32(3), &mut Vec::new())?;
     if a.u64(4) != 0 {
-        put_no_address(ctx, a.u64(5))?;
+        put_sender(ctx, &f, a.u64(4), a.u64(5))?;
     }
     Ok(n)
 }
@@ -831,7 +838,7 @@ pub fn sys_recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (n, mut msg_flags) = do_recv(ctx, &f, &iovs, total, flags, &mut files)?;
     let field = |off: u64| addr.checked_add(off).ok_or(Errno::EFAULT);
     if h.name != 0 {
-        put_no_address(ctx, field(8)?)?;
+        put_sender(ctx, &f, h.name, field(8)?)?;
     }
     let (used, truncated) = deliver_files(ctx, &h, files, flags & MSG_CMSG_CLOEXEC != 0)?;
     if truncated {
