@@ -209,6 +209,18 @@ fn first_process_is_no_session_leader() {
 }
 
 #[test]
+fn proc_state_sleeping() {
+    check(
+        "proc_state",
+        &[
+            "child blocked in read: S",
+            "self: R",
+            "status says sleeping: yes",
+        ],
+    );
+}
+
+#[test]
 fn proc_locks() {
     check(
         "proc_locks",

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -70,6 +71,17 @@ pub struct ProcessState {
 pub struct ProcessInfo {
     pub pid: i32,
     state: Mutex<ProcessState>,
+    /// Its threads asleep in the sentry (waiting for data, a child, a signal, time).
+    asleep: AtomicU32,
+}
+
+/// A thread counted asleep until this is dropped.
+pub struct Asleep<'a>(&'a AtomicU32);
+
+impl Drop for Asleep<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl ProcessInfo {
@@ -77,11 +89,28 @@ impl ProcessInfo {
         Arc::new(ProcessInfo {
             pid,
             state: Mutex::new(state),
+            asleep: AtomicU32::new(0),
         })
     }
 
     pub fn state(&self) -> MutexGuard<'_, ProcessState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts the calling thread asleep while the guard lives.
+    pub fn asleep(&self) -> Asleep<'_> {
+        self.asleep.fetch_add(1, Ordering::Relaxed);
+        Asleep(&self.asleep)
+    }
+
+    /// The state letter and word procfs shows: sleeping when every thread waits in the
+    /// sentry, else running.
+    pub fn run_state(&self, threads: u32) -> (char, &'static str) {
+        if self.asleep.load(Ordering::Relaxed) >= threads.max(1) {
+            ('S', "sleeping")
+        } else {
+            ('R', "running")
+        }
     }
 }
 

@@ -339,6 +339,7 @@ impl Task {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Interrupted::TimedOut);
             }
+            let _asleep = self.info.asleep();
             waiter.wait(seen, deadline);
         }
     }

@@ -113,6 +113,7 @@ fn wait_error(why: Interrupted, timeout: Option<Duration>) -> Errno {
 fn wait_host_readable(task: &Task, host_fd: i32) -> SysResult<()> {
     const POLLIN: i16 = 0x1;
     const SLICE_MS: i32 = 20;
+    let _asleep = task.info.asleep();
     loop {
         match crate::host::poll(&[(host_fd, POLLIN)], SLICE_MS) {
             Ok(revents) if revents.first().is_some_and(|r| *r != 0) => return Ok(()),

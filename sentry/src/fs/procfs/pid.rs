@@ -91,12 +91,14 @@ impl PidNode {
 }
 
 fn stat_text(_: &Ctx, p: &ProcessInfo) -> Vec<u8> {
-    pidtext::stat(p.pid, &p.state())
+    let st = p.state();
+    pidtext::stat(p.pid, &st, p.run_state(st.threads).0)
 }
 
 fn status_text(ctx: &Ctx, p: &ProcessInfo) -> Vec<u8> {
     let (cpus, (mem_total, _)) = (ctx.system.cpus(), ctx.system.memory());
-    pidtext::status(p.pid, &p.state(), cpus, mem_total)
+    let st = p.state();
+    pidtext::status(p.pid, &st, p.run_state(st.threads), cpus, mem_total)
 }
 
 fn statm_text(_: &Ctx, p: &ProcessInfo) -> Vec<u8> {

@@ -36,12 +36,12 @@ fn breakdown(st: &ProcessState) -> MemBreakdown {
 }
 
 /// /proc/[pid]/stat: Linux's 52 fields; what the sandbox does not track is 0.
-pub(super) fn stat(pid: i32, st: &ProcessState) -> Vec<u8> {
+pub(super) fn stat(pid: i32, st: &ProcessState, state: char) -> Vec<u8> {
     let start_ticks = st.start_time.as_nanos() * USER_HZ / 1_000_000_000;
     let mut out = format!("{pid} (").into_bytes();
     out.extend_from_slice(&st.comm);
     let fields: Vec<String> = vec![
-        "R".into(),                    // 3 state
+        state.to_string(),             // 3 state
         st.ppid.to_string(),           // 4 ppid
         st.pgid.to_string(),           // 5 pgrp
         st.sid.to_string(),            // 6 session
@@ -138,7 +138,13 @@ fn fd_size(fds: &[FdInfo]) -> u64 {
 
 /// /proc/[pid]/status. `cpus` and the guest's memory size (bytes, for the SigQ
 /// limit) come from the system.
-pub(super) fn status(pid: i32, st: &ProcessState, cpus: u32, mem_total: u64) -> Vec<u8> {
+pub(super) fn status(
+    pid: i32,
+    st: &ProcessState,
+    state: (char, &str),
+    cpus: u32,
+    mem_total: u64,
+) -> Vec<u8> {
     let m = breakdown(st);
     let kb = |bytes: u64| bytes / 1024;
     let rss_kb = st.resident_pages * (PAGE / 1024);
@@ -155,11 +161,13 @@ pub(super) fn status(pid: i32, st: &ProcessState, cpus: u32, mem_total: u64) -> 
     let (u, g) = (st.uid, st.gid);
     let _ = write!(
         s,
-        "\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
+        "\nUmask:\t{:04o}\nState:\t{} ({})\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
          PPid:\t{}\nTracerPid:\t0\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t{g}\t{g}\t{g}\t{g}\n\
          FDSize:\t{}\nGroups:\t \nNStgid:\t{pid}\nNSpid:\t{pid}\nNSpgid:\t{}\n\
          NSsid:\t{}\nKthread:\t0\n",
         st.umask & 0o7777,
+        state.0,
+        state.1,
         st.ppid,
         fd_size(&st.fds),
         st.pgid,
@@ -271,7 +279,7 @@ mod tests {
     #[test]
     fn stat_has_52_fields() {
         let st = sample_state(b"my prog");
-        let text = String::from_utf8(stat(42, &st)).unwrap();
+        let text = String::from_utf8(stat(42, &st, 'R')).unwrap();
         assert!(
             text.starts_with("42 (my prog) R 1 7 7 0 -1 4194304 0 "),
             "{text}"
@@ -291,7 +299,7 @@ mod tests {
     #[test]
     fn status_lines() {
         let st = sample_state(b"a\tb");
-        let text = String::from_utf8(status(42, &st, 2, 1 << 30)).unwrap();
+        let text = String::from_utf8(status(42, &st, ('R', "running"), 2, 1 << 30)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "Name:\ta\\tb");
         assert_eq!(lines[1], "Umask:\t0022");
