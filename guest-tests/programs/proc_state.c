@@ -1,5 +1,6 @@
 /* proc_state: /proc/[pid]/stat and status show a process blocked in a wait as
- * sleeping (S), and the reader itself as running (R). */
+ * sleeping (S), one stopped by SIGSTOP as T, an exited one not yet reaped as a zombie
+ * (Z, until its parent waits for it), and the reader itself as running (R). */
 #include "common.h"
 #include <fcntl.h>
 #include <signal.h>
@@ -36,8 +37,16 @@ int main(void) {
     read(fd, buf, sizeof buf - 1);
     close(fd);
     YESNO("status says sleeping", strstr(buf, "State:\tS (sleeping)") != NULL);
+    snprintf(path, sizeof path, "/proc/%d/stat", child);
+    kill(child, SIGSTOP);
+    usleep(100 * 1000);
+    printf("child after SIGSTOP: %c\n", state_of(path));
+    kill(child, SIGCONT);
     write(p[1], "x", 1);
+    usleep(200 * 1000);
+    printf("child exited, not waited for: %c\n", state_of(path));
     waitpid(child, NULL, 0);
+    YESNO("reaped: gone from /proc", access(path, F_OK) != 0);
     puts("done");
     return 0;
 }

@@ -209,13 +209,16 @@ fn first_process_is_no_session_leader() {
 }
 
 #[test]
-fn proc_state_sleeping() {
+fn proc_states_sleeping_stopped_zombie() {
     check(
         "proc_state",
         &[
             "child blocked in read: S",
             "self: R",
             "status says sleeping: yes",
+            "child after SIGSTOP: T",
+            "child exited, not waited for: Z",
+            "reaped: gone from /proc: yes",
         ],
     );
 }

@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -73,7 +73,12 @@ pub struct ProcessInfo {
     state: Mutex<ProcessState>,
     /// Its threads asleep in the sentry (waiting for data, a child, a signal, time).
     asleep: AtomicU32,
+    /// Stopped by a stop signal (`STOPPED`), exited but not reaped (`ZOMBIE`).
+    flags: AtomicU8,
 }
+
+const STOPPED: u8 = 1;
+const ZOMBIE: u8 = 2;
 
 /// A thread counted asleep until this is dropped.
 pub struct Asleep<'a>(&'a AtomicU32);
@@ -90,6 +95,7 @@ impl ProcessInfo {
             pid,
             state: Mutex::new(state),
             asleep: AtomicU32::new(0),
+            flags: AtomicU8::new(0),
         })
     }
 
@@ -103,10 +109,29 @@ impl ProcessInfo {
         Asleep(&self.asleep)
     }
 
-    /// The state letter and word procfs shows: sleeping when every thread waits in the
-    /// sentry, else running.
+    /// Marks it stopped or continued (SIGSTOP, SIGCONT).
+    pub fn set_stopped(&self, stopped: bool) {
+        if stopped {
+            self.flags.fetch_or(STOPPED, Ordering::Relaxed);
+        } else {
+            self.flags.fetch_and(!STOPPED, Ordering::Relaxed);
+        }
+    }
+
+    /// Marks it exited, waiting for its parent to reap it.
+    pub fn set_zombie(&self) {
+        self.flags.fetch_or(ZOMBIE, Ordering::Relaxed);
+    }
+
+    /// The state letter and word procfs shows: a zombie, stopped, sleeping when every
+    /// thread waits in the sentry, else running.
     pub fn run_state(&self, threads: u32) -> (char, &'static str) {
-        if self.asleep.load(Ordering::Relaxed) >= threads.max(1) {
+        let flags = self.flags.load(Ordering::Relaxed);
+        if flags & ZOMBIE != 0 {
+            ('Z', "zombie")
+        } else if flags & STOPPED != 0 {
+            ('T', "stopped")
+        } else if self.asleep.load(Ordering::Relaxed) >= threads.max(1) {
             ('S', "sleeping")
         } else {
             ('R', "running")

@@ -73,6 +73,8 @@ struct Process {
     child_subreaper: bool,
     /// What procfs shows of it (kept in step when it is reparented).
     info: Weak<ProcessInfo>,
+    /// The same, held while it is a zombie (procfs lists it until it is reaped).
+    zombie_info: Option<Arc<ProcessInfo>>,
     /// It has called execve (setpgid on it from its parent fails then).
     execed: bool,
     /// Notified when a child changes state (wait4 sleeps on it).
@@ -150,6 +152,10 @@ impl ProcessTree {
             return;
         };
         p.exit = Some(record);
+        if let Some(info) = p.info.upgrade() {
+            info.set_zombie();
+            p.zombie_info = Some(info);
+        }
         let orphans = std::mem::take(&mut p.children);
         let (parent, exit_signal) = (p.parent, p.exit_signal);
         let mut death_signals = Vec::new();
@@ -323,6 +329,9 @@ impl ProcessTree {
         }
         p.stopped = stop;
         p.unreported = Some(event);
+        if let Some(info) = p.info.upgrade() {
+            info.set_stopped(stop);
+        }
         let (parent, own_group) = (p.parent, p.group.clone());
         let notify = procs
             .get(&parent)
@@ -581,6 +590,7 @@ fn new_process(
         death_signal: 0,
         child_subreaper: false,
         info: Weak::new(),
+        zombie_info: None,
         execed: false,
         child_events: Arc::new(WaitQueue::default()),
     }
