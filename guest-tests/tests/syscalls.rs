@@ -90,3 +90,10 @@ fn stream_offsets() {
     assert!(out.contains("pread eventfd: -1 Illegal seek\n"), "{out}");
     assert!(out.contains("lseek epoll: 0 \n"), "{out}");
 }
+
+#[test]
+fn standard_streams_keep_their_access_modes() {
+    let out = checked("stdio_modes");
+    assert!(out.contains("read(1): -1 EBADF(9)\n"), "{out}");
+    assert!(out.contains("sendfile(1, 2): -1 EBADF(9)\n"), "{out}");
+}

@@ -95,7 +95,8 @@ impl OpenFile {
         self.flags() & O_PATH != 0
     }
 
-    fn check_readable(&self) -> SysResult<()> {
+    /// EBADF unless the description was opened for reading.
+    pub fn check_readable(&self) -> SysResult<()> {
         let f = self.flags();
         if f & O_PATH != 0 || f & O_ACCMODE == O_WRONLY {
             return Err(Errno::EBADF);
@@ -103,7 +104,8 @@ impl OpenFile {
         Ok(())
     }
 
-    fn check_writable(&self) -> SysResult<()> {
+    /// EBADF unless the description was opened for writing.
+    pub fn check_writable(&self) -> SysResult<()> {
         let f = self.flags();
         if f & O_PATH != 0 || f & O_ACCMODE == O_RDONLY {
             return Err(Errno::EBADF);

@@ -58,6 +58,8 @@ enum At {
 /// (or a signal interrupts: ERESTARTSYS).
 fn read_file(task: &Task, f: &OpenFile, buf: &mut [u8], at: At) -> SysResult<usize> {
     if let FileKind::HostStream { host_fd, .. } = &f.kind {
+        // A write-only stream never becomes readable: EBADF, not a wait.
+        f.check_readable()?;
         if !buf.is_empty() && f.flags() & O_NONBLOCK == 0 {
             wait_host_readable(task, *host_fd)?;
         }
@@ -426,6 +428,9 @@ fn copy_between(
 
 pub fn sys_sendfile(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (out, input) = (file(ctx, a.i32(0))?, file(ctx, a.i32(1))?);
+    // As Linux: the input must be open for reading and the output for writing.
+    input.check_readable()?;
+    out.check_writable()?;
     if input.dentry().is_some_and(|d| d.is_dir()) {
         return Err(Errno::EINVAL);
     }
