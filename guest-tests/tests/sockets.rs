@@ -118,3 +118,21 @@ fn scm_rights_passes_descriptors() {
     );
     native.assert_checks_pass();
 }
+
+/// `programs/unix_dgram.c`: named AF_UNIX datagram sockets.
+#[test]
+fn unix_datagram_sockets() {
+    guest_tests::assert_same_with_lines(
+        "unix_dgram",
+        &[
+            "a got 5: hello from a name of length 13, abstract yes",
+            "from an unbound socket: 1 bytes, name length 0",
+            "peer gt-dgram.sock",
+            "queued before the receiver was full: 11 (Resource temporarily unavailable)",
+            "recv 4 with MSG_TRUNC: 10",
+            "sendto a missing path: -1 ENOENT(2)",
+            "sendto a closed socket's path: -1 errno 111",
+            "done",
+        ],
+    );
+}

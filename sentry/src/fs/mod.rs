@@ -20,6 +20,7 @@ pub mod socket;
 pub mod synthetic;
 pub mod sysfs;
 pub mod unix;
+pub mod unix_dgram;
 
 use std::path::PathBuf;
 use std::sync::Arc;

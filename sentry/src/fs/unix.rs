@@ -25,12 +25,62 @@ pub enum Address {
     Abstract(Vec<u8>),
 }
 
+/// A bound socket: connection-oriented, or datagram (`unix_dgram`).
+#[derive(Clone)]
+pub enum BoundSocket {
+    Stream(Weak<UnixSocket>),
+    Dgram(Weak<super::unix_dgram::DgramSocket>),
+}
+
+impl BoundSocket {
+    fn alive(&self) -> bool {
+        match self {
+            BoundSocket::Stream(w) => w.strong_count() > 0,
+            BoundSocket::Dgram(w) => w.strong_count() > 0,
+        }
+    }
+}
+
 /// The sandbox's bound sockets (one sandbox per sentry process).
-static BOUND: LazyLock<Mutex<HashMap<Address, Weak<UnixSocket>>>> =
+static BOUND: LazyLock<Mutex<HashMap<Address, BoundSocket>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-fn bound() -> MutexGuard<'static, HashMap<Address, Weak<UnixSocket>>> {
+pub(super) fn bound() -> MutexGuard<'static, HashMap<Address, BoundSocket>> {
     BOUND.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The socket bound at `address`, if it still lives.
+pub fn bound_at(address: &Address) -> Option<BoundSocket> {
+    bound().get(address).filter(|b| b.alive()).cloned()
+}
+
+/// The live stream or seqpacket socket bound at `address`.
+fn listener_at(address: &Address) -> Option<Arc<UnixSocket>> {
+    match bound_at(address)? {
+        BoundSocket::Stream(w) => w.upgrade(),
+        BoundSocket::Dgram(_) => None,
+    }
+}
+
+/// Binds `socket` (registered by `entry`) at the abstract name `address` or, without
+/// one, at the filesystem node `create_node` makes (EADDRINUSE if taken).
+pub(super) fn bind_name(
+    address: Option<Address>,
+    create_node: impl FnOnce() -> SysResult<Address>,
+    entry: BoundSocket,
+) -> SysResult<Address> {
+    let mut table = bound();
+    let address = match address {
+        Some(abstract_name) => {
+            if table.get(&abstract_name).is_some_and(|b| b.alive()) {
+                return Err(Errno::EADDRINUSE);
+            }
+            abstract_name
+        }
+        None => create_node()?,
+    };
+    table.insert(address.clone(), entry);
+    Ok(address)
 }
 
 enum State {
@@ -131,20 +181,11 @@ impl UnixSocket {
         if !matches!(*state, State::Unbound) {
             return Err(Errno::EINVAL);
         }
-        let mut table = bound();
-        let address = match address {
-            Some(abstract_name) => {
-                if table
-                    .get(&abstract_name)
-                    .is_some_and(|w| w.strong_count() > 0)
-                {
-                    return Err(Errno::EADDRINUSE);
-                }
-                abstract_name
-            }
-            None => create_node()?,
-        };
-        table.insert(address.clone(), Arc::downgrade(self));
+        let address = bind_name(
+            address,
+            create_node,
+            BoundSocket::Stream(Arc::downgrade(self)),
+        )?;
         *state = State::Bound(address, name);
         Ok(())
     }
@@ -204,10 +245,7 @@ impl UnixSocket {
     /// connect(2) from `self` (as `cred`) to the listener bound at `address`: done,
     /// or EAGAIN while the listener's queue is full.
     pub fn connect(&self, address: &Address, cred: Cred) -> SysResult<()> {
-        let listener = bound()
-            .get(address)
-            .and_then(Weak::upgrade)
-            .ok_or(Errno::ECONNREFUSED)?;
+        let listener = listener_at(address).ok_or(Errno::ECONNREFUSED)?;
         if std::ptr::eq(Arc::as_ptr(&listener), self) {
             return Err(Errno::ECONNREFUSED);
         }
@@ -278,7 +316,7 @@ impl UnixSocket {
 
     /// Whether a live socket is bound at `address`.
     pub fn is_bound(address: &Address) -> bool {
-        bound().get(address).is_some_and(|w| w.strong_count() > 0)
+        bound_at(address).is_some()
     }
 
     /// Its wait queue (accept sleeps there).
@@ -288,10 +326,7 @@ impl UnixSocket {
 
     /// The listener's queue (connect waits there for room).
     pub fn listener_queue(address: &Address) -> Option<Arc<WaitQueue>> {
-        bound()
-            .get(address)
-            .and_then(Weak::upgrade)
-            .map(|l| l.queue.clone())
+        listener_at(address).map(|l| l.queue.clone())
     }
 }
 

@@ -18,6 +18,7 @@ use crate::fs::socket::{
     RMEM_MAX, SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF, WMEM_DEFAULT, WMEM_MAX,
 };
 use crate::fs::unix::{Address, UnixSocket};
+use crate::fs::unix_dgram::DgramSocket;
 use crate::kernel::wait::Interrupted;
 use crate::kernel::Ctx;
 use crate::mm::Mm;
@@ -96,6 +97,7 @@ const MSGHDR_SIZE: usize = 56;
 enum Sock {
     End(Arc<SocketEnd>),
     Unconnected(Arc<UnixSocket>),
+    Dgram(Arc<DgramSocket>),
 }
 
 impl Sock {
@@ -103,6 +105,7 @@ impl Sock {
         match self {
             Sock::End(end) => end.options(),
             Sock::Unconnected(u) => u.options(),
+            Sock::Dgram(d) => d.options(),
         }
     }
 }
@@ -120,6 +123,10 @@ fn sock_of(f: &OpenFile) -> SysResult<Sock> {
         }
         Err(any) => any,
     };
+    let any = match any.downcast::<DgramSocket>() {
+        Ok(socket) => return Ok(Sock::Dgram(socket)),
+        Err(any) => any,
+    };
     any.downcast::<SocketEnd>()
         .map(Sock::End)
         .map_err(|_| Errno::ENOTSOCK)
@@ -129,7 +136,7 @@ fn sock_of(f: &OpenFile) -> SysResult<Sock> {
 fn end_of(f: &OpenFile) -> SysResult<Arc<SocketEnd>> {
     match sock_of(f)? {
         Sock::End(end) => Ok(end),
-        Sock::Unconnected(_) => Err(Errno::ENOTCONN),
+        Sock::Unconnected(_) | Sock::Dgram(_) => Err(Errno::ENOTCONN),
     }
 }
 
@@ -467,6 +474,9 @@ fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
 }
 
 fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
+    if let Sock::Dgram(d) = sock_of(f)? {
+        return dgram_send(ctx, f, &d, out);
+    }
     let end = end_of(f)?;
     let end = &*end;
     let files = check_control(ctx, &out.control)?;
@@ -670,13 +680,27 @@ fn do_recv(
     total: usize,
     flags: u32,
     files: &mut Vec<Arc<OpenFile>>,
-) -> SysResult<(u64, u32)> {
+) -> SysResult<(u64, u32, Vec<u8>)> {
     // As Linux: a stream socket that never connected cannot receive.
     let end = match sock_of(f)? {
         Sock::End(end) => end,
         Sock::Unconnected(_) => return Err(Errno::EINVAL),
+        Sock::Dgram(d) => return dgram_recv(ctx, f, &d, iovs, total, flags, files),
     };
-    let end = &*end;
+    let from = end.peer_name().to_vec();
+    stream_or_pair_recv(ctx, f, &end, iovs, total, flags, files).map(|(n, fl)| (n, fl, from))
+}
+
+/// A receive on a connection end: see `do_recv`.
+fn stream_or_pair_recv(
+    ctx: &mut Ctx,
+    f: &OpenFile,
+    end: &SocketEnd,
+    iovs: &[(u64, usize)],
+    total: usize,
+    flags: u32,
+    files: &mut Vec<Arc<OpenFile>>,
+) -> SysResult<(u64, u32)> {
     let kind = end.kind();
     if flags & MSG_OOB != 0 {
         // A stream has no urgent data to give; messages have none at all.
@@ -799,29 +823,26 @@ fn deliver_files(
     Ok((cmsg_len.next_multiple_of(8).min(room), truncated))
 }
 
-/// Reports the sender's address after a receive: the peer's name when it has one (a
-/// connection to a listener), else only the length 0 (after Linux's check of the
-/// caller's length).
-fn put_sender(ctx: &mut Ctx, f: &OpenFile, addr: u64, len_addr: u64) -> SysResult<()> {
-    let name = end_of(f)
-        .map(|end| end.peer_name().to_vec())
-        .unwrap_or_default();
+/// Reports the sender's address after a receive: its name when it has one (a
+/// listener's, or a bound datagram socket's), else only the length 0 (after Linux's
+/// check of the caller's length).
+fn put_sender(ctx: &mut Ctx, name: &[u8], addr: u64, len_addr: u64) -> SysResult<()> {
     if name.is_empty() {
         if read_i32(ctx, len_addr)? < 0 {
             return Err(Errno::EINVAL);
         }
         return ctx.task.mm.write_u32(len_addr, 0);
     }
-    put_name(ctx, addr, len_addr, &name).map(|_| ())
+    put_name(ctx, addr, len_addr, name).map(|_| ())
 }
 
 pub fn sys_recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
     let len = a.usize(2).min(i32::MAX as usize).min(MAX_RW_COUNT);
     // No room for passed descriptors: their files are dropped.
-    let (n, _) = do_recv(ctx, &f, &[(a.u64(1), len)], len, a.u32(3), &mut Vec::new())?;
+    let (n, _, from) = do_recv(ctx, &f, &[(a.u64(1), len)], len, a.u32(3), &mut Vec::new())?;
     if a.u64(4) != 0 {
-        put_sender(ctx, &f, a.u64(4), a.u64(5))?;
+        put_sender(ctx, &from, a.u64(4), a.u64(5))?;
     }
     Ok(n)
 }
@@ -835,10 +856,10 @@ pub fn sys_recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let h = read_msghdr(ctx, addr)?;
     let (iovs, total) = read_iovecs(ctx, h.iov, h.iovlen)?;
     let mut files = Vec::new();
-    let (n, mut msg_flags) = do_recv(ctx, &f, &iovs, total, flags, &mut files)?;
+    let (n, mut msg_flags, from) = do_recv(ctx, &f, &iovs, total, flags, &mut files)?;
     let field = |off: u64| addr.checked_add(off).ok_or(Errno::EFAULT);
     if h.name != 0 {
-        put_sender(ctx, &f, h.name, field(8)?)?;
+        put_sender(ctx, &from, h.name, field(8)?)?;
     }
     let (used, truncated) = deliver_files(ctx, &h, files, flags & MSG_CMSG_CLOEXEC != 0)?;
     if truncated {
@@ -859,7 +880,11 @@ pub fn sys_shutdown(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     if !(0..=2).contains(&how) {
         return Err(Errno::EINVAL);
     }
-    end_of(&f)?.shutdown(how as u8 + RCV_SHUTDOWN);
+    match sock_of(&f)? {
+        // SHUT_RD, SHUT_WR, SHUT_RDWR as Linux's RCV_SHUTDOWN/SEND_SHUTDOWN bits.
+        Sock::Dgram(d) => d.shutdown(how as u8 + RCV_SHUTDOWN),
+        _ => end_of(&f)?.shutdown(how as u8 + RCV_SHUTDOWN),
+    }
     Ok(0)
 }
 
@@ -885,12 +910,17 @@ pub fn sys_getsockname(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let name = match sock_of(&f)? {
         Sock::End(end) => end.name().to_vec(),
         Sock::Unconnected(u) => u.name(),
+        Sock::Dgram(d) => d.name(),
     };
     put_name(ctx, a.u64(1), a.u64(2), &name)
 }
 
 pub fn sys_getpeername(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
+    if let Sock::Dgram(d) = sock_of(&f)? {
+        let peer = d.peer_name().ok_or(Errno::ENOTCONN)?;
+        return put_name(ctx, a.u64(1), a.u64(2), &peer);
+    }
     let end = end_of(&f)?;
     if !end.connected() {
         return Err(Errno::ENOTCONN);
@@ -921,6 +951,14 @@ fn read_unix_name(ctx: &mut Ctx, addr: u64, len: i32) -> SysResult<UnixName> {
     }
     let mut raw = vec![0u8; len];
     ctx.task.mm.copy_in(addr, &mut raw)?;
+    parse_unix_name(&raw)
+}
+
+/// A `struct sockaddr_un` already read, with Linux's checks.
+fn parse_unix_name(raw: &[u8]) -> SysResult<UnixName> {
+    if !(SUN_PATH_OFFSET..=SOCKADDR_UN).contains(&raw.len()) {
+        return Err(Errno::EINVAL);
+    }
     if i32::from(u16::from_le_bytes([raw[0], raw[1]])) != AF_UNIX {
         return Err(Errno::EINVAL);
     }
@@ -942,6 +980,35 @@ fn unconnected(ctx: &Ctx, fd: i32) -> SysResult<(Arc<OpenFile>, Arc<UnixSocket>)
     match sock_of(&f)? {
         Sock::Unconnected(u) => Ok((f, u)),
         Sock::End(_) => Err(Errno::EINVAL),
+        // A datagram socket neither listens nor accepts.
+        Sock::Dgram(_) => Err(Errno::EOPNOTSUPP),
+    }
+}
+
+/// A socket bind can name.
+enum Bindable {
+    Stream(Arc<UnixSocket>),
+    Dgram(Arc<DgramSocket>),
+}
+
+impl Bindable {
+    fn unbound(&self) -> bool {
+        match self {
+            Bindable::Stream(u) => u.unbound(),
+            Bindable::Dgram(d) => d.name().is_empty(),
+        }
+    }
+
+    fn bind(
+        &self,
+        address: Option<Address>,
+        name: Vec<u8>,
+        create_node: impl FnOnce() -> SysResult<Address>,
+    ) -> SysResult<()> {
+        match self {
+            Bindable::Stream(u) => u.bind(address, name, create_node),
+            Bindable::Dgram(d) => d.bind(address, name, create_node),
+        }
     }
 }
 
@@ -952,24 +1019,30 @@ pub fn sys_socket(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::EINVAL);
     }
     let kind = match pair_kind(family, ty & SOCK_TYPE_MASK, protocol) {
-        Ok(kind @ (SockType::Stream | SockType::Seqpacket)) => kind,
-        Ok(SockType::Dgram) => {
-            // Not yet: datagram sockets with names (socketpair makes unnamed ones).
-            log::warn!("AF_UNIX datagram sockets from socket(2) are not supported: EOPNOTSUPP");
-            return Err(Errno::EOPNOTSUPP);
-        }
+        Ok(kind) => kind,
         // No network: as a kernel built without these families.
         Err(Errno::EOPNOTSUPP) => return Err(Errno::EAFNOSUPPORT),
         Err(e) => return Err(e),
     };
     let creds = ctx.task.creds;
-    let socket = UnixSocket::new(kind, (creds.fsuid, creds.fsgid));
-    let name = socket.link_name();
-    let dentry = Arc::new(Dentry {
-        inode: socket,
-        parent: None,
-        name,
-    });
+    let owner = (creds.fsuid, creds.fsgid);
+    let dentry = if kind == SockType::Dgram {
+        let socket = DgramSocket::new(owner);
+        let name = socket.link_name();
+        Arc::new(Dentry {
+            inode: socket,
+            parent: None,
+            name,
+        })
+    } else {
+        let socket = UnixSocket::new(kind, owner);
+        let name = socket.link_name();
+        Arc::new(Dentry {
+            inode: socket,
+            parent: None,
+            name,
+        })
+    };
     let status = if flags & SOCK_NONBLOCK != 0 {
         O_NONBLOCK
     } else {
@@ -995,7 +1068,12 @@ fn autobind_name(ctx: &Ctx, taken: impl Fn(&[u8]) -> bool) -> Vec<u8> {
 }
 
 pub fn sys_bind(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    let (_, socket) = unconnected(ctx, a.i32(0))?;
+    let f = socket_file(ctx, a.i32(0))?;
+    let socket = match sock_of(&f)? {
+        Sock::Unconnected(u) => Bindable::Stream(u),
+        Sock::Dgram(d) => Bindable::Dgram(d),
+        Sock::End(_) => return Err(Errno::EINVAL),
+    };
     let name = read_unix_name(ctx, a.u64(1), a.i32(2))?;
     match name {
         UnixName::Abstract(bytes) => {
@@ -1097,11 +1175,15 @@ fn unix_address(ctx: &Ctx, name: UnixName) -> SysResult<Address> {
 
 pub fn sys_connect(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let f = socket_file(ctx, a.i32(0))?;
+    if let Sock::Dgram(d) = sock_of(&f)? {
+        return dgram_connect(ctx, &d, a.u64(1), a.i32(2));
+    }
     // As Linux, the address is looked up before the socket's state is checked.
     let name = read_unix_name(ctx, a.u64(1), a.i32(2))?;
     let address = unix_address(ctx, name)?;
     let socket = match sock_of(&f)? {
         Sock::Unconnected(u) => u,
+        Sock::Dgram(_) => return Err(Errno::EINVAL),
         Sock::End(_) if !UnixSocket::is_bound(&address) => return Err(Errno::ECONNREFUSED),
         Sock::End(_) => return Err(Errno::EISCONN),
     };
@@ -1191,12 +1273,13 @@ fn option_value(sock: &Sock, name: i32) -> SysResult<Vec<u8>> {
     let (kind, o) = match sock {
         Sock::End(end) => (end.kind(), end.options().clone()),
         Sock::Unconnected(u) => (u.kind(), u.options().clone()),
+        Sock::Dgram(d) => (SockType::Dgram, d.options().clone()),
     };
     let buffer = |size: usize, default: usize| {
         let size = match sock {
             Sock::End(_) => size,
-            // Recorded until a connection takes it (see `set_buffer`).
-            Sock::Unconnected(_) => o.int(name).map_or(default, |v| v as usize),
+            // Recorded only (see setsockopt).
+            Sock::Unconnected(_) | Sock::Dgram(_) => o.int(name).map_or(default, |v| v as usize),
         };
         int(size.min(i32::MAX as usize) as i32)
     };
@@ -1207,15 +1290,15 @@ fn option_value(sock: &Sock, name: i32) -> SysResult<Vec<u8>> {
         SO_ACCEPTCONN => int(matches!(sock, Sock::Unconnected(u) if u.listening()) as i32),
         SO_ERROR => int(match sock {
             Sock::End(end) => end.take_error().map_or(0, |e| e.into_raw()),
-            Sock::Unconnected(_) => 0,
+            Sock::Unconnected(_) | Sock::Dgram(_) => 0,
         }),
         SO_SNDBUF => match sock {
             Sock::End(end) => buffer(end.sndbuf(), 0),
-            Sock::Unconnected(_) => buffer(0, WMEM_DEFAULT),
+            Sock::Unconnected(_) | Sock::Dgram(_) => buffer(0, WMEM_DEFAULT),
         },
         SO_RCVBUF => match sock {
             Sock::End(end) => buffer(end.rcvbuf(), 0),
-            Sock::Unconnected(_) => buffer(0, RMEM_DEFAULT),
+            Sock::Unconnected(_) | Sock::Dgram(_) => buffer(0, RMEM_DEFAULT),
         },
         SO_SNDLOWAT => int(1),
         SO_PEEK_OFF => int(-1),
@@ -1231,7 +1314,7 @@ fn option_value(sock: &Sock, name: i32) -> SysResult<Vec<u8>> {
             // Linux reports no process and the overflow ids before a connection.
             let c = match sock {
                 Sock::End(end) => end.peer_cred(),
-                Sock::Unconnected(_) => Cred {
+                Sock::Unconnected(_) | Sock::Dgram(_) => Cred {
                     pid: 0,
                     uid: 65534,
                     gid: 65534,
@@ -1316,7 +1399,7 @@ pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 Sock::End(end) if send => end.set_sndbuf(size),
                 Sock::End(end) => end.set_rcvbuf(size),
                 // Recorded only: a connection starts with the default buffers.
-                Sock::Unconnected(u) => u.options().set_int(
+                Sock::Unconnected(_) | Sock::Dgram(_) => sock.options().set_int(
                     if send { SO_SNDBUF } else { SO_RCVBUF },
                     size.min(i32::MAX as usize) as i32,
                 ),
@@ -1365,4 +1448,118 @@ pub fn sys_setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         _ => return Err(Errno::ENOPROTOOPT),
     }
     Ok(0)
+}
+
+// ---- socket(2) datagram sockets ----
+
+const AF_UNSPEC: u16 = 0;
+
+/// connect(2) of a datagram socket: its default destination, or none (AF_UNSPEC).
+fn dgram_connect(ctx: &mut Ctx, d: &DgramSocket, addr: u64, len: i32) -> SysResult<u64> {
+    let mut family = [0u8; 2];
+    if len >= 2 {
+        ctx.task.mm.copy_in(addr, &mut family)?;
+        if u16::from_le_bytes(family) == AF_UNSPEC {
+            d.connect(None)?;
+            return Ok(0);
+        }
+    }
+    let name = read_unix_name(ctx, addr, len)?;
+    let shown = stored_name(&name);
+    let address = unix_address(ctx, name)?;
+    d.connect(Some((address, shown)))?;
+    Ok(0)
+}
+
+/// The `sun_path` bytes a name is reported as (a path with its NUL).
+fn stored_name(name: &UnixName) -> Vec<u8> {
+    match name {
+        UnixName::Path(p) => [p.as_slice(), &[0]].concat(),
+        UnixName::Abstract(b) => b.clone(),
+        UnixName::Auto => Vec::new(),
+    }
+}
+
+/// A send on a datagram socket: to `out.addr` or its peer, the whole message, waiting
+/// (unless non-blocking) while the receiver's queue is full.
+fn dgram_send(ctx: &mut Ctx, f: &OpenFile, d: &DgramSocket, out: Outgoing) -> SysResult<u64> {
+    let files = check_control(ctx, &out.control)?;
+    if out.flags & MSG_OOB != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let to = match &out.addr {
+        Some(raw) => {
+            let name = parse_unix_name(raw)?;
+            unix_address(ctx, name)?
+        }
+        None => d.peer()?,
+    };
+    let data = gather(&ctx.task.mm, &out.iovs, 0, out.total)?;
+    let nonblocking = out.flags & MSG_DONTWAIT != 0 || f.flags() & O_NONBLOCK != 0;
+    match d.send_to(&to, &data, files.clone()) {
+        Err(Errno::EAGAIN) if !nonblocking => {}
+        r => return r.map(|n| n as u64),
+    }
+    let receiver = DgramSocket::receiver_queue(&to).ok_or(Errno::ECONNREFUSED)?;
+    let timeout = d.options().sndtimeo;
+    let deadline = timeout.map(|t| Instant::now() + t);
+    match ctx.task.block_on(&[receiver.queue()], deadline, true, || {
+        match d.send_to(&to, &data, files.clone()) {
+            Err(Errno::EAGAIN) => None,
+            r => Some(r),
+        }
+    }) {
+        Ok(r) => r.map(|n| n as u64),
+        Err(Interrupted::TimedOut) => Err(Errno::EAGAIN),
+        Err(Interrupted::Signal) if timeout.is_some() => Err(Errno::EINTR),
+        Err(Interrupted::Signal) => Err(Errno::ERESTARTSYS),
+    }
+}
+
+/// A receive on a datagram socket into the iovecs: the count (the message's whole
+/// length with MSG_TRUNC), the flags it earns, and the sender's name.
+fn dgram_recv(
+    ctx: &mut Ctx,
+    f: &OpenFile,
+    d: &DgramSocket,
+    iovs: &[(u64, usize)],
+    total: usize,
+    flags: u32,
+    files: &mut Vec<Arc<OpenFile>>,
+) -> SysResult<(u64, u32, Vec<u8>)> {
+    if flags & MSG_OOB != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let peek = flags & MSG_PEEK != 0;
+    let nonblocking = flags & MSG_DONTWAIT != 0 || f.flags() & O_NONBLOCK != 0;
+    let mut buf = vec![0u8; total.min(WMEM_DEFAULT)];
+    let got = match d.recv(&mut buf, peek, files) {
+        Err(Errno::EAGAIN) if !nonblocking => {
+            let timeout = d.options().rcvtimeo;
+            let deadline = timeout.map(|t| Instant::now() + t);
+            match ctx.task.block_on(&[d.queue()], deadline, true, || {
+                match d.recv(&mut buf, peek, files) {
+                    Err(Errno::EAGAIN) => None,
+                    r => Some(r),
+                }
+            }) {
+                Ok(r) => r?,
+                Err(Interrupted::TimedOut) => return Err(Errno::EAGAIN),
+                Err(Interrupted::Signal) if timeout.is_some() => return Err(Errno::EINTR),
+                Err(Interrupted::Signal) => return Err(Errno::ERESTARTSYS),
+            }
+        }
+        r => r?,
+    };
+    let Some(got) = got else {
+        return Ok((0, 0, Vec::new()));
+    };
+    scatter(&ctx.task.mm, iovs, 0, &buf[..got.len])?;
+    let n = if flags & MSG_TRUNC != 0 {
+        got.full
+    } else {
+        got.len
+    };
+    let truncated = if got.full > got.len { MSG_TRUNC } else { 0 };
+    Ok((n as u64, truncated, got.from))
 }

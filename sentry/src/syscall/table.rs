@@ -101,7 +101,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::socket,
         socket::sys_socket,
-        "AF_UNIX stream and seqpacket; AF_UNIX dgram gives EOPNOTSUPP, other families EAFNOSUPPORT (no network)",
+        "AF_UNIX stream, seqpacket and dgram; other families give EAFNOSUPPORT (no network)",
     ),
     partial(
         Sysno::bind,
@@ -112,7 +112,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::connect,
         socket::sys_connect,
-        "AF_UNIX stream and seqpacket sockets to a listener of the sandbox",
+        "AF_UNIX: stream and seqpacket sockets to a listener of the sandbox, datagram sockets to a bound one",
     ),
     full(Sysno::accept, socket::sys_accept),
     full(Sysno::accept4, socket::sys_accept4),
