@@ -299,6 +299,20 @@ pub struct SocketEnd {
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
+/// What fstat shows of a socket: sockfs inode `ino`, owned by `owner`.
+pub fn sockfs_stat(ino: u64, owner: (u32, u32)) -> Stat {
+    Stat {
+        dev: SOCKFS_DEV,
+        ino,
+        mode: 0o140777,
+        nlink: 1,
+        uid: owner.0,
+        gid: owner.1,
+        blksize: 4096,
+        ..Stat::default()
+    }
+}
+
 /// A sockfs inode number.
 pub fn next_ino() -> u64 {
     NEXT_INO.fetch_add(1, Ordering::Relaxed)
@@ -780,16 +794,7 @@ impl Inode for SocketEnd {
     }
 
     fn stat(&self) -> SysResult<Stat> {
-        Ok(Stat {
-            dev: SOCKFS_DEV,
-            ino: self.ino,
-            mode: 0o140777,
-            nlink: 1,
-            uid: self.owner.0,
-            gid: self.owner.1,
-            blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(sockfs_stat(self.ino, self.owner))
     }
 
     /// read(2): a receive without flags. An empty read returns 0 at once, as Linux's

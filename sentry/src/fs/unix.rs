@@ -336,16 +336,7 @@ impl Inode for UnixSocket {
     }
 
     fn stat(&self) -> SysResult<Stat> {
-        Ok(Stat {
-            dev: 0x09,
-            ino: self.ino,
-            mode: 0o140777,
-            nlink: 1,
-            uid: self.owner.0,
-            gid: self.owner.1,
-            blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(super::socket::sockfs_stat(self.ino, self.owner))
     }
 
     /// As Linux: a stream socket that is not connected cannot be read (EINVAL) or

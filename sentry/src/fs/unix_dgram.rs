@@ -233,16 +233,7 @@ impl Inode for DgramSocket {
     }
 
     fn stat(&self) -> SysResult<Stat> {
-        Ok(Stat {
-            dev: 0x09,
-            ino: self.ino,
-            mode: 0o140777,
-            nlink: 1,
-            uid: self.owner.0,
-            gid: self.owner.1,
-            blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(super::socket::sockfs_stat(self.ino, self.owner))
     }
 
     /// read(2): a receive without flags (passed descriptors are dropped).

@@ -1026,23 +1026,31 @@ pub fn sys_socket(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     };
     let creds = ctx.task.creds;
     let owner = (creds.fsuid, creds.fsgid);
-    let dentry = if kind == SockType::Dgram {
+    let fd = if kind == SockType::Dgram {
         let socket = DgramSocket::new(owner);
         let name = socket.link_name();
-        Arc::new(Dentry {
-            inode: socket,
-            parent: None,
-            name,
-        })
+        install_socket(ctx, socket, name, flags)?
     } else {
         let socket = UnixSocket::new(kind, owner);
         let name = socket.link_name();
-        Arc::new(Dentry {
-            inode: socket,
-            parent: None,
-            name,
-        })
+        install_socket(ctx, socket, name, flags)?
     };
+    Ok(fd as u64)
+}
+
+/// Opens socket inode `inode` (shown as `name` in /proc/self/fd) at the lowest free
+/// descriptor, with socket(2)'s SOCK_NONBLOCK and SOCK_CLOEXEC `flags`.
+fn install_socket(
+    ctx: &mut Ctx,
+    inode: crate::fs::inode::InodeRef,
+    name: Vec<u8>,
+    flags: i32,
+) -> SysResult<i32> {
+    let dentry = Arc::new(Dentry {
+        inode,
+        parent: None,
+        name,
+    });
     let status = if flags & SOCK_NONBLOCK != 0 {
         O_NONBLOCK
     } else {
@@ -1051,7 +1059,7 @@ pub fn sys_socket(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let file = OpenFile::new(FileKind::Node(dentry), O_RDWR | status);
     let fd = ctx.task.fds.install(file, 0, flags & SOCK_CLOEXEC != 0)?;
     ctx.task.publish_files();
-    Ok(fd as u64)
+    Ok(fd)
 }
 
 /// A short random abstract name for autobind: NUL and five hex digits, as Linux.
@@ -1227,19 +1235,7 @@ fn do_accept(ctx: &mut Ctx, fd: i32, addr: u64, len_addr: u64, flags: i32) -> Sy
     };
     let peer = end.peer_name().to_vec();
     let name = end.link_name();
-    let dentry = Arc::new(Dentry {
-        inode: end,
-        parent: None,
-        name,
-    });
-    let status = if flags & SOCK_NONBLOCK != 0 {
-        O_NONBLOCK
-    } else {
-        0
-    };
-    let file = OpenFile::new(FileKind::Node(dentry), O_RDWR | status);
-    let new_fd = ctx.task.fds.install(file, 0, flags & SOCK_CLOEXEC != 0)?;
-    ctx.task.publish_files();
+    let new_fd = install_socket(ctx, end, name, flags)?;
     if addr != 0 {
         if let Err(e) = put_name(ctx, addr, len_addr, &peer) {
             let _ = ctx.task.fds.close(new_fd);
