@@ -45,6 +45,9 @@ row() {
     sentry_ms=$(median_ms "$sentry" run -- "$@")
     if command -v runsc >/dev/null; then
         runsc_ms=$(median_ms runsc --network=none --platform=ptrace do "$@")
+        # runsc's sandbox processes wind down after it returns: let them, so that they
+        # do not slow the next row's measurements.
+        sleep 2
     else
         runsc_ms=nan
     fi
