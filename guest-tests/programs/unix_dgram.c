@@ -66,6 +66,15 @@ int main(void) {
     struct sockaddr un = {.sa_family = AF_UNSPEC};
     SHOW("disconnect (AF_UNSPEC)", connect(c, &un, sizeof un));
     SHOW("write after disconnecting", write(c, "x", 1));
+    /* A sender may have a send buffer's worth unread (212992 bytes by default). */
+    static char big[100000];
+    int bigs = 0;
+    while (bigs < 50 && sendto(b, big, sizeof big, MSG_DONTWAIT, (struct sockaddr *)&a_addr, alen) > 0)
+        bigs++;
+    printf("100000-byte messages queued: %d (%s)\n", bigs, strerror(errno));
+    static char sink[100000];
+    recv(a, sink, sizeof sink, 0);
+    SHOW("another after one was read", sendto(b, big, sizeof big, MSG_DONTWAIT, (struct sockaddr *)&a_addr, alen));
     close(a);
     SHOW("sendto a closed socket's path", sendto(b, "x", 1, 0, (struct sockaddr *)&a_addr, alen));
     unlink(path);

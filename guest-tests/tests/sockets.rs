@@ -130,6 +130,8 @@ fn unix_datagram_sockets() {
             "peer gt-dgram.sock",
             "queued before the receiver was full: 11 (Resource temporarily unavailable)",
             "recv 4 with MSG_TRUNC: 10",
+            "100000-byte messages queued: 3 (Resource temporarily unavailable)",
+            "another after one was read: 100000",
             "sendto a missing path: -1 ENOENT(2)",
             "sendto a closed socket's path: -1 errno 111",
             "done",

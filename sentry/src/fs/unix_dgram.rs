@@ -4,6 +4,7 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::file::OpenFile;
@@ -22,6 +23,22 @@ struct Datagram {
     /// The sender's name (`sun_path` bytes; empty: unnamed).
     from: Vec<u8>,
     files: Vec<Arc<OpenFile>>,
+    /// What it counts against its sender's send buffer until it is read or dropped
+    /// (held for its `Drop`).
+    _charge: Charge,
+}
+
+/// Bytes a message holds of its sender's send buffer (given back when it goes), so
+/// that no sender can make the sentry hold more than a buffer's worth of its data.
+struct Charge {
+    sender: Arc<AtomicUsize>,
+    bytes: usize,
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        self.sender.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default)]
@@ -51,6 +68,8 @@ pub struct DgramSocket {
     state: Mutex<State>,
     options: Mutex<Options>,
     files: Mutex<usize>,
+    /// Bytes of its messages not yet read by their receivers.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl DgramSocket {
@@ -62,6 +81,7 @@ impl DgramSocket {
             state: Mutex::new(State::default()),
             options: Mutex::new(Options::default()),
             files: Mutex::new(0),
+            in_flight: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -166,14 +186,21 @@ impl DgramSocket {
             if theirs.shutdown & super::socket::RCV_SHUTDOWN != 0 {
                 return Err(Errno::EPIPE);
             }
-            // As Linux, full once it holds more than the limit.
-            if theirs.inbox.len() > MAX_DGRAM_QLEN {
+            // As Linux, full once it holds more than the limit; and this sender waits
+            // while its unread messages fill its send buffer.
+            let charged = self.in_flight.load(Ordering::Relaxed);
+            if theirs.inbox.len() > MAX_DGRAM_QLEN || charged >= WMEM_DEFAULT {
                 return Err(Errno::EAGAIN);
             }
+            self.in_flight.fetch_add(data.len(), Ordering::Relaxed);
             theirs.inbox.push_back(Datagram {
                 data: data.to_vec(),
                 from,
                 files,
+                _charge: Charge {
+                    sender: self.in_flight.clone(),
+                    bytes: data.len(),
+                },
             });
         }
         receiver.queue.notify();
@@ -214,7 +241,8 @@ impl DgramSocket {
         } else if let Some(mut taken) = state.inbox.pop_front() {
             files.append(&mut taken.files);
             drop(state);
-            // Room for a waiting sender.
+            // The sender's charge goes first: then there is room for a waiting sender.
+            drop(taken);
             self.queue.notify();
         }
         Ok(Some(got))
