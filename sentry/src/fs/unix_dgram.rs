@@ -207,9 +207,22 @@ impl DgramSocket {
         Ok(data.len())
     }
 
-    /// The receiver's queue, where a sender waits for room.
+    /// The datagram socket bound at `to`, whose queue a sender waits on for room.
     pub fn receiver_queue(to: &Address) -> Option<Arc<DgramSocket>> {
         Self::receiver(to).ok()
+    }
+
+    /// Whether a send to `receiver` would find room (or fail at once, not wait).
+    pub fn can_send_to(&self, receiver: &DgramSocket) -> bool {
+        std::ptr::eq(self, receiver)
+            || (receiver.lock().inbox.len() <= MAX_DGRAM_QLEN
+                && self.in_flight.load(Ordering::Relaxed) < WMEM_DEFAULT)
+    }
+
+    /// Whether a receive would not wait: a message queued, or shut down for reading.
+    pub fn can_recv(&self) -> bool {
+        let state = self.lock();
+        !state.inbox.is_empty() || state.shutdown & super::socket::RCV_SHUTDOWN != 0
     }
 
     /// One receive attempt: the first message, truncated to `buf`'s length (peeked at,

@@ -102,7 +102,7 @@ fn socket_timeout(f: &OpenFile, direction: Direction) -> Option<Duration> {
 
 /// The error of a wait that ended early: EAGAIN when a socket timeout ran out; for a
 /// signal, EINTR with a timeout (such calls are never restarted), else ERESTARTSYS.
-fn wait_error(why: Interrupted, timeout: Option<Duration>) -> Errno {
+pub(super) fn wait_error(why: Interrupted, timeout: Option<Duration>) -> Errno {
     match why {
         Interrupted::TimedOut => Errno::EAGAIN,
         Interrupted::Signal if timeout.is_some() => Errno::EINTR,

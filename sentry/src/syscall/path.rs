@@ -44,7 +44,7 @@ const O_KNOWN: u32 = 0o3
     | O_TMPFILE;
 
 /// The calling task's path walker (its root, its descriptors for /proc/self/fd links).
-fn walker<'a>(ctx: &'a Ctx) -> Walker<'a> {
+pub(super) fn walker<'a>(ctx: &'a Ctx) -> Walker<'a> {
     ctx.kernel
         .vfs
         .task_walker(&ctx.task.fs.root(), &ctx.task.fds, ctx.task.pid)
@@ -83,7 +83,7 @@ pub fn read_path(ctx: &mut Ctx, addr: u64) -> SysResult<Vec<u8>> {
 }
 
 /// The directory a relative path starts from: the cwd or `dirfd`'s directory.
-fn start_dir(ctx: &Ctx, dirfd: i32, path: &[u8]) -> SysResult<Arc<Dentry>> {
+pub(super) fn start_dir(ctx: &Ctx, dirfd: i32, path: &[u8]) -> SysResult<Arc<Dentry>> {
     if path.first() == Some(&b'/') {
         return Ok(ctx.task.fs.root());
     }

@@ -19,7 +19,7 @@ use crate::fs::socket::{
 };
 use crate::fs::unix::{Address, UnixSocket};
 use crate::fs::unix_dgram::DgramSocket;
-use crate::kernel::wait::Interrupted;
+use crate::kernel::wait::WaitQueue;
 use crate::kernel::Ctx;
 use crate::mm::Mm;
 
@@ -182,17 +182,11 @@ impl Blocking {
         }
     }
 
-    /// Sleeps until `ready`; the errno to give up with otherwise.
-    fn sleep(&self, ctx: &Ctx, end: &SocketEnd, ready: impl Fn() -> bool) -> SysResult<()> {
+    /// Sleeps on `queue` until `ready`; the errno to give up with otherwise.
+    fn sleep(&self, ctx: &Ctx, queue: &WaitQueue, ready: impl Fn() -> bool) -> SysResult<()> {
         ctx.task
-            .block_on(&[end.queue()], self.deadline, true, || {
-                ready().then_some(())
-            })
-            .map_err(|why| match why {
-                Interrupted::Signal if self.timeout.is_none() => Errno::ERESTARTSYS,
-                Interrupted::Signal => Errno::EINTR,
-                Interrupted::TimedOut => Errno::EAGAIN,
-            })
+            .block_on(&[queue], self.deadline, true, || ready().then_some(()))
+            .map_err(|why| super::io::wait_error(why, self.timeout))
     }
 }
 
@@ -452,22 +446,11 @@ fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<Vec<Arc<OpenFile>>> {
 /// the sandbox, so a name that exists refuses (ECONNREFUSED) and one that does not is
 /// the lookup's error. Malformed addresses give EINVAL at once.
 fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
-    if addr.len() <= 2 || addr.len() > SOCKADDR_UN || addr[..2] != [AF_UNIX as u8, 0] {
-        return Err(Errno::EINVAL);
-    }
-    let path = &addr[2..];
-    let path = &path[..path.iter().position(|b| *b == 0).unwrap_or(path.len())];
-    if path.is_empty() {
-        // An abstract name.
-        return Ok(Errno::ECONNREFUSED);
-    }
-    let fs = ctx.task.fs.get();
-    let start = if path[0] == b'/' { &fs.root } else { &fs.cwd };
-    let walker = ctx
-        .kernel
-        .vfs
-        .task_walker(&fs.root, &ctx.task.fds, ctx.task.pid);
-    Ok(match walker.resolve(start, path, true) {
+    let name = match parse_unix_name(addr)? {
+        UnixName::Auto => return Err(Errno::EINVAL),
+        name => name,
+    };
+    Ok(match unix_address(ctx, name) {
         Ok(_) => Errno::ECONNREFUSED,
         Err(e) => e,
     })
@@ -533,7 +516,7 @@ fn send_stream(
                 }
             }
             Err(e) if e.errno == Errno::EAGAIN && block.wait => {
-                if let Err(e) = block.sleep(ctx, end, || end.can_send()) {
+                if let Err(e) = block.sleep(ctx, end.queue(), || end.can_send()) {
                     return partial(sent, e);
                 }
                 waited = true;
@@ -576,7 +559,7 @@ fn send_message(
         match r {
             Ok(n) => return Ok(n as u64),
             Err(e) if e.errno == Errno::EAGAIN && block.wait => {
-                block.sleep(ctx, end, || end.can_send())?;
+                block.sleep(ctx, end.queue(), || end.can_send())?;
                 waited = true;
             }
             Err(e) => return Err(e.errno),
@@ -746,7 +729,7 @@ fn stream_or_pair_recv(
                 }
                 Ok(Received::Eof) => return Ok((copied as u64, 0)),
                 Err(Errno::EAGAIN) if block.wait => {
-                    if let Err(e) = block.sleep(ctx, end, || end.can_recv()) {
+                    if let Err(e) = block.sleep(ctx, end.queue(), || end.can_recv()) {
                         return partial(copied, e).map(|n| (n, 0));
                     }
                 }
@@ -770,7 +753,7 @@ fn stream_or_pair_recv(
                 return Ok((n as u64, truncated));
             }
             Ok(Received::Eof) => return Ok((0, 0)),
-            Err(Errno::EAGAIN) if block.wait => block.sleep(ctx, end, || end.can_recv())?,
+            Err(Errno::EAGAIN) if block.wait => block.sleep(ctx, end.queue(), || end.can_recv())?,
             Err(e) => return Err(e),
         }
     }
@@ -1098,20 +1081,12 @@ pub fn sys_bind(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             })?;
         }
         UnixName::Path(path) => {
-            let fs = ctx.task.fs.get();
-            let start = if path.first() == Some(&b'/') {
-                fs.root.clone()
-            } else {
-                fs.cwd.clone()
-            };
-            let walker = ctx
-                .kernel
-                .vfs
-                .task_walker(&fs.root, &ctx.task.fds, ctx.task.pid);
+            let start = super::path::start_dir(ctx, super::path::AT_FDCWD, &path)?;
+            let walker = super::path::walker(ctx);
             let owner = crate::fs::inode::Owner {
                 uid: ctx.task.creds.fsuid,
                 gid: ctx.task.creds.fsgid,
-                perm: 0o777 & !fs.umask,
+                perm: 0o777 & !ctx.task.fs.umask(),
             };
             // As Linux, the node is made first: an existing path is EADDRINUSE even
             // for a socket bound already (EINVAL otherwise).
@@ -1162,17 +1137,8 @@ fn unix_address(ctx: &Ctx, name: UnixName) -> SysResult<Address> {
         UnixName::Abstract(bytes) => Ok(Address::Abstract(bytes)),
         UnixName::Auto => Err(Errno::EINVAL),
         UnixName::Path(path) => {
-            let fs = ctx.task.fs.get();
-            let start = if path.first() == Some(&b'/') {
-                &fs.root
-            } else {
-                &fs.cwd
-            };
-            let walker = ctx
-                .kernel
-                .vfs
-                .task_walker(&fs.root, &ctx.task.fds, ctx.task.pid);
-            let node = walker.resolve(start, &path, true)?;
+            let start = super::path::start_dir(ctx, super::path::AT_FDCWD, &path)?;
+            let node = super::path::walker(ctx).resolve(&start, &path, true)?;
             if node.inode.file_type() != crate::fs::inode::FileType::Socket {
                 return Err(Errno::ECONNREFUSED);
             }
@@ -1492,23 +1458,15 @@ fn dgram_send(ctx: &mut Ctx, f: &OpenFile, d: &DgramSocket, out: Outgoing) -> Sy
     };
     let data = gather(&ctx.task.mm, &out.iovs, 0, out.total)?;
     let nonblocking = out.flags & MSG_DONTWAIT != 0 || f.flags() & O_NONBLOCK != 0;
-    match d.send_to(&to, &data, files.clone()) {
-        Err(Errno::EAGAIN) if !nonblocking => {}
-        r => return r.map(|n| n as u64),
-    }
-    let receiver = DgramSocket::receiver_queue(&to).ok_or(Errno::ECONNREFUSED)?;
-    let timeout = d.options().sndtimeo;
-    let deadline = timeout.map(|t| Instant::now() + t);
-    match ctx.task.block_on(&[receiver.queue()], deadline, true, || {
+    let block = Blocking::new(nonblocking, d.options().sndtimeo);
+    loop {
         match d.send_to(&to, &data, files.clone()) {
-            Err(Errno::EAGAIN) => None,
-            r => Some(r),
+            Err(Errno::EAGAIN) if block.wait => {
+                let receiver = DgramSocket::receiver_queue(&to).ok_or(Errno::ECONNREFUSED)?;
+                block.sleep(ctx, receiver.queue(), || d.can_send_to(&receiver))?;
+            }
+            r => return r.map(|n| n as u64),
         }
-    }) {
-        Ok(r) => r.map(|n| n as u64),
-        Err(Interrupted::TimedOut) => Err(Errno::EAGAIN),
-        Err(Interrupted::Signal) if timeout.is_some() => Err(Errno::EINTR),
-        Err(Interrupted::Signal) => Err(Errno::ERESTARTSYS),
     }
 }
 
@@ -1528,24 +1486,15 @@ fn dgram_recv(
     }
     let peek = flags & MSG_PEEK != 0;
     let nonblocking = flags & MSG_DONTWAIT != 0 || f.flags() & O_NONBLOCK != 0;
+    let block = Blocking::new(nonblocking, d.options().rcvtimeo);
     let mut buf = vec![0u8; total.min(WMEM_DEFAULT)];
-    let got = match d.recv(&mut buf, peek, files) {
-        Err(Errno::EAGAIN) if !nonblocking => {
-            let timeout = d.options().rcvtimeo;
-            let deadline = timeout.map(|t| Instant::now() + t);
-            match ctx.task.block_on(&[d.queue()], deadline, true, || {
-                match d.recv(&mut buf, peek, files) {
-                    Err(Errno::EAGAIN) => None,
-                    r => Some(r),
-                }
-            }) {
-                Ok(r) => r?,
-                Err(Interrupted::TimedOut) => return Err(Errno::EAGAIN),
-                Err(Interrupted::Signal) if timeout.is_some() => return Err(Errno::EINTR),
-                Err(Interrupted::Signal) => return Err(Errno::ERESTARTSYS),
+    let got = loop {
+        match d.recv(&mut buf, peek, files) {
+            Err(Errno::EAGAIN) if block.wait => {
+                block.sleep(ctx, d.queue(), || d.can_recv())?;
             }
+            r => break r?,
         }
-        r => r?,
     };
     let Some(got) = got else {
         return Ok((0, 0, Vec::new()));
