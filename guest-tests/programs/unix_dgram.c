@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 static socklen_t path_addr(struct sockaddr_un *a, const char *path) {
     memset(a, 0, sizeof *a);
@@ -78,6 +79,29 @@ int main(void) {
     close(a);
     SHOW("sendto a closed socket's path", sendto(b, "x", 1, 0, (struct sockaddr *)&a_addr, alen));
     unlink(path);
+
+    /* A sender waiting for room learns when the receiver goes. */
+    struct sockaddr_un q = {.sun_family = AF_UNIX};
+    strcpy(q.sun_path + 1, "gt-dgram-closing");
+    socklen_t ql = offsetof(struct sockaddr_un, sun_path) + 17;
+    int r = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(r, (struct sockaddr *)&q, ql);
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(r);
+        int k = 0;
+        long m;
+        while ((m = sendto(s, "x", 1, 0, (struct sockaddr *)&q, ql)) > 0)
+            k++;
+        printf("blocked sender: sent %d, then %ld %s\n", k, m, strerror(errno));
+        fflush(stdout);
+        _exit(0);
+    }
+    usleep(300 * 1000);
+    close(r);
+    waitpid(pid, NULL, 0);
     puts("done");
     return 0;
 }

@@ -134,6 +134,7 @@ fn unix_datagram_sockets() {
             "another after one was read: 100000",
             "sendto a missing path: -1 ENOENT(2)",
             "sendto a closed socket's path: -1 errno 111",
+            "blocked sender: sent 11, then -1 Connection refused",
             "done",
         ],
     );

@@ -342,6 +342,9 @@ impl Inode for DgramSocket {
             bound().remove(&address);
         }
         state.inbox.clear();
+        drop(state);
+        // Senders waiting for room look again: the name is gone (ECONNREFUSED).
+        self.queue.notify();
     }
 
     fn as_any(&self) -> &dyn Any {
