@@ -36,6 +36,18 @@ fn registers_preserved_across_syscalls() {
 }
 
 #[test]
+fn syscall_return_state_matches_linux() {
+    let native = assert_same("syscall_return", &[]);
+    native.assert_checks_pass();
+    assert!(
+        native
+            .stdout_str()
+            .contains("mmap of the last page: ENOMEM(12)\n"),
+        "{native}"
+    );
+}
+
+#[test]
 fn thread_local_storage() {
     checked("tls");
 }

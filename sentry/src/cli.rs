@@ -39,6 +39,10 @@ pub struct RunOptions {
     /// Expose a host directory: HOST:GUEST[:ro|rw] (read-only unless rw). Repeatable.
     #[arg(long = "bind", value_name = "HOST:GUEST[:ro|rw]")]
     pub binds: Vec<crate::fs::Bind>,
+    /// Take every syscall through a VM exit: no syscall server thread polling the
+    /// guests' mailboxes (slower; for comparison).
+    #[arg(long)]
+    pub no_syscall_server: bool,
     /// Guest memory size (e.g. 512M, 2G); the guest can never use more.
     #[arg(long, default_value = "2G", value_parser = parse_size)]
     pub memory: u64,

@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::arch::x86_64::layout::{KERNEL_PML4_INDEX, USER_VIRT_END};
+use crate::arch::x86_64::layout::KERNEL_PML4_INDEX;
 use crate::arch::x86_64::paging::*;
+use crate::mailbox::{Mailbox, MAILBOX_VIRT};
 use crate::memory::{Frame, GuestRam, MemoryError, StaleFrame, PAGE_SIZE};
 
 /// Access rights of a user page. A page that is not `accessible` (PROT_NONE) keeps its
@@ -29,22 +30,50 @@ pub struct Translation {
 pub struct AddressSpace {
     ram: Arc<GuestRam>,
     root: Frame,
+    /// Page-table frames, and the mailbox frame: all go when the space does.
     table_frames: Vec<Frame>,
+    mailbox: Mailbox,
 }
 
 impl AddressSpace {
-    /// An empty user half; `kernel_pml4_entry` is installed in the kernel slot.
+    /// An empty user half, but for the syscall mailbox in its last page;
+    /// `kernel_pml4_entry` is installed in the kernel slot.
     pub(crate) fn new(ram: Arc<GuestRam>, kernel_pml4_entry: u64) -> Result<Self, MemoryError> {
         let root = ram.alloc_table()?;
-        ram.write_u64(
+        let mailbox_frame = match ram.alloc_table() {
+            Ok(frame) => frame,
+            Err(e) => {
+                ram.free_tables(vec![root]);
+                return Err(e);
+            }
+        };
+        let mut space = AddressSpace {
+            mailbox: Mailbox::new(ram.clone(), mailbox_frame),
+            ram,
+            root,
+            table_frames: vec![root, mailbox_frame],
+        };
+        space.ram.write_u64(
             root.addr() + KERNEL_PML4_INDEX as u64 * 8,
             kernel_pml4_entry,
         )?;
-        Ok(AddressSpace {
-            ram,
-            root,
-            table_frames: vec![root],
-        })
+        let slot = space
+            .leaf_entry(MAILBOX_VIRT, true)?
+            .ok_or(MemoryError::OutOfRange(MAILBOX_VIRT))?;
+        let flags = PageFlags {
+            accessible: true,
+            writable: true,
+            executable: false,
+        };
+        space
+            .ram
+            .write_u64(slot, Self::encode(mailbox_frame, flags))?;
+        Ok(space)
+    }
+
+    /// This address space's syscall mailbox.
+    pub fn mailbox(&self) -> &Mailbox {
+        &self.mailbox
     }
 
     /// The value for CR3.
@@ -57,8 +86,9 @@ impl AddressSpace {
         &self.ram
     }
 
+    /// User pages end below the mailbox page, which only this module maps.
     fn check_user(va: u64) -> Result<(), MemoryError> {
-        if va >= USER_VIRT_END || !va.is_multiple_of(PAGE_SIZE) {
+        if va >= MAILBOX_VIRT || !va.is_multiple_of(PAGE_SIZE) {
             return Err(MemoryError::OutOfRange(va));
         }
         Ok(())
@@ -100,12 +130,12 @@ impl AddressSpace {
     }
 
     fn encode(frame: Frame, flags: PageFlags) -> u64 {
-        let mut pte = frame.addr() | PTE_PRESENT;
+        let mut pte = frame.addr() | PTE_PRESENT | PTE_ACCESSED;
         if flags.accessible {
             pte |= PTE_USER;
         }
         if flags.writable && flags.accessible {
-            pte |= PTE_WRITABLE;
+            pte |= PTE_WRITABLE | PTE_DIRTY;
         }
         if !flags.executable || !flags.accessible {
             pte |= PTE_NO_EXECUTE;
@@ -179,7 +209,7 @@ impl AddressSpace {
     /// tables that exist, so a sparse terabyte costs what its mapped pages cost.
     pub fn mapped_pages(&self, start: u64, end: u64) -> Vec<(u64, Translation)> {
         let mut out = Vec::new();
-        let end = end.min(USER_VIRT_END);
+        let end = end.min(MAILBOX_VIRT);
         if start < end {
             self.collect_mapped(self.root.addr(), 4, 0, start, end, &mut out);
         }
@@ -199,7 +229,7 @@ impl AddressSpace {
         for index in 0..512u64 {
             let lo = base + index * span;
             let hi = lo + span;
-            if hi <= start || lo >= end || lo >= USER_VIRT_END {
+            if hi <= start || lo >= end {
                 continue;
             }
             let Ok(entry) = self.ram.read_u64(table + index * 8) else {
@@ -220,7 +250,7 @@ impl AddressSpace {
 
     /// What user page `va` (any address inside it) maps to.
     pub fn translate(&self, va: u64) -> Option<Translation> {
-        if va >= USER_VIRT_END {
+        if va >= MAILBOX_VIRT {
             return None;
         }
         let slot = self.leaf_entry_readonly(va & !(PAGE_SIZE - 1))?;
@@ -239,6 +269,7 @@ impl Drop for AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::x86_64::layout::USER_VIRT_END;
 
     fn space() -> AddressSpace {
         let ram = Arc::new(GuestRam::new(4 << 20, 0x10000).unwrap());
@@ -297,7 +328,7 @@ mod tests {
             writable: true,
             executable: false,
         };
-        for va in [0x1000u64, 0x40_0000_0000, 0x7fff_ffff_f000] {
+        for va in [0x1000u64, 0x40_0000_0000, 0x7fff_ffff_e000] {
             let _ = s.map(va, ram.alloc().unwrap(), rw).unwrap();
         }
         let all: Vec<u64> = s
@@ -305,7 +336,7 @@ mod tests {
             .iter()
             .map(|p| p.0)
             .collect();
-        assert_eq!(all, vec![0x1000, 0x40_0000_0000, 0x7fff_ffff_f000]);
+        assert_eq!(all, vec![0x1000, 0x40_0000_0000, 0x7fff_ffff_e000]);
         assert_eq!(s.mapped_pages(0x2000, 0x40_0000_0000).len(), 0);
     }
 
@@ -313,7 +344,11 @@ mod tests {
     fn kernel_half_is_refused() {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
-        assert!(s.map(USER_VIRT_END, f, PageFlags::default()).is_err());
+        assert!(s.map(MAILBOX_VIRT, f, PageFlags::default()).is_err());
+        assert!(s
+            .map(MAILBOX_VIRT + PAGE_SIZE, f, PageFlags::default())
+            .is_err());
+        assert!(s.translate(MAILBOX_VIRT).is_none());
         assert!(s.translate(u64::MAX).is_none());
     }
 }

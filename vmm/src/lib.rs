@@ -7,6 +7,7 @@ pub mod address_space;
 pub mod arch;
 pub mod file_frames;
 pub mod kick;
+pub mod mailbox;
 pub mod memory;
 pub mod platform;
 pub mod slots;
@@ -15,6 +16,7 @@ pub mod vm;
 
 pub use address_space::{AddressSpace, PageFlags, Translation};
 pub use kick::Kicker;
+pub use mailbox::Mailbox;
 pub use memory::{Frame, GuestRam, MemoryError, PAGE_SIZE};
 pub use platform::SyscallReturn;
 pub use vcpu::{Exit, UserRegs, Vcpu, VcpuError};

@@ -9,6 +9,7 @@ pub mod process;
 pub mod process_tree;
 pub mod signal;
 pub mod signal_frame;
+pub mod syscall_server;
 pub mod system;
 pub mod task;
 pub mod thread_group;
@@ -71,6 +72,8 @@ pub struct Kernel {
     forked: std::sync::atomic::AtomicBool,
     /// Tasks waiting on futexes.
     pub futexes: futex::Futexes,
+    /// Serves syscalls from the guests' mailboxes without VM exits.
+    pub syscall_server: syscall_server::SyscallServer,
 }
 
 /// Everything `Kernel::new` needs.
@@ -107,6 +110,7 @@ impl Kernel {
             timers: Arc::default(),
             forked: Default::default(),
             futexes: Default::default(),
+            syscall_server: Default::default(),
         }
     }
 
@@ -146,7 +150,7 @@ impl Kernel {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
-    fn count_syscall(&self, nr: u64) {
+    pub fn count_syscall(&self, nr: u64) {
         let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
         *stats.syscalls.entry(nr).or_default() += 1;
     }
@@ -156,18 +160,28 @@ impl Kernel {
 pub struct Ctx<'a> {
     pub kernel: &'a Arc<Kernel>,
     pub task: &'a mut Task,
-    pub vcpu: &'a mut Vcpu,
+    /// The task's vCPU; `None` while the syscall server serves the call from the
+    /// mailbox (only calls that never need it: `syscall::fast_path`).
+    pub vcpu: Option<&'a mut Vcpu>,
+}
+
+impl Ctx<'_> {
+    /// The task's vCPU, or `NEEDS_VCPU` on the syscall server.
+    pub fn vcpu(&mut self) -> crate::errno::SysResult<&mut Vcpu> {
+        self.vcpu.as_deref_mut().ok_or(crate::errno::NEEDS_VCPU)
+    }
 }
 
 /// Runs a forked task on its own host thread until it exits; then its resources go
 /// and its parent hears of it.
-pub fn spawn(kernel: &Arc<Kernel>, mut task: Task, mut vcpu: Vcpu) -> std::io::Result<()> {
+pub fn spawn(kernel: &Arc<Kernel>, task: Task, mut vcpu: Vcpu) -> std::io::Result<()> {
     let kernel = kernel.clone();
     std::thread::Builder::new()
         .name(format!("task-{}", task.tid))
         .spawn(move || {
             process::set_current_pid(task.pid);
-            let status = run(&kernel, &mut task, &mut vcpu).unwrap_or_else(|e| {
+            let (task, status) = run(&kernel, task, &mut vcpu);
+            let status = status.unwrap_or_else(|e| {
                 log::error!("task {}: the vCPU failed: {e}", task.tid);
                 ExitStatus::Killed(SIGKILL)
             });
@@ -290,61 +304,124 @@ pub fn finish_first_process(task: &Task, status: ExitStatus) -> ExitStatus {
     group.final_status().unwrap_or(status)
 }
 
-/// Runs `task` on `vcpu` until it exits.
+/// Runs `task` on `vcpu` until it exits; the task comes back with the outcome.
 pub fn run(
     kernel: &Arc<Kernel>,
-    task: &mut Task,
+    task: Task,
     vcpu: &mut Vcpu,
-) -> Result<ExitStatus, VcpuError> {
+) -> (Task, Result<ExitStatus, VcpuError>) {
     task.inbox.set_kicker(Some(vcpu.kicker()));
-    let status = run_until_exit(kernel, task, vcpu);
+    let server = &kernel.syscall_server;
+    let seat = server.available().then(|| server.take_seat());
+    let (task, status) = run_until_exit(kernel, task, vcpu, seat.as_deref());
+    if let Some(seat) = &seat {
+        server.leave(seat);
+    }
     task.inbox.set_kicker(None);
-    status
+    (task, status)
+}
+
+/// Runs the guest until its next exit. When the syscall server can take the task's
+/// calls meanwhile (the stub runs at CPL3 and no other task shares the mailbox), the
+/// task is lent to it for that time; the mailbox of the address space comes back.
+fn enter_guest(
+    kernel: &Kernel,
+    task: Task,
+    vcpu: &mut Vcpu,
+    seat: Option<&syscall_server::Seat>,
+) -> (Task, Option<vmm::Mailbox>, Result<Exit, VcpuError>) {
+    let lend = seat.filter(|_| {
+        vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters)
+            && task.mm.is_exclusive()
+    });
+    let Some(seat) = lend else {
+        let exit = vcpu.run();
+        return (task, None, exit);
+    };
+    kernel.syscall_server.wake();
+    let mailbox = task.mm.mailbox();
+    mailbox.set_enabled(true);
+    seat.lend(task, mailbox.clone());
+    let exit = vcpu.run();
+    // Only this thread takes the task out of its seat.
+    let task = seat.reclaim().expect("a lent task stays in its seat");
+    (task, Some(mailbox), exit)
 }
 
 fn run_until_exit(
     kernel: &Arc<Kernel>,
-    task: &mut Task,
+    mut task: Task,
     vcpu: &mut Vcpu,
-) -> Result<ExitStatus, VcpuError> {
+    seat: Option<&syscall_server::Seat>,
+) -> (Task, Result<ExitStatus, VcpuError>) {
     loop {
-        let exit = vcpu.run()?;
-        task.cpu_time = vcpu.stats().time_in_guest;
-        let was_syscall = exit == Exit::Syscall;
-        match exit {
-            Exit::Syscall => {
-                process::set_current_pid(task.pid);
-                kernel.count_syscall(vcpu.regs().rax);
-                crate::syscall::dispatch(&mut Ctx { kernel, task, vcpu });
-            }
-            Exit::Exception {
-                vector,
-                error_code,
-                fault_addr,
-            } => {
-                if let Some(signal) = handle_exception(task, vcpu, vector, error_code, fault_addr) {
-                    deliver_fault(kernel, task, vcpu, signal, (u64::from(vector), error_code));
-                }
-            }
-            Exit::Interrupted => {}
-        }
-        // After a syscall, dispatch has delivered (it decides about restarting).
-        if !was_syscall
-            && task.exit.is_none()
-            && task.pending_signals() & !task.signals.blocked != 0
-        {
-            deliver_pending(kernel, task, vcpu, None);
-        }
-        if let Some(status) = task.exit {
-            if kernel.options.strace {
-                kernel.trace(&match status {
-                    ExitStatus::Exited(code) => strace::format_exited(i32::from(code)),
-                    ExitStatus::Killed(signo) => strace::format_killed(signo, false),
-                });
-            }
-            return Ok(status);
+        let (returned, mailbox, exit) = enter_guest(kernel, task, vcpu, seat);
+        task = returned;
+        let exit = match exit {
+            Ok(exit) => exit,
+            Err(e) => return (task, Err(e)),
+        };
+        if let Some(status) = handle_exit(kernel, &mut task, vcpu, exit, mailbox) {
+            return (task, Ok(status));
         }
     }
+}
+
+/// Serves what made the guest exit; the task's exit status once it has ended.
+fn handle_exit(
+    kernel: &Arc<Kernel>,
+    task: &mut Task,
+    vcpu: &mut Vcpu,
+    exit: Exit,
+    mailbox: Option<vmm::Mailbox>,
+) -> Option<ExitStatus> {
+    task.cpu_time = vcpu.stats().time_in_guest;
+    let was_syscall = exit == Exit::Syscall;
+    match exit {
+        Exit::Syscall => {
+            process::set_current_pid(task.pid);
+            let nr = vcpu.regs().rax;
+            let outcome = mailbox.map_or(vmm::mailbox::Outcome::NotServed, |m| m.take_outcome());
+            let mut ctx = Ctx {
+                kernel,
+                task,
+                vcpu: Some(vcpu),
+            };
+            match outcome {
+                vmm::mailbox::Outcome::Served { result, .. } => {
+                    crate::syscall::finish(&mut ctx, nr, result as i64)
+                }
+                vmm::mailbox::Outcome::NotServed => {
+                    kernel.count_syscall(nr);
+                    crate::syscall::dispatch(&mut ctx);
+                }
+            }
+        }
+        Exit::Exception {
+            vector,
+            error_code,
+            fault_addr,
+        } => {
+            if let Some(signal) = handle_exception(task, vcpu, vector, error_code, fault_addr) {
+                deliver_fault(kernel, task, vcpu, signal, (u64::from(vector), error_code));
+            }
+        }
+        Exit::Interrupted => {}
+    }
+    // After a syscall, dispatch has delivered (it decides about restarting).
+    if !was_syscall && task.exit.is_none() && task.pending_signals() & !task.signals.blocked != 0 {
+        deliver_pending(kernel, task, vcpu, None);
+    }
+    if let Some(status) = task.exit {
+        if kernel.options.strace {
+            kernel.trace(&match status {
+                ExitStatus::Exited(code) => strace::format_exited(i32::from(code)),
+                ExitStatus::Killed(signo) => strace::format_killed(signo, false),
+            });
+        }
+        return Some(status);
+    }
+    None
 }
 
 /// Resolves a CPU exception; returns the signal to deliver when it cannot be resolved.

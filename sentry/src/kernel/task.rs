@@ -291,7 +291,7 @@ impl Task {
             pid: self.pid,
             tid,
             creds: self.creds,
-            mm: self.mm.clone(),
+            mm: self.mm.share(),
             fds,
             fs,
             info: self.info.clone(),

@@ -209,6 +209,10 @@ impl MemoryManager {
         self.space.root()
     }
 
+    pub fn mailbox(&self) -> vmm::Mailbox {
+        self.space.mailbox().clone()
+    }
+
     pub fn stats(&self) -> MmStats {
         self.stats
     }

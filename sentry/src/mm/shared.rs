@@ -13,7 +13,6 @@ use crate::errno::SysResult;
 use crate::kernel::process::MapInfo;
 
 /// A shared address space.
-#[derive(Clone)]
 pub struct Mm(Arc<Mutex<MemoryManager>>);
 
 impl Mm {
@@ -102,6 +101,24 @@ impl Mm {
 
     pub fn page_table_root(&self) -> u64 {
         self.lock().page_table_root()
+    }
+
+    /// The address space's syscall mailbox.
+    pub fn mailbox(&self) -> vmm::Mailbox {
+        self.lock().mailbox()
+    }
+
+    /// The same address space for another task (a thread, a vfork child). Its mailbox
+    /// is switched off first: two tasks must never post in one mailbox, and a task
+    /// re-enables it only while it has the space to itself.
+    pub fn share(&self) -> Mm {
+        self.mailbox().set_enabled(false);
+        Mm(self.0.clone())
+    }
+
+    /// Whether no other task uses this address space (no thread, no vfork child).
+    pub fn is_exclusive(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
     }
 
     pub fn memory(&self) -> (u64, u64) {

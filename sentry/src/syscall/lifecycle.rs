@@ -149,14 +149,14 @@ const THREAD_FLAGS: u64 = CLONE_VM
 /// rooted at `cr3`. EAGAIN when no vCPU can be had.
 fn child_vcpu(ctx: &mut Ctx, args: &CloneArgs, cr3: u64) -> SysResult<vmm::Vcpu> {
     let kernel = ctx.kernel;
-    let mut regs = *ctx.vcpu.regs();
+    let parent = ctx.vcpu()?;
+    let mut regs = *parent.regs();
     regs.rax = 0;
     if args.stack != 0 {
         regs.rsp = args.stack;
     }
-    let (fs_base, gs_base) = ctx.vcpu.segment_bases().map_err(|_| Errno::EAGAIN)?;
-    let fpu = ctx
-        .vcpu
+    let (fs_base, gs_base) = parent.segment_bases().map_err(|_| Errno::EAGAIN)?;
+    let fpu = parent
         .fpu_state(kernel.fpu_state_size)
         .map_err(|_| Errno::EAGAIN)?;
     let mut vcpu = kernel.cpus.acquire(cr3, regs).map_err(|e| {
@@ -259,7 +259,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     // sleeps meanwhile); others get a copy-on-write copy.
     let child_mm = if vfork {
         drop(space);
-        ctx.task.mm.clone()
+        ctx.task.mm.share()
     } else {
         ctx.task.mm.fork(space)?
     };
@@ -434,7 +434,7 @@ fn exec_at(
         done.complete();
     }
     old.release();
-    let vcpu = &mut *ctx.vcpu;
+    let vcpu = ctx.vcpu.as_deref_mut().ok_or(crate::errno::NEEDS_VCPU)?;
     vcpu.set_address_space(task.mm.page_table_root())
         .and_then(|_| vcpu.set_fs_base(0))
         .and_then(|_| vcpu.set_gs_base(0))

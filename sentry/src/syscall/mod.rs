@@ -4,6 +4,7 @@
 mod attr;
 mod creds;
 mod epoll;
+pub mod fast_path;
 mod fd;
 mod futex;
 mod io;
@@ -52,11 +53,41 @@ impl Args {
 /// A handler: the typed body of one syscall.
 pub type Handler = fn(&mut Ctx, &Args) -> SysResult<u64>;
 
-/// Serves the syscall the task just made and writes its result to RAX.
+/// Serves the syscall the task just made on its vCPU and writes its result to RAX.
 pub fn dispatch(ctx: &mut Ctx) {
-    let regs = *ctx.vcpu.regs();
+    let Some(vcpu) = ctx.vcpu.as_deref_mut() else {
+        return;
+    };
+    let regs = *vcpu.regs();
     let nr = regs.rax;
     let args = Args([regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]);
+    let ret = serve(ctx, nr, &args);
+    finish(ctx, nr, ret);
+}
+
+/// The end of syscall `nr` on the task's vCPU, once served (here, or by the syscall
+/// server): `ret` goes to RAX, then pending signals are delivered, or an interrupted
+/// call is restarted.
+pub fn finish(ctx: &mut Ctx, nr: u64, ret: i64) {
+    let keep_registers = std::mem::take(&mut ctx.task.keep_registers);
+    let Some(vcpu) = ctx.vcpu.as_deref_mut() else {
+        return;
+    };
+    if ctx.task.exit.is_none() && !keep_registers {
+        vcpu.regs_mut().rax = ret as u64;
+    }
+    let interrupted = (ret == -i64::from(Errno::ERESTARTSYS.into_raw())).then_some(nr);
+    if ctx.task.exit.is_none() && ctx.task.pending_signals() & !ctx.task.signals.blocked != 0 {
+        crate::kernel::deliver_pending(ctx.kernel, ctx.task, vcpu, interrupted);
+    } else if interrupted.is_some() {
+        crate::kernel::restart_syscall(vcpu, nr);
+    }
+}
+
+/// Runs syscall `nr` for the task, traces it, and returns what goes in RAX (`-errno`
+/// on failure). On the syscall server (no vCPU) a handler may decline with
+/// `NEEDS_VCPU`, which is returned untraced.
+pub fn serve(ctx: &mut Ctx, nr: u64, args: &Args) -> i64 {
     log::trace!("syscall {nr} {:x?}", args.0);
     // Refreshing /proc/self/maps costs O(mappings): do it lazily, before a syscall that
     // is not itself a mapping change (so a loop of mmaps pays once).
@@ -81,7 +112,7 @@ pub fn dispatch(ctx: &mut Ctx) {
         recorder.reads.into_inner()
     });
     let result = match lookup(nr) {
-        Some(def) => (def.handler)(ctx, &args),
+        Some(def) => (def.handler)(ctx, args),
         None => {
             let name = syscalls::Sysno::new(nr as usize).map_or("unknown", |s| s.name());
             ctx.kernel.note_unsupported(nr, name);
@@ -96,16 +127,14 @@ pub fn dispatch(ctx: &mut Ctx) {
         Ok(v) => v as i64,
         Err(e) => -i64::from(e.into_raw()),
     };
-    let exited = ctx.task.exit.is_some();
-    let keep_registers = std::mem::take(&mut ctx.task.keep_registers);
-    if !exited && !keep_registers {
-        ctx.vcpu.regs_mut().rax = ret as u64;
+    if result == Err(crate::errno::NEEDS_VCPU) && ctx.vcpu.is_none() {
+        return ret;
     }
     if ctx.kernel.options.strace {
         let event = strace::SyscallEvent {
             nr,
             args: args.0,
-            ret: (!exited).then_some(ret),
+            ret: ctx.task.exit.is_none().then_some(ret),
         };
         let line = match &recorded {
             Some(reads) if result.is_ok() => strace::format_syscall(&event, &Replay(reads)),
@@ -113,12 +142,7 @@ pub fn dispatch(ctx: &mut Ctx) {
         };
         ctx.kernel.trace(&line);
     }
-    let interrupted = (result == Err(Errno::ERESTARTSYS)).then_some(nr);
-    if !exited && ctx.task.pending_signals() & !ctx.task.signals.blocked != 0 {
-        crate::kernel::deliver_pending(ctx.kernel, ctx.task, ctx.vcpu, interrupted);
-    } else if interrupted.is_some() {
-        crate::kernel::restart_syscall(ctx.vcpu, nr);
-    }
+    ret
 }
 
 /// Traces the first program's execve, as strace shows the one it made itself: from

@@ -274,6 +274,10 @@ fn do_open_how(ctx: &mut Ctx, how: &OpenHow, flags: u32, mode: u32) -> SysResult
         {
             return Err(Errno::ENXIO);
         }
+        if kind == FileType::Fifo && ctx.vcpu.is_none() {
+            // It may wait for a peer, which the syscall server must not.
+            return Err(crate::errno::NEEDS_VCPU);
+        }
         if kind == FileType::Fifo && !crate::fs::file::is_host_stream(dentry.inode.as_ref()) {
             return open_fifo(ctx, dentry, flags);
         }

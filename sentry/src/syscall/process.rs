@@ -64,14 +64,14 @@ pub fn sys_arch_prctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 return Err(Errno::EPERM);
             }
             if code == ARCH_SET_FS {
-                ctx.vcpu.set_fs_base(addr).map_err(vcpu_err)?;
+                ctx.vcpu()?.set_fs_base(addr).map_err(vcpu_err)?;
             } else {
-                ctx.vcpu.set_gs_base(addr).map_err(vcpu_err)?;
+                ctx.vcpu()?.set_gs_base(addr).map_err(vcpu_err)?;
             }
             Ok(0)
         }
         ARCH_GET_FS | ARCH_GET_GS => {
-            let (fs, gs) = ctx.vcpu.segment_bases().map_err(vcpu_err)?;
+            let (fs, gs) = ctx.vcpu()?.segment_bases().map_err(vcpu_err)?;
             ctx.task
                 .mm
                 .write_u64(addr, if code == ARCH_GET_FS { fs } else { gs })?;

@@ -307,7 +307,8 @@ pub fn sys_sigaltstack(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_rt_sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
     let size = ctx.kernel.fpu_state_size;
-    if kernel::signal_frame::sigreturn(ctx.task, ctx.vcpu, size).is_err() {
+    let vcpu = ctx.vcpu.as_deref_mut().ok_or(crate::errno::NEEDS_VCPU)?;
+    if kernel::signal_frame::sigreturn(ctx.task, vcpu, size).is_err() {
         // A corrupt frame: Linux kills with SIGSEGV.
         kernel::send_signal(ctx.task, 11, crate::kernel::signal::SI_KERNEL);
         let _ = ctx.task.signals.set_action(11, SigAction::default());

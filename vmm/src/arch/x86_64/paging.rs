@@ -6,13 +6,17 @@ pub const PTE_PRESENT: u64 = 1 << 0;
 pub const PTE_WRITABLE: u64 = 1 << 1;
 /// Accessible from CPL3.
 pub const PTE_USER: u64 = 1 << 2;
+/// The CPU has used this entry for a translation.
+pub const PTE_ACCESSED: u64 = 1 << 5;
+/// The CPU has written through this entry (last level only).
+pub const PTE_DIRTY: u64 = 1 << 6;
 /// Instruction fetches fault (needs EFER.NXE).
 pub const PTE_NO_EXECUTE: u64 = 1 << 63;
 /// Physical frame address bits of an entry.
 pub const PTE_ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
 /// Flags of intermediate entries: permissions are decided at the last level only.
-pub const TABLE_FLAGS: u64 = PTE_PRESENT | PTE_WRITABLE | PTE_USER;
+pub const TABLE_FLAGS: u64 = PTE_PRESENT | PTE_WRITABLE | PTE_USER | PTE_ACCESSED;
 
 /// Index into the page table at `level` (4 = PML4 ... 1 = PT) for virtual address `va`.
 pub const fn table_index(va: u64, level: u32) -> usize {

@@ -25,12 +25,128 @@ pub const fn pushes_error_code(vector: u8) -> bool {
     matches!(vector, 8 | 10..=14 | 17 | 21 | 29 | 30)
 }
 
-/// The user-accessible syscall entry page (`LSTAR` points at its start):
-/// `out %al, $SYSCALL_PORT; ud2`. The VMM never resumes at the `ud2`.
-pub fn syscall_page() -> [u8; 4096] {
-    let mut page = [0xccu8; 4096]; // int3 filler
+/// Machine code with forward and backward 8-bit jumps to named points.
+struct Code {
+    bytes: Vec<u8>,
+    labels: Vec<(&'static str, usize)>,
+    jumps: Vec<(usize, &'static str)>,
+}
+
+impl Code {
+    fn new() -> Self {
+        Code {
+            bytes: Vec::new(),
+            labels: Vec::new(),
+            jumps: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> &mut Self {
+        self.bytes.extend_from_slice(bytes);
+        self
+    }
+
+    fn imm64(&mut self, value: u64) -> &mut Self {
+        self.emit(&value.to_le_bytes())
+    }
+
+    fn label(&mut self, name: &'static str) -> &mut Self {
+        self.labels.push((name, self.bytes.len()));
+        self
+    }
+
+    /// A short conditional or unconditional jump (`opcode rel8`) to `target`.
+    fn jump(&mut self, opcode: u8, target: &'static str) -> &mut Self {
+        self.bytes.extend_from_slice(&[opcode, 0]);
+        self.jumps.push((self.bytes.len() - 1, target));
+        self
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        for (at, target) in &self.jumps {
+            let to = self
+                .labels
+                .iter()
+                .find(|(name, _)| name == target)
+                .map(|(_, at)| *at)
+                .expect("stub jump to an undefined label");
+            let rel = i8::try_from(to as isize - (*at as isize + 1))
+                .expect("stub jump out of rel8 range");
+            self.bytes[*at] = rel as u8;
+        }
+        self.bytes
+    }
+}
+
+const JE: u8 = 0x74;
+const JNE: u8 = 0x75;
+
+/// The syscall entry code (`LSTAR` points at its start); see `crate::mailbox` for the
+/// protocol. The exit path is `out %al, $SYSCALL_PORT` with the registers exactly as
+/// `syscall` left them; the VMM never resumes at the `ud2` after it.
+fn syscall_entry() -> Vec<u8> {
+    use crate::mailbox::{offset, DONE, IDLE, MAILBOX_VIRT, REQUEST};
     let [port, _] = SYSCALL_PORT.to_le_bytes();
-    page[..4].copy_from_slice(&[OUT_AL_IMM8, port, UD2[0], UD2[1]]);
+    let mut c = Code::new();
+    c.emit(&[0x48, 0xa3]) // movabs %rax, MAILBOX.NR
+        .imm64(MAILBOX_VIRT + u64::from(offset::NR))
+        .emit(&[0x48, 0xb8]) // movabs $MAILBOX, %rax
+        .imm64(MAILBOX_VIRT)
+        .emit(&[0x48, 0x89, 0x48, offset::RIP]) // mov %rcx, RIP(%rax)
+        .emit(&[0x4c, 0x89, 0x58, offset::RFLAGS]) // mov %r11, RFLAGS(%rax)
+        // At CPL0 (VMX/SVM) the way back would be sysretq: always exit there.
+        .emit(&[0x8c, 0xc9]) // mov %cs, %ecx
+        .emit(&[0xf6, 0xc1, 0x03]) // test $3, %cl
+        .jump(JE, "exit")
+        .emit(&[0x83, 0x78, offset::ENABLED, 0x00]) // cmpl $0, ENABLED(%rax)
+        .jump(JE, "exit")
+        .emit(&[0x48, 0x89, 0x78, offset::ARGS]) // mov %rdi, ARGS+0(%rax)
+        .emit(&[0x48, 0x89, 0x70, offset::ARGS + 8]) // mov %rsi
+        .emit(&[0x48, 0x89, 0x50, offset::ARGS + 16]) // mov %rdx
+        .emit(&[0x4c, 0x89, 0x50, offset::ARGS + 24]) // mov %r10
+        .emit(&[0x4c, 0x89, 0x40, offset::ARGS + 32]) // mov %r8
+        .emit(&[0x4c, 0x89, 0x48, offset::ARGS + 40]) // mov %r9
+        .emit(&[0xc7, 0x00]) // movl $REQUEST, STATE(%rax)
+        .emit(&REQUEST.to_le_bytes())
+        .emit(&[0x8b, 0x48, offset::SPIN_LIMIT]) // mov SPIN_LIMIT(%rax), %ecx
+        .label("spin")
+        .emit(&[0xf3, 0x90]) // pause
+        .emit(&[0x44, 0x8b, 0x18]) // mov STATE(%rax), %r11d
+        .emit(&[0x41, 0x83, 0xfb, DONE as u8]) // cmp $DONE, %r11d
+        .jump(JE, "done")
+        .emit(&[0x41, 0x83, 0xfb, REQUEST as u8]) // cmp $REQUEST, %r11d
+        .jump(JNE, "exit")
+        .emit(&[0xff, 0xc9]) // dec %ecx
+        .jump(JNE, "spin")
+        .label("exit")
+        .emit(&[0x48, 0x8b, 0x48, offset::RIP]) // mov RIP(%rax), %rcx
+        .emit(&[0x4c, 0x8b, 0x58, offset::RFLAGS]) // mov RFLAGS(%rax), %r11
+        .emit(&[0x48, 0x8b, 0x40, offset::NR]) // mov NR(%rax), %rax
+        .emit(&[OUT_AL_IMM8, port])
+        .emit(&UD2)
+        // Served: return to the program with the result, its RSP and flags restored.
+        // The two-word stack in the mailbox lets `popfq` load the flags without
+        // touching the program's stack; nothing after it changes flags.
+        .label("done")
+        .emit(&[0xc7, 0x00]) // movl $IDLE, STATE(%rax)
+        .emit(&IDLE.to_le_bytes())
+        .emit(&[0x48, 0x8b, 0x48, offset::RIP]) // mov RIP(%rax), %rcx
+        .emit(&[0x4c, 0x8b, 0x58, offset::RFLAGS]) // mov RFLAGS(%rax), %r11
+        .emit(&[0x4c, 0x89, 0x58, offset::RETURN_STACK]) // mov %r11, RETURN_STACK(%rax)
+        .emit(&[0x48, 0x89, 0x60, offset::RETURN_STACK + 8]) // mov %rsp, RETURN_STACK+8(%rax)
+        .emit(&[0x48, 0x8d, 0x60, offset::RETURN_STACK]) // lea RETURN_STACK(%rax), %rsp
+        .emit(&[0x48, 0x8b, 0x40, offset::RESULT]) // mov RESULT(%rax), %rax
+        .emit(&[0x9d]) // popfq
+        .emit(&[0x5c]) // pop %rsp
+        .emit(&[0xff, 0xe1]); // jmp *%rcx
+    c.finish()
+}
+
+/// The user-accessible syscall entry page: `syscall_entry`, then `int3` filler.
+pub fn syscall_page() -> [u8; 4096] {
+    let mut page = [0xccu8; 4096];
+    let code = syscall_entry();
+    page[..code.len()].copy_from_slice(&code);
     page
 }
 

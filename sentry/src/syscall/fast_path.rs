@@ -1,0 +1,119 @@
+//! Which syscalls the syscall server (`kernel::syscall_server`) may serve from a
+//! mailbox while the task's vCPU waits in the guest. Such a call must never block
+//! (the server serves every running task in turn), must need nothing of the vCPU but
+//! the arguments (no registers, segment bases or FPU state), and must leave anything
+//! else it causes (a signal, an exit) for the vCPU's thread to notice afterwards.
+//! Everything else takes the VM exit, as every call does without the server.
+
+use syscalls::Sysno;
+
+use super::Args;
+use crate::fs::file::FileKind;
+use crate::fs::inode::FileType;
+use crate::kernel::task::Task;
+
+/// Calls that are servable whatever their arguments.
+const ALWAYS: &[Sysno] = &[
+    // Memory.
+    Sysno::brk,
+    Sysno::mmap,
+    Sysno::munmap,
+    Sysno::mprotect,
+    Sysno::madvise,
+    Sysno::mincore,
+    // Files and paths (an open of a FIFO is handed back: it may wait for a peer).
+    Sysno::open,
+    Sysno::openat,
+    Sysno::close,
+    Sysno::dup,
+    Sysno::lseek,
+    Sysno::getdents64,
+    Sysno::stat,
+    Sysno::lstat,
+    Sysno::fstat,
+    Sysno::newfstatat,
+    Sysno::statx,
+    Sysno::statfs,
+    Sysno::fstatfs,
+    Sysno::access,
+    Sysno::faccessat,
+    Sysno::faccessat2,
+    Sysno::readlink,
+    Sysno::readlinkat,
+    Sysno::getcwd,
+    Sysno::umask,
+    // Identity, limits and the system.
+    Sysno::getpid,
+    Sysno::getppid,
+    Sysno::gettid,
+    Sysno::getuid,
+    Sysno::geteuid,
+    Sysno::getgid,
+    Sysno::getegid,
+    Sysno::getresuid,
+    Sysno::getresgid,
+    Sysno::getgroups,
+    Sysno::getpgrp,
+    Sysno::getpgid,
+    Sysno::getsid,
+    Sysno::uname,
+    Sysno::sysinfo,
+    Sysno::getrlimit,
+    Sysno::prlimit64,
+    Sysno::getrusage,
+    Sysno::times,
+    Sysno::sched_getaffinity,
+    Sysno::getcpu,
+    Sysno::getrandom,
+    Sysno::clock_getres,
+    // Not the clock reads: the clock is a TSC formula, and the server's core may
+    // read a TSC a little apart from the vCPU's (its vDSO serves them anyway).
+    // Thread bookkeeping and signal dispositions (a signal they unblock is
+    // delivered by the vCPU's thread: the server asks for the vCPU).
+    Sysno::set_tid_address,
+    Sysno::set_robust_list,
+    Sysno::get_robust_list,
+    Sysno::rseq,
+    Sysno::rt_sigaction,
+    Sysno::rt_sigprocmask,
+];
+
+/// Whether the server may serve syscall `nr` with `args` for `task`.
+pub fn servable(task: &Task, nr: u64, args: &Args) -> bool {
+    let Some(sysno) = Sysno::new(nr as usize) else {
+        return false;
+    };
+    if ALWAYS.contains(&sysno) {
+        return true;
+    }
+    match sysno {
+        // Data of regular files never makes a reader or writer wait.
+        Sysno::read | Sysno::write | Sysno::pread64 | Sysno::pwrite64 => {
+            is_regular_file(task, args.i32(0))
+        }
+        Sysno::fcntl => {
+            const F_SETLKW: u32 = 7;
+            const F_OFD_SETLKW: u32 = 38;
+            !matches!(args.u32(1), F_SETLKW | F_OFD_SETLKW)
+        }
+        Sysno::ioctl => {
+            const TCGETS: u32 = 0x5401;
+            const TIOCGWINSZ: u32 = 0x5413;
+            const FIONREAD: u32 = 0x541b;
+            const FIOCLEX: u32 = 0x5451;
+            const FIONCLEX: u32 = 0x5450;
+            matches!(
+                args.u32(1),
+                TCGETS | TIOCGWINSZ | FIONREAD | FIOCLEX | FIONCLEX
+            )
+        }
+        _ => false,
+    }
+}
+
+fn is_regular_file(task: &Task, fd: i32) -> bool {
+    task.fds.get(fd).is_ok_and(|file| match &file.kind {
+        FileKind::Node(dentry) => dentry.inode.file_type() == FileType::Regular,
+        FileKind::HostStream { .. } => false,
+    })
+}
