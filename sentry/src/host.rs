@@ -289,3 +289,37 @@ pub fn affinity_cpu_count() -> Option<usize> {
     // SAFETY: `set` was filled by the kernel.
     (rc == 0).then(|| unsafe { libc::CPU_COUNT(&set) } as usize)
 }
+
+/// The CPU the calling thread runs on now.
+pub fn current_cpu() -> Option<usize> {
+    // SAFETY: sched_getcpu has no arguments and no memory effects.
+    let cpu = unsafe { libc::sched_getcpu() };
+    usize::try_from(cpu).ok()
+}
+
+/// The calling thread's id (for `keep_thread_off_cpu`).
+pub fn thread_id() -> i32 {
+    // SAFETY: gettid has no arguments and cannot fail.
+    unsafe { libc::gettid() }
+}
+
+/// Lets thread `tid` run on any CPU of this process's mask but `cpu` (when another
+/// remains): the scheduler moves it at once.
+pub fn keep_thread_off_cpu(tid: i32, cpu: usize) -> io::Result<()> {
+    // SAFETY: an all-zero cpu_set_t is valid; the kernel fills at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: `set` is ours and its size is passed (0: this thread's mask).
+    check(unsafe { libc::sched_getaffinity(0, size, &mut set) } as isize)?;
+    if cpu >= libc::CPU_SETSIZE as usize {
+        return Ok(());
+    }
+    // SAFETY: `cpu` is below CPU_SETSIZE and `set` is initialized.
+    unsafe { libc::CPU_CLR(cpu, &mut set) };
+    // SAFETY: `set` is initialized.
+    if unsafe { libc::CPU_COUNT(&set) } == 0 {
+        return Ok(());
+    }
+    // SAFETY: `set` is a valid set of `size` bytes.
+    check(unsafe { libc::sched_setaffinity(tid, size, &set) } as isize).map(|_| ())
+}

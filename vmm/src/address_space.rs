@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::arch::x86_64::layout::KERNEL_PML4_INDEX;
+use crate::arch::x86_64::layout::{KERNEL_PML4_INDEX, USER_VIRT_END};
 use crate::arch::x86_64::paging::*;
 use crate::mailbox::{Mailbox, MAILBOX_VIRT};
 use crate::memory::{Frame, GuestRam, MemoryError, StaleFrame, PAGE_SIZE};
@@ -36,26 +36,33 @@ pub struct AddressSpace {
 }
 
 impl AddressSpace {
-    /// An empty user half, but for the syscall mailbox in its last page;
-    /// `kernel_pml4_entry` is installed in the kernel slot.
-    pub(crate) fn new(ram: Arc<GuestRam>, kernel_pml4_entry: u64) -> Result<Self, MemoryError> {
-        let root = ram.alloc_table()?;
-        let mailbox_frame = match ram.alloc_table() {
-            Ok(frame) => frame,
-            Err(e) => {
-                ram.free_tables(vec![root]);
-                return Err(e);
+    /// An empty user half. The kernel slot gets its own copy of the shared kernel
+    /// PDPT (`kernel_pdpt`), so that this space's syscall mailbox can sit beside the
+    /// kernel structures, within reach of the stub's RIP-relative addressing.
+    pub(crate) fn new(ram: Arc<GuestRam>, kernel_pdpt: u64) -> Result<Self, MemoryError> {
+        let mut frames = Vec::with_capacity(3);
+        for _ in 0..3 {
+            match ram.alloc_table() {
+                Ok(frame) => frames.push(frame),
+                Err(e) => {
+                    ram.free_tables(frames);
+                    return Err(e);
+                }
             }
-        };
+        }
+        let (root, pdpt, mailbox_frame) = (frames[0], frames[1], frames[2]);
         let mut space = AddressSpace {
             mailbox: Mailbox::new(ram.clone(), mailbox_frame),
             ram,
             root,
-            table_frames: vec![root, mailbox_frame],
+            table_frames: frames,
         };
+        let mut shared = vec![0u8; PAGE_SIZE as usize];
+        space.ram.read(kernel_pdpt, &mut shared)?;
+        space.ram.write(pdpt.addr(), &shared)?;
         space.ram.write_u64(
             root.addr() + KERNEL_PML4_INDEX as u64 * 8,
-            kernel_pml4_entry,
+            pdpt.addr() | TABLE_FLAGS,
         )?;
         let slot = space
             .leaf_entry(MAILBOX_VIRT, true)?
@@ -86,9 +93,8 @@ impl AddressSpace {
         &self.ram
     }
 
-    /// User pages end below the mailbox page, which only this module maps.
     fn check_user(va: u64) -> Result<(), MemoryError> {
-        if va >= MAILBOX_VIRT || !va.is_multiple_of(PAGE_SIZE) {
+        if va >= USER_VIRT_END || !va.is_multiple_of(PAGE_SIZE) {
             return Err(MemoryError::OutOfRange(va));
         }
         Ok(())
@@ -209,7 +215,7 @@ impl AddressSpace {
     /// tables that exist, so a sparse terabyte costs what its mapped pages cost.
     pub fn mapped_pages(&self, start: u64, end: u64) -> Vec<(u64, Translation)> {
         let mut out = Vec::new();
-        let end = end.min(MAILBOX_VIRT);
+        let end = end.min(USER_VIRT_END);
         if start < end {
             self.collect_mapped(self.root.addr(), 4, 0, start, end, &mut out);
         }
@@ -229,7 +235,7 @@ impl AddressSpace {
         for index in 0..512u64 {
             let lo = base + index * span;
             let hi = lo + span;
-            if hi <= start || lo >= end {
+            if hi <= start || lo >= end || lo >= USER_VIRT_END {
                 continue;
             }
             let Ok(entry) = self.ram.read_u64(table + index * 8) else {
@@ -250,7 +256,7 @@ impl AddressSpace {
 
     /// What user page `va` (any address inside it) maps to.
     pub fn translate(&self, va: u64) -> Option<Translation> {
-        if va >= MAILBOX_VIRT {
+        if va >= USER_VIRT_END {
             return None;
         }
         let slot = self.leaf_entry_readonly(va & !(PAGE_SIZE - 1))?;
@@ -269,7 +275,6 @@ impl Drop for AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch::x86_64::layout::USER_VIRT_END;
 
     fn space() -> AddressSpace {
         let ram = Arc::new(GuestRam::new(4 << 20, 0x10000).unwrap());
@@ -328,7 +333,7 @@ mod tests {
             writable: true,
             executable: false,
         };
-        for va in [0x1000u64, 0x40_0000_0000, 0x7fff_ffff_e000] {
+        for va in [0x1000u64, 0x40_0000_0000, 0x7fff_ffff_f000] {
             let _ = s.map(va, ram.alloc().unwrap(), rw).unwrap();
         }
         let all: Vec<u64> = s
@@ -336,7 +341,7 @@ mod tests {
             .iter()
             .map(|p| p.0)
             .collect();
-        assert_eq!(all, vec![0x1000, 0x40_0000_0000, 0x7fff_ffff_e000]);
+        assert_eq!(all, vec![0x1000, 0x40_0000_0000, 0x7fff_ffff_f000]);
         assert_eq!(s.mapped_pages(0x2000, 0x40_0000_0000).len(), 0);
     }
 
@@ -344,10 +349,8 @@ mod tests {
     fn kernel_half_is_refused() {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
+        assert!(s.map(USER_VIRT_END, f, PageFlags::default()).is_err());
         assert!(s.map(MAILBOX_VIRT, f, PageFlags::default()).is_err());
-        assert!(s
-            .map(MAILBOX_VIRT + PAGE_SIZE, f, PageFlags::default())
-            .is_err());
         assert!(s.translate(MAILBOX_VIRT).is_none());
         assert!(s.translate(u64::MAX).is_none());
     }

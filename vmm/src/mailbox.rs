@@ -2,22 +2,24 @@
 //! hand a syscall to a sentry thread polling on another core, instead of leaving the
 //! guest (a VM exit costs tens of microseconds; this costs about one).
 //!
-//! The page sits at [`MAILBOX_VIRT`], the last user page, which Linux never lets a
-//! program map (TASK_SIZE ends below it). It has to be user-accessible because on PVM
-//! the stub runs at CPL3, so the program can read and write it: everything in it is
-//! guest input. The worst a program can do through it is to make syscalls of its own
-//! address space's task, or confuse itself.
+//! The page sits at [`MAILBOX_VIRT`] in the kernel half, 1 GiB above the kernel
+//! structures, so that the stub reaches it RIP-relative and needs no register to
+//! find it. It has to be user-accessible because on PVM the stub runs at CPL3, so the
+//! program can read and write it: everything in it is guest input. The worst a
+//! program can do through it is to make syscalls of its own address space's task, or
+//! confuse itself.
 //!
 //! The protocol (the stub's half is in `arch::x86_64::stub::syscall_page`):
-//! 1. The stub saves RCX/R11 and the syscall number. If it runs at CPL0 (VMX/SVM: its
-//!    return would need `sysretq`) or `ENABLED` is 0, it takes the exit path.
-//! 2. Otherwise it stores the arguments, sets `STATE` to [`REQUEST`] and spins, at most
-//!    `SPIN_LIMIT` rounds, while the state stays `REQUEST`.
+//! 1. If `ENABLED` is 0 the stub exits at once, touching nothing: several threads
+//!    share one mailbox, which is off whenever its address space has several tasks.
+//! 2. Otherwise it stores the number, the arguments, RCX and R11, sets `STATE` to
+//!    [`REQUEST`] and spins, at most `SPIN_LIMIT` rounds, while it stays `REQUEST`.
 //! 3. A server that finds `REQUEST` either serves the call, storing `RESULT` and then
 //!    [`DONE`] (or [`DONE_EXIT`]: served, but the sentry wants the vCPU), or answers
 //!    [`REJECTED`] without doing anything.
-//! 4. On `DONE` the stub sets the state back to [`IDLE`] and returns to the program
-//!    with RAX = `RESULT`. On anything else (rejected, served with `DONE_EXIT`, or spun
+//! 4. On `DONE`, at CPL3 only (at CPL0, on VMX/SVM, the way back would be `sysretq`,
+//!    and the program could fake `DONE`), the stub sets the state back to [`IDLE`] and
+//!    returns to the program with RAX = `RESULT`. On anything else (rejected, served with `DONE_EXIT`, or spun
 //!    out) it restores the registers and exits exactly as a syscall without a mailbox
 //!    would; the sentry then asks [`Mailbox::take_outcome`] whether that syscall was
 //!    already served (the server may have finished after the stub stopped waiting).
@@ -29,13 +31,14 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::arch::x86_64::layout::USER_VIRT_END;
-use crate::memory::{Frame, GuestRam, PAGE_SIZE};
+use crate::arch::x86_64::layout::KERNEL_VIRT_BASE;
+use crate::memory::{Frame, GuestRam};
 
-/// Guest virtual address of the mailbox page in every address space.
-pub const MAILBOX_VIRT: u64 = USER_VIRT_END - PAGE_SIZE;
+/// Guest virtual address of the mailbox page in every address space (its own page
+/// tables: the kernel slot's PDPT is per address space).
+pub const MAILBOX_VIRT: u64 = KERNEL_VIRT_BASE + (1 << 30);
 
-/// Offsets of the mailbox fields (the stub hard-codes them as 8-bit displacements).
+/// Offsets of the mailbox fields.
 pub mod offset {
     /// u32: the request state ([`super::IDLE`] ...).
     pub const STATE: u8 = 0x00;

@@ -189,7 +189,7 @@ impl Vm {
 
     /// A new, empty user address space sharing the kernel half.
     pub fn new_address_space(&self) -> Result<AddressSpace, MemoryError> {
-        AddressSpace::new(self.ram.clone(), KERNEL_PDPT_PHYS | TABLE_FLAGS)
+        AddressSpace::new(self.ram.clone(), KERNEL_PDPT_PHYS)
     }
 
     /// Creates vCPU `id` (below `MAX_VCPUS`) in 64-bit user mode, about to run `regs`

@@ -322,30 +322,39 @@ pub fn run(
 }
 
 /// Runs the guest until its next exit. When the syscall server can take the task's
-/// calls meanwhile (the stub runs at CPL3 and no other task shares the mailbox), the
-/// task is lent to it for that time; the mailbox of the address space comes back.
+/// calls meanwhile (the stub runs at CPL3, no other task shares the mailbox, and the
+/// server is polling, or is woken because `wake` says the last exit was a call it
+/// could have served), the task is lent to it for that time. Comes back with what the
+/// mailbox says of the syscall the guest exited with, if it was lent.
 fn enter_guest(
     kernel: &Kernel,
     task: Task,
     vcpu: &mut Vcpu,
     seat: Option<&syscall_server::Seat>,
-) -> (Task, Option<vmm::Mailbox>, Result<Exit, VcpuError>) {
-    let lend = seat.filter(|_| {
+    wake: bool,
+) -> (Task, Option<vmm::mailbox::Outcome>, Result<Exit, VcpuError>) {
+    let seat = seat.filter(|_| {
         vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters)
             && task.mm.is_exclusive()
     });
-    let Some(seat) = lend else {
+    let Some(seat) = seat else {
         let exit = vcpu.run();
         return (task, None, exit);
     };
-    kernel.syscall_server.wake();
     let mailbox = task.mm.mailbox();
-    mailbox.set_enabled(true);
+    let server = &kernel.syscall_server;
+    let posting = server.polling() || (wake && server.wake());
+    mailbox.set_enabled(posting);
+    if !posting {
+        let exit = vcpu.run();
+        return (task, None, exit);
+    }
     seat.lend(task, mailbox.clone());
     let exit = vcpu.run();
     // Only this thread takes the task out of its seat.
     let task = seat.reclaim().expect("a lent task stays in its seat");
-    (task, Some(mailbox), exit)
+    let outcome = (exit.as_ref().ok() == Some(&Exit::Syscall)).then(|| mailbox.take_outcome());
+    (task, outcome, exit)
 }
 
 fn run_until_exit(
@@ -354,14 +363,29 @@ fn run_until_exit(
     vcpu: &mut Vcpu,
     seat: Option<&syscall_server::Seat>,
 ) -> (Task, Result<ExitStatus, VcpuError>) {
+    let mut wake = true;
     loop {
-        let (returned, mailbox, exit) = enter_guest(kernel, task, vcpu, seat);
+        let (returned, outcome, exit) = enter_guest(kernel, task, vcpu, seat, wake);
         task = returned;
         let exit = match exit {
             Ok(exit) => exit,
             Err(e) => return (task, Err(e)),
         };
-        if let Some(status) = handle_exit(kernel, &mut task, vcpu, exit, mailbox) {
+        let posted = outcome.is_some();
+        let outcome = outcome.unwrap_or(vmm::mailbox::Outcome::NotServed);
+        if exit == Exit::Syscall && seat.is_some() {
+            // A call the server could have taken exited: it should be polling, and
+            // if it was already, it is not getting a core of its own.
+            let regs = vcpu.regs();
+            let args =
+                crate::syscall::Args([regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]);
+            wake = outcome == vmm::mailbox::Outcome::NotServed
+                && crate::syscall::fast_path::servable(&task, regs.rax, &args);
+            if wake && posted {
+                kernel.syscall_server.missed_here();
+            }
+        }
+        if let Some(status) = handle_exit(kernel, &mut task, vcpu, exit, outcome) {
             return (task, Ok(status));
         }
     }
@@ -373,7 +397,7 @@ fn handle_exit(
     task: &mut Task,
     vcpu: &mut Vcpu,
     exit: Exit,
-    mailbox: Option<vmm::Mailbox>,
+    outcome: vmm::mailbox::Outcome,
 ) -> Option<ExitStatus> {
     task.cpu_time = vcpu.stats().time_in_guest;
     let was_syscall = exit == Exit::Syscall;
@@ -381,7 +405,6 @@ fn handle_exit(
         Exit::Syscall => {
             process::set_current_pid(task.pid);
             let nr = vcpu.regs().rax;
-            let outcome = mailbox.map_or(vmm::mailbox::Outcome::NotServed, |m| m.take_outcome());
             let mut ctx = Ctx {
                 kernel,
                 task,

@@ -64,6 +64,8 @@ pub struct SyscallServer {
     /// The server is polling (not parked).
     polling: AtomicBool,
     thread: OnceLock<std::thread::Thread>,
+    /// The server thread's host tid, for steering it off a vCPU thread's core.
+    tid: std::sync::atomic::AtomicI32,
     /// Calls served without a VM exit (for `--stats`).
     served: AtomicU64,
 }
@@ -73,8 +75,13 @@ impl SyscallServer {
         self.seats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts the server thread (once). Without it every syscall exits, as before.
+    /// Starts the server thread (once), if the sentry may use two CPUs at least: on
+    /// one, polling could only take time from the vCPU. Without it every syscall exits.
     pub fn start(kernel: &Arc<Kernel>) {
+        if crate::host::affinity_cpu_count().unwrap_or(1) < 2 {
+            log::debug!("one CPU: no syscall server");
+            return;
+        }
         let server_kernel = kernel.clone();
         let spawned = std::thread::Builder::new()
             .name("syscall-server".into())
@@ -105,15 +112,36 @@ impl SyscallServer {
         self.thread.get().is_some()
     }
 
-    /// Makes sure the server is polling (a task is about to be lent); whether it was.
+    /// Whether the server is polling now.
+    pub fn polling(&self) -> bool {
+        self.polling.load(Ordering::Acquire)
+    }
+
+    /// Makes the server poll (a task is about to be lent); false if there is none.
     pub fn wake(&self) -> bool {
-        if self.polling.swap(true, Ordering::AcqRel) {
-            return true;
-        }
-        if let Some(thread) = self.thread.get() {
+        let Some(thread) = self.thread.get() else {
+            return false;
+        };
+        if !self.polling.swap(true, Ordering::AcqRel) {
             thread.unpark();
         }
-        false
+        true
+    }
+
+    /// A call posted while the server was polling went unanswered: the host most
+    /// likely woke the server onto the caller's own core, where it waits behind the
+    /// vCPU for a time slice while another core idles (the scheduler balances only at
+    /// its next tick). Moving it off this core now costs one host call.
+    pub fn missed_here(&self) {
+        let tid = self.tid.load(Ordering::Relaxed);
+        if tid == 0 {
+            return;
+        }
+        if let Some(cpu) = crate::host::current_cpu() {
+            if let Err(e) = crate::host::keep_thread_off_cpu(tid, cpu) {
+                log::debug!("syscall server stays where it is: {e}");
+            }
+        }
     }
 
     /// Calls served without a VM exit so far.
@@ -124,6 +152,9 @@ impl SyscallServer {
 
 fn serve_forever(kernel: &Arc<Kernel>) {
     let server = &kernel.syscall_server;
+    server
+        .tid
+        .store(crate::host::thread_id(), Ordering::Relaxed);
     let mut seats: Vec<Arc<Seat>> = Vec::new();
     let mut seen_changes = u64::MAX;
     let mut idle = 0u32;

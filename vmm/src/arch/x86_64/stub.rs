@@ -3,7 +3,7 @@
 //! VMM resumes the guest by setting its registers (and, after an exception, an `iretq`
 //! frame). Hand-encoded because it is a dozen instructions.
 
-use super::layout::{EXCEPTION_PORT, SYSCALL_PORT};
+use super::layout::{EXCEPTION_PORT, SYSCALL_PORT, SYSCALL_STUB_PHYS};
 
 /// Offset of the `iretq` trampoline in the supervisor stub page.
 pub const IRET_TRAMPOLINE_OFFSET: u64 = 0;
@@ -25,16 +25,19 @@ pub const fn pushes_error_code(vector: u8) -> bool {
     matches!(vector, 8 | 10..=14 | 17 | 21 | 29 | 30)
 }
 
-/// Machine code with forward and backward 8-bit jumps to named points.
+/// Machine code placed at guest address `base`, with short jumps to named points and
+/// RIP-relative operands.
 struct Code {
+    base: u64,
     bytes: Vec<u8>,
     labels: Vec<(&'static str, usize)>,
     jumps: Vec<(usize, &'static str)>,
 }
 
 impl Code {
-    fn new() -> Self {
+    fn new(base: u64) -> Self {
         Code {
+            base,
             bytes: Vec::new(),
             labels: Vec::new(),
             jumps: Vec::new(),
@@ -46,8 +49,14 @@ impl Code {
         self
     }
 
-    fn imm64(&mut self, value: u64) -> &mut Self {
-        self.emit(&value.to_le_bytes())
+    /// An instruction `opcode disp32 imm` whose memory operand is `target`, RIP-relative
+    /// (the displacement counts from the end of the instruction).
+    fn rip_relative(&mut self, opcode: &[u8], target: u64, imm: &[u8]) -> &mut Self {
+        self.emit(opcode);
+        let end = self.base + (self.bytes.len() + 4 + imm.len()) as u64;
+        let disp = i32::try_from(target.wrapping_sub(end) as i64)
+            .expect("stub operand out of RIP-relative reach");
+        self.emit(&disp.to_le_bytes()).emit(imm)
     }
 
     fn label(&mut self, name: &'static str) -> &mut Self {
@@ -83,59 +92,58 @@ const JNE: u8 = 0x75;
 
 /// The syscall entry code (`LSTAR` points at its start); see `crate::mailbox` for the
 /// protocol. The exit path is `out %al, $SYSCALL_PORT` with the registers exactly as
-/// `syscall` left them; the VMM never resumes at the `ud2` after it.
+/// `syscall` left them; the VMM never resumes at the `ud2` after it. The mailbox is
+/// reached RIP-relative, so a disabled mailbox costs one compare and is never written.
 fn syscall_entry() -> Vec<u8> {
     use crate::mailbox::{offset, DONE, IDLE, MAILBOX_VIRT, REQUEST};
+    let field = |offset: u8| MAILBOX_VIRT + u64::from(offset);
+    let arg = |i: u8| field(offset::ARGS + 8 * i);
     let [port, _] = SYSCALL_PORT.to_le_bytes();
-    let mut c = Code::new();
-    c.emit(&[0x48, 0xa3]) // movabs %rax, MAILBOX.NR
-        .imm64(MAILBOX_VIRT + u64::from(offset::NR))
-        .emit(&[0x48, 0xb8]) // movabs $MAILBOX, %rax
-        .imm64(MAILBOX_VIRT)
-        .emit(&[0x48, 0x89, 0x48, offset::RIP]) // mov %rcx, RIP(%rax)
-        .emit(&[0x4c, 0x89, 0x58, offset::RFLAGS]) // mov %r11, RFLAGS(%rax)
-        // At CPL0 (VMX/SVM) the way back would be sysretq: always exit there.
-        .emit(&[0x8c, 0xc9]) // mov %cs, %ecx
-        .emit(&[0xf6, 0xc1, 0x03]) // test $3, %cl
+    let mut c = Code::new(super::layout::kernel_virt(SYSCALL_STUB_PHYS));
+    c.rip_relative(&[0x83, 0x3d], field(offset::ENABLED), &[0]) // cmpl $0, ENABLED
         .jump(JE, "exit")
-        .emit(&[0x83, 0x78, offset::ENABLED, 0x00]) // cmpl $0, ENABLED(%rax)
-        .jump(JE, "exit")
-        .emit(&[0x48, 0x89, 0x78, offset::ARGS]) // mov %rdi, ARGS+0(%rax)
-        .emit(&[0x48, 0x89, 0x70, offset::ARGS + 8]) // mov %rsi
-        .emit(&[0x48, 0x89, 0x50, offset::ARGS + 16]) // mov %rdx
-        .emit(&[0x4c, 0x89, 0x50, offset::ARGS + 24]) // mov %r10
-        .emit(&[0x4c, 0x89, 0x40, offset::ARGS + 32]) // mov %r8
-        .emit(&[0x4c, 0x89, 0x48, offset::ARGS + 40]) // mov %r9
-        .emit(&[0xc7, 0x00]) // movl $REQUEST, STATE(%rax)
-        .emit(&REQUEST.to_le_bytes())
-        .emit(&[0x8b, 0x48, offset::SPIN_LIMIT]) // mov SPIN_LIMIT(%rax), %ecx
+        .rip_relative(&[0x48, 0x89, 0x05], field(offset::NR), &[]) // mov %rax, NR
+        .rip_relative(&[0x48, 0x89, 0x3d], arg(0), &[]) // mov %rdi
+        .rip_relative(&[0x48, 0x89, 0x35], arg(1), &[]) // mov %rsi
+        .rip_relative(&[0x48, 0x89, 0x15], arg(2), &[]) // mov %rdx
+        .rip_relative(&[0x4c, 0x89, 0x15], arg(3), &[]) // mov %r10
+        .rip_relative(&[0x4c, 0x89, 0x05], arg(4), &[]) // mov %r8
+        .rip_relative(&[0x4c, 0x89, 0x0d], arg(5), &[]) // mov %r9
+        .rip_relative(&[0x48, 0x89, 0x0d], field(offset::RIP), &[]) // mov %rcx, RIP
+        .rip_relative(&[0x4c, 0x89, 0x1d], field(offset::RFLAGS), &[]) // mov %r11, RFLAGS
+        .rip_relative(&[0xc7, 0x05], field(offset::STATE), &REQUEST.to_le_bytes())
+        .rip_relative(&[0x8b, 0x0d], field(offset::SPIN_LIMIT), &[]) // mov SPIN_LIMIT, %ecx
         .label("spin")
         .emit(&[0xf3, 0x90]) // pause
-        .emit(&[0x44, 0x8b, 0x18]) // mov STATE(%rax), %r11d
+        .rip_relative(&[0x44, 0x8b, 0x1d], field(offset::STATE), &[]) // mov STATE, %r11d
         .emit(&[0x41, 0x83, 0xfb, DONE as u8]) // cmp $DONE, %r11d
         .jump(JE, "done")
         .emit(&[0x41, 0x83, 0xfb, REQUEST as u8]) // cmp $REQUEST, %r11d
-        .jump(JNE, "exit")
+        .jump(JNE, "restore")
         .emit(&[0xff, 0xc9]) // dec %ecx
         .jump(JNE, "spin")
+        .label("restore")
+        .rip_relative(&[0x48, 0x8b, 0x0d], field(offset::RIP), &[]) // mov RIP, %rcx
+        .rip_relative(&[0x4c, 0x8b, 0x1d], field(offset::RFLAGS), &[]) // mov RFLAGS, %r11
+        .rip_relative(&[0x48, 0x8b, 0x05], field(offset::NR), &[]) // mov NR, %rax
         .label("exit")
-        .emit(&[0x48, 0x8b, 0x48, offset::RIP]) // mov RIP(%rax), %rcx
-        .emit(&[0x4c, 0x8b, 0x58, offset::RFLAGS]) // mov RFLAGS(%rax), %r11
-        .emit(&[0x48, 0x8b, 0x40, offset::NR]) // mov NR(%rax), %rax
         .emit(&[OUT_AL_IMM8, port])
         .emit(&UD2)
         // Served: return to the program with the result, its RSP and flags restored.
+        // Only at CPL3: at CPL0 this return would stay in supervisor mode.
+        .label("done")
+        .emit(&[0x8c, 0xc9]) // mov %cs, %ecx
+        .emit(&[0xf6, 0xc1, 0x03]) // test $3, %cl
+        .jump(JE, "restore")
+        .rip_relative(&[0xc7, 0x05], field(offset::STATE), &IDLE.to_le_bytes())
         // The two-word stack in the mailbox lets `popfq` load the flags without
         // touching the program's stack; nothing after it changes flags.
-        .label("done")
-        .emit(&[0xc7, 0x00]) // movl $IDLE, STATE(%rax)
-        .emit(&IDLE.to_le_bytes())
-        .emit(&[0x48, 0x8b, 0x48, offset::RIP]) // mov RIP(%rax), %rcx
-        .emit(&[0x4c, 0x8b, 0x58, offset::RFLAGS]) // mov RFLAGS(%rax), %r11
-        .emit(&[0x4c, 0x89, 0x58, offset::RETURN_STACK]) // mov %r11, RETURN_STACK(%rax)
-        .emit(&[0x48, 0x89, 0x60, offset::RETURN_STACK + 8]) // mov %rsp, RETURN_STACK+8(%rax)
-        .emit(&[0x48, 0x8d, 0x60, offset::RETURN_STACK]) // lea RETURN_STACK(%rax), %rsp
-        .emit(&[0x48, 0x8b, 0x40, offset::RESULT]) // mov RESULT(%rax), %rax
+        .rip_relative(&[0x4c, 0x8b, 0x1d], field(offset::RFLAGS), &[]) // mov RFLAGS, %r11
+        .rip_relative(&[0x4c, 0x89, 0x1d], field(offset::RETURN_STACK), &[]) // mov %r11, RS
+        .rip_relative(&[0x48, 0x89, 0x25], field(offset::RETURN_STACK + 8), &[]) // mov %rsp, RS+8
+        .rip_relative(&[0x48, 0x8b, 0x0d], field(offset::RIP), &[]) // mov RIP, %rcx
+        .rip_relative(&[0x48, 0x8d, 0x25], field(offset::RETURN_STACK), &[]) // lea RS, %rsp
+        .rip_relative(&[0x48, 0x8b, 0x05], field(offset::RESULT), &[]) // mov RESULT, %rax
         .emit(&[0x9d]) // popfq
         .emit(&[0x5c]) // pop %rsp
         .emit(&[0xff, 0xe1]); // jmp *%rcx
