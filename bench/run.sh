@@ -39,10 +39,12 @@ PY
 
 row() {
     local name=$1; shift
-    local native sentry_ms runsc_ms
+    local native sentry_ms exits_ms runsc_ms
     "$sentry" run -- "$@" >/dev/null 2>&1 || { echo "bench: sentry run -- $* failed" >&2; exit 1; }
     native=$(median_ms "$@")
     sentry_ms=$(median_ms "$sentry" run -- "$@")
+    # The same without the syscall server: every syscall a VM exit.
+    exits_ms=$(median_ms "$sentry" run --no-syscall-server -- "$@")
     if command -v runsc >/dev/null; then
         runsc_ms=$(median_ms runsc --network=none --platform=ptrace do "$@")
         # runsc's sandbox processes wind down after it returns: let them, so that they
@@ -51,11 +53,11 @@ row() {
     else
         runsc_ms=nan
     fi
-    awk -v n="$name" -v a="$native" -v b="$sentry_ms" -v c="$runsc_ms" 'BEGIN {
-        printf "%-28s %10.2f %10.2f %10.2f %9.1fx %9.1fx %9.2f\n", n, a, b, c, b/a, c/a, c/b }'
+    awk -v n="$name" -v a="$native" -v b="$sentry_ms" -v e="$exits_ms" -v c="$runsc_ms" 'BEGIN {
+        printf "%-28s %10.2f %10.2f %10.2f %10.2f %9.1fx %9.1fx %9.2f\n", n, a, b, e, c, b/a, c/a, c/b }'
 }
 
-printf '%-28s %10s %10s %10s %10s %10s %9s\n' workload native_ms sentry_ms runsc_ms sentry/nat runsc/nat runsc/sentry
+printf '%-28s %10s %10s %10s %10s %10s %10s %9s\n' workload native_ms sentry_ms exits_only runsc_ms sentry/nat runsc/nat runsc/sentry
 row "busybox true (static)" "$busybox" true
 row "/bin/true (dynamic)" /bin/true
 row "python3 -c pass" /usr/bin/python3 -c pass
@@ -73,5 +75,5 @@ for cmd in "$busybox true" "/bin/true" "/usr/bin/python3 -c pass" "$work/getppid
     "$work/spawn_loop 100 $busybox true"; do
     echo "== $cmd"
     # shellcheck disable=SC2086
-    "$sentry" run --stats -- $cmd 2>&1 >/dev/null | sed -n '2,7p'
+    "$sentry" run --stats -- $cmd 2>&1 >/dev/null | sed -n '2,8p'
 done

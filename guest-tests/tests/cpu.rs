@@ -48,6 +48,15 @@ fn syscall_return_state_matches_linux() {
 }
 
 #[test]
+fn signal_during_quick_syscalls_is_not_lost() {
+    // A timer's signal lands while the program's syscalls are served from the mailbox
+    // (often inside the syscall entry); its handler must run without a later syscall.
+    let native = assert_same("signal_kick", &[]);
+    native.assert_checks_pass();
+    assert!(native.stdout_str().contains("rounds: 1000\n"), "{native}");
+}
+
+#[test]
 fn thread_local_storage() {
     checked("tls");
 }

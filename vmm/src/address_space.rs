@@ -264,6 +264,21 @@ impl AddressSpace {
     }
 }
 
+/// The guest physical page that `va` maps to in the page table rooted at `root`.
+pub(crate) fn walk(ram: &GuestRam, root: u64, va: u64) -> Option<u64> {
+    let mut table = root & PTE_ADDR_MASK;
+    for level in (1..=4).rev() {
+        let entry = ram
+            .read_u64(table + table_index(va, level) as u64 * 8)
+            .ok()?;
+        if entry & PTE_PRESENT == 0 {
+            return None;
+        }
+        table = entry & PTE_ADDR_MASK;
+    }
+    Some(table)
+}
+
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         // Table frames are only reached through this root, which no vCPU uses any more.

@@ -374,7 +374,10 @@ impl Vcpu {
                     self.resume = Resume::LoadRegisters;
                     return Ok(Exit::Interrupted);
                 }
-                // Stopped inside the stub: let it finish; its exit comes next.
+                if let Some(exit) = self.stopped_in_syscall_entry()? {
+                    return Ok(exit);
+                }
+                // Stopped inside an exception entry: let it finish; its exit comes next.
                 self.resume = Resume::Untouched;
                 continue;
             };
@@ -387,6 +390,43 @@ impl Vcpu {
                 ))),
             };
         }
+    }
+
+    /// A kick stopped the vCPU inside the syscall entry. Letting it run on would lose
+    /// the kick when the entry returns to the program without an exit (a call served
+    /// from the mailbox), so the stop becomes the exit it stands for: the syscall, as
+    /// `syscall` left the registers (the mailbox then tells whether it was served), or,
+    /// once the served result is committed, the program's state after the call.
+    fn stopped_in_syscall_entry(&mut self) -> Result<Option<Exit>, VcpuError> {
+        use crate::mailbox::{offset, MAILBOX_VIRT};
+        let sync = self.fd.sync_regs();
+        let (mut kregs, cr3) = (sync.regs, sync.sregs.cr3);
+        let base = kernel_virt(SYSCALL_STUB_PHYS);
+        let marks = crate::arch::x86_64::stub::syscall_entry_marks();
+        let Some(at) = kregs.rip.checked_sub(base).filter(|at| *at < marks.end) else {
+            return Ok(None);
+        };
+        if at < marks.posting || (marks.exit..marks.done).contains(&at) {
+            return self.decode_syscall(&kregs).map(Some);
+        }
+        let page = crate::address_space::walk(&self.ram, cr3, MAILBOX_VIRT)
+            .ok_or_else(|| VcpuError::Unexpected("no syscall mailbox".into()))?;
+        let field = |offset: u8| self.ram.read_u64(page + u64::from(offset));
+        kregs.rcx = field(offset::RIP)?;
+        kregs.r11 = field(offset::RFLAGS)?;
+        if at < marks.committed {
+            // Posted (RAX still holds the number): served or not, the mailbox says.
+            return self.decode_syscall(&kregs).map(Some);
+        }
+        if at >= marks.rsp_saved {
+            kregs.rsp = field(offset::RETURN_STACK + 8)?;
+        }
+        kregs.rax = field(offset::RESULT)?;
+        kregs.rip = kregs.rcx;
+        kregs.rflags = kregs.r11;
+        self.regs = UserRegs::from_kvm(&kregs);
+        self.resume = Resume::LoadRegisters;
+        Ok(Some(Exit::Interrupted))
     }
 
     fn decode_syscall(&mut self, kregs: &kvm_regs) -> Result<Exit, VcpuError> {

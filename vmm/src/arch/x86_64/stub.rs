@@ -71,6 +71,13 @@ impl Code {
         self
     }
 
+    fn mark(&self, name: &str) -> u64 {
+        self.labels
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, at)| *at as u64)
+    }
+
     fn finish(mut self) -> Vec<u8> {
         for (at, target) in &self.jumps {
             let to = self
@@ -94,7 +101,7 @@ const JNE: u8 = 0x75;
 /// protocol. The exit path is `out %al, $SYSCALL_PORT` with the registers exactly as
 /// `syscall` left them; the VMM never resumes at the `ud2` after it. The mailbox is
 /// reached RIP-relative, so a disabled mailbox costs one compare and is never written.
-fn syscall_entry() -> Vec<u8> {
+fn syscall_entry() -> (Vec<u8>, SyscallEntryMarks) {
     use crate::mailbox::{offset, DONE, IDLE, MAILBOX_VIRT, REQUEST};
     let field = |offset: u8| MAILBOX_VIRT + u64::from(offset);
     let arg = |i: u8| field(offset::ARGS + 8 * i);
@@ -102,6 +109,7 @@ fn syscall_entry() -> Vec<u8> {
     let mut c = Code::new(super::layout::kernel_virt(SYSCALL_STUB_PHYS));
     c.rip_relative(&[0x83, 0x3d], field(offset::ENABLED), &[0]) // cmpl $0, ENABLED
         .jump(JE, "exit")
+        .label("posting")
         .rip_relative(&[0x48, 0x89, 0x05], field(offset::NR), &[]) // mov %rax, NR
         .rip_relative(&[0x48, 0x89, 0x3d], arg(0), &[]) // mov %rdi
         .rip_relative(&[0x48, 0x89, 0x35], arg(1), &[]) // mov %rsi
@@ -136,24 +144,58 @@ fn syscall_entry() -> Vec<u8> {
         .emit(&[0xf6, 0xc1, 0x03]) // test $3, %cl
         .jump(JE, "restore")
         .rip_relative(&[0xc7, 0x05], field(offset::STATE), &IDLE.to_le_bytes())
+        .label("committed")
         // The two-word stack in the mailbox lets `popfq` load the flags without
         // touching the program's stack; nothing after it changes flags.
         .rip_relative(&[0x4c, 0x8b, 0x1d], field(offset::RFLAGS), &[]) // mov RFLAGS, %r11
         .rip_relative(&[0x4c, 0x89, 0x1d], field(offset::RETURN_STACK), &[]) // mov %r11, RS
         .rip_relative(&[0x48, 0x89, 0x25], field(offset::RETURN_STACK + 8), &[]) // mov %rsp, RS+8
+        .label("rsp_saved")
         .rip_relative(&[0x48, 0x8b, 0x0d], field(offset::RIP), &[]) // mov RIP, %rcx
         .rip_relative(&[0x48, 0x8d, 0x25], field(offset::RETURN_STACK), &[]) // lea RS, %rsp
         .rip_relative(&[0x48, 0x8b, 0x05], field(offset::RESULT), &[]) // mov RESULT, %rax
         .emit(&[0x9d]) // popfq
         .emit(&[0x5c]) // pop %rsp
-        .emit(&[0xff, 0xe1]); // jmp *%rcx
-    c.finish()
+        .emit(&[0xff, 0xe1]) // jmp *%rcx
+        .label("end");
+    let marks = SyscallEntryMarks {
+        posting: c.mark("posting"),
+        exit: c.mark("exit"),
+        done: c.mark("done"),
+        committed: c.mark("committed"),
+        rsp_saved: c.mark("rsp_saved"),
+        end: c.mark("end"),
+    };
+    (c.finish(), marks)
+}
+
+/// Offsets in the syscall entry that tell what a vCPU stopped inside it had done
+/// (`Vcpu::run` turns such a stop into the exit it stands for).
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallEntryMarks {
+    /// Before it: nothing written, the registers are as `syscall` left them.
+    pub posting: u64,
+    /// From here to `done`: the exit (`out`), the registers as `syscall` left them.
+    pub exit: u64,
+    /// The served path; before `committed` the mailbox still says DONE.
+    pub done: u64,
+    /// From here on the call is complete: the mailbox holds the program's state.
+    pub committed: u64,
+    /// From here on RSP is no longer the program's (it is saved in the mailbox).
+    pub rsp_saved: u64,
+    /// One past the last instruction.
+    pub end: u64,
+}
+
+/// The marks of `syscall_page`'s code.
+pub fn syscall_entry_marks() -> SyscallEntryMarks {
+    syscall_entry().1
 }
 
 /// The user-accessible syscall entry page: `syscall_entry`, then `int3` filler.
 pub fn syscall_page() -> [u8; 4096] {
     let mut page = [0xccu8; 4096];
-    let code = syscall_entry();
+    let (code, _) = syscall_entry();
     page[..code.len()].copy_from_slice(&code);
     page
 }
@@ -181,6 +223,17 @@ pub fn kernel_page() -> [u8; 4096] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syscall_entry_marks_are_in_order() {
+        let (code, m) = syscall_entry();
+        assert!(0 < m.posting && m.posting < m.exit && m.exit < m.done);
+        assert!(m.done < m.committed && m.committed < m.rsp_saved && m.rsp_saved < m.end);
+        assert_eq!(m.end as usize, code.len());
+        // The exit is `out %al, $SYSCALL_PORT`; the last instruction `jmp *%rcx`.
+        assert_eq!(code[m.exit as usize], OUT_AL_IMM8);
+        assert_eq!(&code[code.len() - 2..], &[0xff, 0xe1]);
+    }
 
     #[test]
     fn page_fault_entry_has_no_dummy_error_code() {
