@@ -9,7 +9,7 @@
 //! keeps the server and the vCPU's thread from ever acting on one task, or one
 //! mailbox, at the same time.
 //!
-//! The server polls while there is work and parks after `IDLE_POLLS` empty rounds,
+//! The server polls while there is work and parks after `IDLE_WINDOW` without any,
 //! turning every mailbox off first; lending wakes it. A stub that finds its mailbox
 //! off, or is not answered in time, just exits: the server can be late, never wrong.
 
@@ -23,9 +23,12 @@ use super::task::Task;
 use super::{Ctx, Kernel};
 use crate::syscall::{fast_path, Args};
 
-/// Empty polling rounds (each a look at every lent mailbox) before the server parks:
-/// some 50–100 µs, about two VM exits' worth.
-const IDLE_POLLS: u32 = 2000;
+/// How long the server polls without finding work before it parks: several VM exits'
+/// worth, so that a program's calls between two exits (a fault, a call that needs the
+/// vCPU) still find it polling.
+const IDLE_WINDOW: std::time::Duration = std::time::Duration::from_micros(300);
+/// Empty rounds between two looks at the clock.
+const ROUNDS_PER_CLOCK_READ: u32 = 64;
 
 /// A task lent to the server, with its address space's mailbox.
 struct Lent {
@@ -158,6 +161,7 @@ fn serve_forever(kernel: &Arc<Kernel>) {
     let mut seats: Vec<Arc<Seat>> = Vec::new();
     let mut seen_changes = u64::MAX;
     let mut idle = 0u32;
+    let mut busy_at = std::time::Instant::now();
     loop {
         let changes = server.seats_changed.load(Ordering::Acquire);
         if changes != seen_changes {
@@ -179,10 +183,11 @@ fn serve_forever(kernel: &Arc<Kernel>) {
         }
         if busy {
             idle = 0;
+            busy_at = std::time::Instant::now();
             continue;
         }
         idle += 1;
-        if idle < IDLE_POLLS {
+        if !idle.is_multiple_of(ROUNDS_PER_CLOCK_READ) || busy_at.elapsed() < IDLE_WINDOW {
             std::hint::spin_loop();
             continue;
         }
@@ -201,6 +206,7 @@ fn serve_forever(kernel: &Arc<Kernel>) {
             std::thread::park();
         }
         idle = 0;
+        busy_at = std::time::Instant::now();
     }
 }
 
