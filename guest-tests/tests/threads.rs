@@ -422,3 +422,14 @@ fn threads_share_cwd_and_umask() {
     );
     native.assert_checks_pass();
 }
+
+/// `programs/thread_syscalls.c`: threads whose quick calls are served at the same time
+/// (each vCPU has its own mailbox) each get their own results.
+#[test]
+fn threads_get_their_own_syscall_results() {
+    let native = guest_tests::assert_same_with_lines(
+        "thread_syscalls",
+        &["4 threads x 20000 rounds of gettid, fstat and lseek"],
+    );
+    native.assert_checks_pass();
+}

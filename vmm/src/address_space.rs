@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::arch::x86_64::layout::{KERNEL_PML4_INDEX, USER_VIRT_END};
 use crate::arch::x86_64::paging::*;
-use crate::mailbox::{Mailbox, MAILBOX_VIRT};
+use crate::mailbox::{mailbox_virt, Mailbox};
 use crate::memory::{Frame, GuestRam, MemoryError, StaleFrame, PAGE_SIZE};
 
 /// Access rights of a user page. A page that is not `accessible` (PROT_NONE) keeps its
@@ -30,32 +30,30 @@ pub struct Translation {
 pub struct AddressSpace {
     ram: Arc<GuestRam>,
     root: Frame,
-    /// Page-table frames, and the mailbox frame: all go when the space does.
+    /// Page-table frames, and the mailbox frames: all go when the space does.
     table_frames: Vec<Frame>,
-    mailbox: Mailbox,
+    /// The syscall mailbox of each vCPU that has run in this space, by vCPU number.
+    mailboxes: Vec<Option<Mailbox>>,
 }
 
 impl AddressSpace {
     /// An empty user half. The kernel slot gets its own copy of the shared kernel
-    /// PDPT (`kernel_pdpt`), so that this space's syscall mailbox can sit beside the
+    /// PDPT (`kernel_pdpt`), so that this space's syscall mailboxes can sit beside the
     /// kernel structures, within reach of the stub's RIP-relative addressing.
     pub(crate) fn new(ram: Arc<GuestRam>, kernel_pdpt: u64) -> Result<Self, MemoryError> {
-        let mut frames = Vec::with_capacity(3);
-        for _ in 0..3 {
-            match ram.alloc_table() {
-                Ok(frame) => frames.push(frame),
-                Err(e) => {
-                    ram.free_tables(frames);
-                    return Err(e);
-                }
+        let root = ram.alloc_table()?;
+        let pdpt = match ram.alloc_table() {
+            Ok(frame) => frame,
+            Err(e) => {
+                ram.free_tables(vec![root]);
+                return Err(e);
             }
-        }
-        let (root, pdpt, mailbox_frame) = (frames[0], frames[1], frames[2]);
-        let mut space = AddressSpace {
-            mailbox: Mailbox::new(ram.clone(), mailbox_frame),
+        };
+        let space = AddressSpace {
             ram,
             root,
-            table_frames: frames,
+            table_frames: vec![root, pdpt],
+            mailboxes: Vec::new(),
         };
         let mut shared = vec![0u8; PAGE_SIZE as usize];
         space.ram.read(kernel_pdpt, &mut shared)?;
@@ -64,23 +62,34 @@ impl AddressSpace {
             root.addr() + KERNEL_PML4_INDEX as u64 * 8,
             pdpt.addr() | TABLE_FLAGS,
         )?;
-        let slot = space
-            .leaf_entry(MAILBOX_VIRT, true)?
-            .ok_or(MemoryError::OutOfRange(MAILBOX_VIRT))?;
+        Ok(space)
+    }
+
+    /// vCPU `vcpu`'s syscall mailbox in this space, mapped at its first use. A vCPU
+    /// must not run in this space before it has one: its syscall entry reads it.
+    pub fn mailbox(&mut self, vcpu: u64) -> Result<Mailbox, MemoryError> {
+        let index = usize::try_from(vcpu).map_err(|_| MemoryError::OutOfRange(vcpu))?;
+        if let Some(Some(mailbox)) = self.mailboxes.get(index) {
+            return Ok(mailbox.clone());
+        }
+        let va = mailbox_virt(vcpu);
+        let slot = self
+            .leaf_entry(va, true)?
+            .ok_or(MemoryError::OutOfRange(va))?;
+        let frame = self.ram.alloc_table()?;
+        self.table_frames.push(frame);
         let flags = PageFlags {
             accessible: true,
             writable: true,
             executable: false,
         };
-        space
-            .ram
-            .write_u64(slot, Self::encode(mailbox_frame, flags))?;
-        Ok(space)
-    }
-
-    /// This address space's syscall mailbox.
-    pub fn mailbox(&self) -> &Mailbox {
-        &self.mailbox
+        self.ram.write_u64(slot, Self::encode(frame, flags))?;
+        let mailbox = Mailbox::new(self.ram.clone(), frame);
+        if self.mailboxes.len() <= index {
+            self.mailboxes.resize(index + 1, None);
+        }
+        self.mailboxes[index] = Some(mailbox.clone());
+        Ok(mailbox)
     }
 
     /// The value for CR3.
@@ -365,8 +374,9 @@ mod tests {
         let mut s = space();
         let f = s.ram().alloc().unwrap();
         assert!(s.map(USER_VIRT_END, f, PageFlags::default()).is_err());
-        assert!(s.map(MAILBOX_VIRT, f, PageFlags::default()).is_err());
-        assert!(s.translate(MAILBOX_VIRT).is_none());
+        let _ = s.mailbox(2).unwrap();
+        assert!(s.map(mailbox_virt(2), f, PageFlags::default()).is_err());
+        assert!(s.translate(mailbox_virt(2)).is_none());
         assert!(s.translate(u64::MAX).is_none());
     }
 }

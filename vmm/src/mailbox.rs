@@ -1,17 +1,17 @@
-//! The syscall mailbox: one page per address space through which the guest stub can
-//! hand a syscall to a sentry thread polling on another core, instead of leaving the
-//! guest (a VM exit costs tens of microseconds; this costs about one).
+//! The syscall mailbox: a page through which a vCPU's syscall entry can hand a
+//! syscall to a sentry thread polling on another core, instead of leaving the guest
+//! (a VM exit costs tens of microseconds; this costs about one).
 //!
-//! The page sits at [`MAILBOX_VIRT`] in the kernel half, 1 GiB above the kernel
-//! structures, so that the stub reaches it RIP-relative and needs no register to
-//! find it. It has to be user-accessible because on PVM the stub runs at CPL3, so the
-//! program can read and write it: everything in it is guest input. The worst a
-//! program can do through it is to make syscalls of its own address space's task, or
-//! confuse itself.
+//! Each vCPU has its own page in every address space it runs in ([`mailbox_virt`]),
+//! in the kernel half, 1 GiB above the kernel structures, so that the vCPU's own copy
+//! of the entry reaches it RIP-relative and needs no register to find it; threads on
+//! different vCPUs never share one. It has to be user-accessible because on PVM the
+//! entry runs at CPL3, so the program can read and write it: everything in it is
+//! guest input. The worst a program can do through it is to make syscalls as one of
+//! its own address space's tasks, or confuse itself.
 //!
 //! The protocol (the stub's half is in `arch::x86_64::stub::syscall_page`):
-//! 1. If `ENABLED` is 0 the stub exits at once, touching nothing: several threads
-//!    share one mailbox, which is off whenever its address space has several tasks.
+//! 1. If `ENABLED` is 0 the stub exits at once, touching nothing.
 //! 2. Otherwise it stores the number, the arguments, RCX and R11, sets `STATE` to
 //!    [`REQUEST`] and spins, at most `SPIN_LIMIT` rounds, while it stays `REQUEST`.
 //! 3. A server that finds `REQUEST` either serves the call, storing `RESULT` and then
@@ -19,9 +19,9 @@
 //!    [`REJECTED`] without doing anything.
 //! 4. On `DONE`, at CPL3 only (at CPL0, on VMX/SVM, the way back would be `sysretq`,
 //!    and the program could fake `DONE`), the stub sets the state back to [`IDLE`] and
-//!    returns to the program with RAX = `RESULT`. On anything else (rejected, served with `DONE_EXIT`, or spun
-//!    out) it restores the registers and exits exactly as a syscall without a mailbox
-//!    would; the sentry then asks [`Mailbox::take_outcome`] whether that syscall was
+//!    returns to the program with RAX = `RESULT`. On anything else (rejected, served
+//!    with `DONE_EXIT`, or spun out) it restores the registers and exits exactly as a
+//!    syscall without a mailbox would; the sentry then asks [`Mailbox::take_outcome`] whether that syscall was
 //!    already served (the server may have finished after the stub stopped waiting).
 //!
 //! The server and the vCPU's own thread never act on one mailbox at the same time:
@@ -34,9 +34,14 @@ use std::sync::Arc;
 use crate::arch::x86_64::layout::KERNEL_VIRT_BASE;
 use crate::memory::{Frame, GuestRam};
 
-/// Guest virtual address of the mailbox page in every address space (its own page
-/// tables: the kernel slot's PDPT is per address space).
-pub const MAILBOX_VIRT: u64 = KERNEL_VIRT_BASE + (1 << 30);
+/// Guest virtual address of the first mailbox page (the kernel slot's PDPT is per
+/// address space, so these pages are too).
+pub const MAILBOXES_VIRT: u64 = KERNEL_VIRT_BASE + (1 << 30);
+
+/// Guest virtual address of vCPU `vcpu`'s mailbox in every address space.
+pub const fn mailbox_virt(vcpu: u64) -> u64 {
+    MAILBOXES_VIRT + vcpu * crate::memory::PAGE_SIZE
+}
 
 /// Offsets of the mailbox fields.
 pub mod offset {

@@ -148,6 +148,7 @@ const IRET_FRAME_SLOTS: u64 = 5;
 /// One vCPU of the VM.
 pub struct Vcpu {
     fd: VcpuFd,
+    id: u64,
     /// Where this vCPU's exception entries leave their frame (its own stack).
     exception_stack_top: u64,
     ram: Arc<GuestRam>,
@@ -179,6 +180,7 @@ impl Vcpu {
         sync.sregs = sregs;
         Ok(Vcpu {
             fd,
+            id,
             exception_stack_top: exception_stack_top_phys(id),
             ram,
             slots,
@@ -188,6 +190,11 @@ impl Vcpu {
             stats: VcpuStats::default(),
             kick_requested: Arc::default(),
         })
+    }
+
+    /// The vCPU's number (which mailbox its syscall entry uses).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The user register state as of the last exit; changes are applied at the next `run`.
@@ -398,10 +405,10 @@ impl Vcpu {
     /// `syscall` left the registers (the mailbox then tells whether it was served), or,
     /// once the served result is committed, the program's state after the call.
     fn stopped_in_syscall_entry(&mut self) -> Result<Option<Exit>, VcpuError> {
-        use crate::mailbox::{offset, MAILBOX_VIRT};
+        use crate::mailbox::{mailbox_virt, offset};
         let sync = self.fd.sync_regs();
         let (mut kregs, cr3) = (sync.regs, sync.sregs.cr3);
-        let base = kernel_virt(SYSCALL_STUB_PHYS);
+        let base = kernel_virt(syscall_entry_phys(self.id));
         let marks = crate::arch::x86_64::stub::syscall_entry_marks();
         let Some(at) = kregs.rip.checked_sub(base).filter(|at| *at < marks.end) else {
             return Ok(None);
@@ -409,7 +416,7 @@ impl Vcpu {
         if at < marks.posting || (marks.exit..marks.done).contains(&at) {
             return self.decode_syscall(&kregs).map(Some);
         }
-        let page = crate::address_space::walk(&self.ram, cr3, MAILBOX_VIRT)
+        let page = crate::address_space::walk(&self.ram, cr3, mailbox_virt(self.id))
             .ok_or_else(|| VcpuError::Unexpected("no syscall mailbox".into()))?;
         let field = |offset: u8| self.ram.read_u64(page + u64::from(offset));
         kregs.rcx = field(offset::RIP)?;

@@ -136,7 +136,6 @@ impl Vm {
             ram.write_u64(IDT_PHYS + u64::from(vector) * 16 + 8, high)?;
         }
         ram.write(KERNEL_STUB_PHYS, &stub::kernel_page())?;
-        ram.write(SYSCALL_STUB_PHYS, &stub::syscall_page())?;
 
         // Kernel half: PML4[511] -> PDPT[0] -> PD[0] -> PT mapping guest physical 0..2 MiB.
         let va = KERNEL_VIRT_BASE;
@@ -151,7 +150,6 @@ impl Vm {
         self.map_kernel_pages(&[
             (IDT_PHYS, PTE_PRESENT | PTE_NO_EXECUTE),
             (KERNEL_STUB_PHYS, PTE_PRESENT),
-            (SYSCALL_STUB_PHYS, PTE_PRESENT | PTE_USER),
         ])
     }
 
@@ -183,8 +181,13 @@ impl Vm {
                 &[SYSCALL_PORT, EXCEPTION_PORT],
             ),
         )?;
+        ram.write(syscall_entry_phys(id), &stub::syscall_page(id))?;
         let rw = PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE;
-        self.map_kernel_pages(&[(gdt_base, rw), (gdt_base + PAGE_SIZE, rw)])
+        self.map_kernel_pages(&[
+            (gdt_base, rw),
+            (gdt_base + PAGE_SIZE, rw),
+            (syscall_entry_phys(id), PTE_PRESENT | PTE_USER),
+        ])
     }
 
     /// A new, empty user address space sharing the kernel half.
@@ -226,7 +229,7 @@ impl Vm {
         };
         let msrs = Msrs::from_entries(&[
             msr(MSR_STAR, gdt::STAR),
-            msr(MSR_LSTAR, kernel_virt(SYSCALL_STUB_PHYS)),
+            msr(MSR_LSTAR, kernel_virt(syscall_entry_phys(id))),
             msr(MSR_SFMASK, SYSCALL_RFLAGS_MASK),
         ])
         .map_err(|_| VmError::Ioctl {

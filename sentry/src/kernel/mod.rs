@@ -322,10 +322,10 @@ pub fn run(
 }
 
 /// Runs the guest until its next exit. When the syscall server can take the task's
-/// calls meanwhile (the stub runs at CPL3, no other task shares the mailbox, and the
-/// server is polling, or is woken because `wake` says the last exit was a call it
-/// could have served), the task is lent to it for that time. Comes back with what the
-/// mailbox says of the syscall the guest exited with, if it was lent.
+/// calls meanwhile (the stub runs at CPL3, and the server is polling, or is woken
+/// because `wake` says the last exit was a call it could have served), the task is
+/// lent to it for that time. Comes back with what the mailbox says of the syscall the
+/// guest exited with, if it was lent.
 fn enter_guest(
     kernel: &Kernel,
     task: Task,
@@ -333,15 +333,18 @@ fn enter_guest(
     seat: Option<&syscall_server::Seat>,
     wake: bool,
 ) -> (Task, Option<vmm::mailbox::Outcome>, Result<Exit, VcpuError>) {
-    let seat = seat.filter(|_| {
-        vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters)
-            && task.mm.is_exclusive()
-    });
+    // The vCPU's syscall entry reads its mailbox in this address space: it must exist.
+    let Some(mailbox) = task.mm.mailbox(vcpu.id()) else {
+        let error = VcpuError::Unexpected("no memory for a syscall mailbox".into());
+        return (task, None, Err(error));
+    };
+    let seat =
+        seat.filter(|_| vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters));
     let Some(seat) = seat else {
+        mailbox.set_enabled(false);
         let exit = vcpu.run();
         return (task, None, exit);
     };
-    let mailbox = task.mm.mailbox();
     let server = &kernel.syscall_server;
     let posting = server.polling() || (wake && server.wake());
     mailbox.set_enabled(posting);

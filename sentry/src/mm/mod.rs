@@ -209,8 +209,8 @@ impl MemoryManager {
         self.space.root()
     }
 
-    pub fn mailbox(&self) -> vmm::Mailbox {
-        self.space.mailbox().clone()
+    pub fn mailbox(&mut self, vcpu: u64) -> Option<vmm::Mailbox> {
+        self.space.mailbox(vcpu).ok()
     }
 
     pub fn stats(&self) -> MmStats {

@@ -103,22 +103,15 @@ impl Mm {
         self.lock().page_table_root()
     }
 
-    /// The address space's syscall mailbox.
-    pub fn mailbox(&self) -> vmm::Mailbox {
-        self.lock().mailbox()
+    /// vCPU `vcpu`'s syscall mailbox in this address space (mapped at its first use);
+    /// `None` when there is no memory for it.
+    pub fn mailbox(&self, vcpu: u64) -> Option<vmm::Mailbox> {
+        self.lock().mailbox(vcpu)
     }
 
-    /// The same address space for another task (a thread, a vfork child). Its mailbox
-    /// is switched off first: two tasks must never post in one mailbox, and a task
-    /// re-enables it only while it has the space to itself.
+    /// The same address space for another task (a thread, a vfork child).
     pub fn share(&self) -> Mm {
-        self.mailbox().set_enabled(false);
         Mm(self.0.clone())
-    }
-
-    /// Whether no other task uses this address space (no thread, no vfork child).
-    pub fn is_exclusive(&self) -> bool {
-        Arc::strong_count(&self.0) == 1
     }
 
     pub fn memory(&self) -> (u64, u64) {

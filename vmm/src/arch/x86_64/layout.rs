@@ -11,8 +11,6 @@
 pub const IDT_PHYS: u64 = 0x2000;
 /// Supervisor stub page: exception entries and the `iretq` trampoline.
 pub const KERNEL_STUB_PHYS: u64 = 0x3000;
-/// User-accessible stub page holding the `syscall` entry (on PVM it runs at CPL3).
-pub const SYSCALL_STUB_PHYS: u64 = 0x4000;
 /// Page-table pages that map the kernel structures (PDPT, PD, PT) at `KERNEL_VIRT_BASE`.
 pub const KERNEL_PDPT_PHYS: u64 = 0xa000;
 /// See `KERNEL_PDPT_PHYS`.
@@ -20,11 +18,13 @@ pub const KERNEL_PD_PHYS: u64 = 0xb000;
 /// See `KERNEL_PDPT_PHYS`.
 pub const KERNEL_PT_PHYS: u64 = 0xc000;
 /// Per-vCPU areas start here, `CPU_AREA_SIZE` bytes each: a page holding the GDT and
-/// (at `TSS_OFFSET`) the TSS, then a page of exception stack (`TSS.rsp0`). Exceptions
-/// on different vCPUs must not share a stack.
+/// (at `TSS_OFFSET`) the TSS, a page of exception stack (`TSS.rsp0`), and the
+/// user-accessible page of the vCPU's `syscall` entry (on PVM it runs at CPL3).
+/// Exceptions on different vCPUs must not share a stack; each vCPU's syscall entry
+/// reaches its own mailbox (`crate::mailbox::mailbox_virt`).
 pub const CPU_AREAS_PHYS: u64 = 0x20000;
 /// Bytes of one vCPU's area.
-pub const CPU_AREA_SIZE: u64 = 0x2000;
+pub const CPU_AREA_SIZE: u64 = 0x3000;
 /// Offset of the TSS in a vCPU's GDT page.
 const TSS_OFFSET: u64 = 0x800;
 /// First guest physical address the frame allocator may hand out: the end of the 2 MiB
@@ -45,7 +45,12 @@ pub const fn tss_phys(id: u64) -> u64 {
 
 /// One past the last byte of vCPU `id`'s exception stack.
 pub const fn exception_stack_top_phys(id: u64) -> u64 {
-    gdt_phys(id) + CPU_AREA_SIZE
+    gdt_phys(id) + 0x2000
+}
+
+/// Guest physical address of vCPU `id`'s syscall entry page (`LSTAR`).
+pub const fn syscall_entry_phys(id: u64) -> u64 {
+    gdt_phys(id) + 0x2000
 }
 
 /// Guest virtual address at which guest physical 0 is mapped for the kernel structures.

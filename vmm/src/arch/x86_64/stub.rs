@@ -3,7 +3,7 @@
 //! VMM resumes the guest by setting its registers (and, after an exception, an `iretq`
 //! frame). Hand-encoded because it is a dozen instructions.
 
-use super::layout::{EXCEPTION_PORT, SYSCALL_PORT, SYSCALL_STUB_PHYS};
+use super::layout::{kernel_virt, syscall_entry_phys, EXCEPTION_PORT, SYSCALL_PORT};
 
 /// Offset of the `iretq` trampoline in the supervisor stub page.
 pub const IRET_TRAMPOLINE_OFFSET: u64 = 0;
@@ -99,14 +99,15 @@ const JNE: u8 = 0x75;
 
 /// The syscall entry code (`LSTAR` points at its start); see `crate::mailbox` for the
 /// protocol. The exit path is `out %al, $SYSCALL_PORT` with the registers exactly as
-/// `syscall` left them; the VMM never resumes at the `ud2` after it. The mailbox is
-/// reached RIP-relative, so a disabled mailbox costs one compare and is never written.
-fn syscall_entry() -> (Vec<u8>, SyscallEntryMarks) {
-    use crate::mailbox::{offset, DONE, IDLE, MAILBOX_VIRT, REQUEST};
-    let field = |offset: u8| MAILBOX_VIRT + u64::from(offset);
+/// `syscall` left them; the VMM never resumes at the `ud2` after it. Each vCPU has its
+/// own copy, reaching its own mailbox RIP-relative, so a disabled mailbox costs one
+/// compare and is never written.
+fn syscall_entry(vcpu: u64) -> (Vec<u8>, SyscallEntryMarks) {
+    use crate::mailbox::{mailbox_virt, offset, DONE, IDLE, REQUEST};
+    let field = |offset: u8| mailbox_virt(vcpu) + u64::from(offset);
     let arg = |i: u8| field(offset::ARGS + 8 * i);
     let [port, _] = SYSCALL_PORT.to_le_bytes();
-    let mut c = Code::new(super::layout::kernel_virt(SYSCALL_STUB_PHYS));
+    let mut c = Code::new(kernel_virt(syscall_entry_phys(vcpu)));
     c.rip_relative(&[0x83, 0x3d], field(offset::ENABLED), &[0]) // cmpl $0, ENABLED
         .jump(JE, "exit")
         .label("posting")
@@ -187,15 +188,15 @@ pub struct SyscallEntryMarks {
     pub end: u64,
 }
 
-/// The marks of `syscall_page`'s code.
+/// The marks of `syscall_page`'s code (the same for every vCPU).
 pub fn syscall_entry_marks() -> SyscallEntryMarks {
-    syscall_entry().1
+    syscall_entry(0).1
 }
 
-/// The user-accessible syscall entry page: `syscall_entry`, then `int3` filler.
-pub fn syscall_page() -> [u8; 4096] {
+/// vCPU `vcpu`'s user-accessible syscall entry page: `syscall_entry`, then `int3`.
+pub fn syscall_page(vcpu: u64) -> [u8; 4096] {
     let mut page = [0xccu8; 4096];
-    let (code, _) = syscall_entry();
+    let (code, _) = syscall_entry(vcpu);
     page[..code.len()].copy_from_slice(&code);
     page
 }
@@ -226,7 +227,8 @@ mod tests {
 
     #[test]
     fn syscall_entry_marks_are_in_order() {
-        let (code, m) = syscall_entry();
+        let (code, m) = syscall_entry(3);
+        assert_eq!(m.end, syscall_entry_marks().end);
         assert!(0 < m.posting && m.posting < m.exit && m.exit < m.done);
         assert!(m.done < m.committed && m.committed < m.rsp_saved && m.rsp_saved < m.end);
         assert_eq!(m.end as usize, code.len());
