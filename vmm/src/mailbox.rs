@@ -92,6 +92,8 @@ pub struct Request {
 pub enum Outcome {
     /// Never served: serve it now.
     NotServed,
+    /// The server declined it (it needs the vCPU, or would have to wait): serve it now.
+    Declined,
     /// Already served with this result; `exit_wanted` when the server asked for the vCPU.
     Served { result: u64, exit_wanted: bool },
 }
@@ -173,6 +175,7 @@ impl Mailbox {
                 result: self.u64_at(offset::RESULT).load(Ordering::Relaxed),
                 exit_wanted: state == DONE_EXIT,
             },
+            REJECTED => Outcome::Declined,
             _ => Outcome::NotServed,
         }
     }

@@ -340,13 +340,15 @@ fn enter_guest(
     };
     let seat =
         seat.filter(|_| vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters));
+    let server = &kernel.syscall_server;
+    let (_entry, free_core) = server.entering_guest();
     let Some(seat) = seat else {
         mailbox.set_enabled(false);
         let exit = vcpu.run();
         return (task, None, exit);
     };
-    let server = &kernel.syscall_server;
-    let posting = server.polling() || (wake && server.wake());
+    // A server woken without a core of its own would only take time from the vCPUs.
+    let posting = server.polling() || (wake && free_core && server.wake());
     mailbox.set_enabled(posting);
     if !posting {
         let exit = vcpu.run();
@@ -417,7 +419,7 @@ fn handle_exit(
                 vmm::mailbox::Outcome::Served { result, .. } => {
                     crate::syscall::finish(&mut ctx, nr, result as i64)
                 }
-                vmm::mailbox::Outcome::NotServed => {
+                vmm::mailbox::Outcome::NotServed | vmm::mailbox::Outcome::Declined => {
                     kernel.count_syscall(nr);
                     crate::syscall::dispatch(&mut ctx);
                 }

@@ -71,6 +71,9 @@ pub struct SyscallServer {
     tid: std::sync::atomic::AtomicI32,
     /// Calls served without a VM exit (for `--stats`).
     served: AtomicU64,
+    /// vCPUs inside `KVM_RUN` now: when they take every core, a polling server only
+    /// takes time from them.
+    in_guest: std::sync::atomic::AtomicUsize,
 }
 
 impl SyscallServer {
@@ -115,6 +118,18 @@ impl SyscallServer {
         self.thread.get().is_some()
     }
 
+    /// Counts a vCPU entering the guest until the guard drops; whether a core is left
+    /// for the server meanwhile.
+    pub fn entering_guest(&self) -> (GuestEntry<'_>, bool) {
+        let before = self.in_guest.fetch_add(1, Ordering::AcqRel);
+        let free_core = before + 1 < super::system::online_cpus() as usize;
+        (GuestEntry(self), free_core)
+    }
+
+    fn cores_taken(&self) -> bool {
+        self.in_guest.load(Ordering::Acquire) >= super::system::online_cpus() as usize
+    }
+
     /// Whether the server is polling now.
     pub fn polling(&self) -> bool {
         self.polling.load(Ordering::Acquire)
@@ -153,6 +168,15 @@ impl SyscallServer {
     }
 }
 
+/// A vCPU inside the guest, counted until dropped.
+pub struct GuestEntry<'a>(&'a SyscallServer);
+
+impl Drop for GuestEntry<'_> {
+    fn drop(&mut self) {
+        self.0.in_guest.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 fn serve_forever(kernel: &Arc<Kernel>) {
     let server = &kernel.syscall_server;
     server
@@ -187,7 +211,12 @@ fn serve_forever(kernel: &Arc<Kernel>) {
             continue;
         }
         idle += 1;
-        if !idle.is_multiple_of(ROUNDS_PER_CLOCK_READ) || busy_at.elapsed() < IDLE_WINDOW {
+        let window = if server.cores_taken() {
+            std::time::Duration::ZERO
+        } else {
+            IDLE_WINDOW
+        };
+        if !idle.is_multiple_of(ROUNDS_PER_CLOCK_READ) || busy_at.elapsed() < window {
             std::hint::spin_loop();
             continue;
         }
@@ -220,6 +249,7 @@ fn serve_one(kernel: &Arc<Kernel>, lent: &mut Lent, request: Request) {
         return;
     }
     super::process::set_current_pid(task.pid);
+    task.must_not_sleep = true;
     let ret = crate::syscall::serve(
         &mut Ctx {
             kernel,
@@ -229,6 +259,7 @@ fn serve_one(kernel: &Arc<Kernel>, lent: &mut Lent, request: Request) {
         request.nr,
         &args,
     );
+    lent.task.must_not_sleep = false;
     if ret == -i64::from(crate::errno::NEEDS_VCPU.into_raw()) {
         lent.mailbox.reject();
         return;

@@ -204,6 +204,11 @@ pub struct Task {
     pub dumpable: bool,
     /// The syscall replaced every register (rt_sigreturn): dispatch leaves RAX alone.
     pub keep_registers: bool,
+    /// The call is being served without the vCPU (the syscall server): a wait
+    /// returns at once instead of sleeping, and says so in `would_have_slept`.
+    pub must_not_sleep: bool,
+    /// A wait found it would have to sleep while `must_not_sleep`.
+    pub would_have_slept: std::cell::Cell<bool>,
     /// Scheduling niceness (-20..19).
     pub nice: i32,
     /// personality(2) flags.
@@ -243,6 +248,8 @@ impl Task {
             comm: Vec::new(),
             dumpable: true,
             keep_registers: false,
+            must_not_sleep: false,
+            would_have_slept: Default::default(),
             nice: 0,
             personality: 0,
         }
@@ -277,6 +284,8 @@ impl Task {
             comm: self.comm.clone(),
             dumpable: self.dumpable,
             keep_registers: false,
+            must_not_sleep: false,
+            would_have_slept: Default::default(),
             nice: self.nice,
             personality: self.personality,
         }
@@ -308,6 +317,8 @@ impl Task {
             comm: self.comm.clone(),
             dumpable: self.dumpable,
             keep_registers: false,
+            must_not_sleep: false,
+            would_have_slept: Default::default(),
             nice: self.nice,
             personality: self.personality,
         }
@@ -338,6 +349,11 @@ impl Task {
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Interrupted::TimedOut);
+            }
+            if self.must_not_sleep {
+                // Nothing was done yet: the vCPU's thread serves the call again.
+                self.would_have_slept.set(true);
+                return Err(Interrupted::Signal);
             }
             let _asleep = self.info.asleep();
             waiter.wait(seen, deadline);

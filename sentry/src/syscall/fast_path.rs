@@ -1,8 +1,10 @@
 //! Which syscalls the syscall server (`kernel::syscall_server`) may serve from a
-//! mailbox while the task's vCPU waits in the guest. Such a call must never block
-//! (the server serves every running task in turn), must need nothing of the vCPU but
-//! the arguments (no registers, segment bases or FPU state), and must leave anything
-//! else it causes (a signal, an exit) for the vCPU's thread to notice afterwards.
+//! mailbox while the task's vCPU waits in the guest. Such a call must never sleep
+//! (the server serves every running task in turn), or else reach its wait before it
+//! has changed anything (the wait then hands it back, `Task::must_not_sleep`); it
+//! must need nothing of the vCPU but the arguments (no registers, segment bases or
+//! FPU state), and must leave anything else it causes (a signal, an exit) for the
+//! vCPU's thread to notice afterwards.
 //! Everything else takes the VM exit, as every call does without the server.
 
 use syscalls::Sysno;
@@ -88,8 +90,15 @@ pub fn servable(task: &Task, nr: u64, args: &Args) -> bool {
     }
     match sysno {
         // Data of regular files never makes a reader or writer wait.
-        Sysno::read | Sysno::write | Sysno::pread64 | Sysno::pwrite64 => {
+        Sysno::pread64 | Sysno::pwrite64 => is_regular_file(task, args.i32(0)),
+        // A pipe read that would wait has taken nothing yet, nor has a write of at
+        // most PIPE_BUF bytes (it is all or nothing): the server hands such a call
+        // back to the vCPU's thread, which waits (`Task::must_not_sleep`).
+        Sysno::read => is_regular_file(task, args.i32(0)) || is_pipe(task, args.i32(0)),
+        Sysno::write => {
+            const PIPE_BUF: u64 = 4096;
             is_regular_file(task, args.i32(0))
+                || (args.u64(2) <= PIPE_BUF && is_pipe(task, args.i32(0)))
         }
         Sysno::fcntl => {
             const F_SETLKW: u32 = 7;
@@ -109,6 +118,13 @@ pub fn servable(task: &Task, nr: u64, args: &Args) -> bool {
         }
         _ => false,
     }
+}
+
+fn is_pipe(task: &Task, fd: i32) -> bool {
+    task.fds.get(fd).is_ok_and(|file| match &file.kind {
+        FileKind::Node(dentry) => dentry.inode.as_any().is::<crate::fs::pipe::PipeEnd>(),
+        FileKind::HostStream { .. } => false,
+    })
 }
 
 fn is_regular_file(task: &Task, fd: i32) -> bool {

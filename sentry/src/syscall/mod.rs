@@ -127,6 +127,9 @@ pub fn serve(ctx: &mut Ctx, nr: u64, args: &Args) -> i64 {
         Ok(v) => v as i64,
         Err(e) => -i64::from(e.into_raw()),
     };
+    if ctx.task.would_have_slept.take() {
+        return -i64::from(crate::errno::NEEDS_VCPU.into_raw());
+    }
     if result == Err(crate::errno::NEEDS_VCPU) && ctx.vcpu.is_none() {
         return ret;
     }
