@@ -340,15 +340,13 @@ fn enter_guest(
     };
     let seat =
         seat.filter(|_| vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters));
-    let server = &kernel.syscall_server;
-    let (_entry, free_core) = server.entering_guest();
     let Some(seat) = seat else {
         mailbox.set_enabled(false);
         let exit = vcpu.run();
         return (task, None, exit);
     };
-    // A server woken without a core of its own would only take time from the vCPUs.
-    let posting = server.polling() || (wake && free_core && server.wake());
+    let server = &kernel.syscall_server;
+    let posting = server.polling() || (wake && server.wake());
     mailbox.set_enabled(posting);
     if !posting {
         let exit = vcpu.run();

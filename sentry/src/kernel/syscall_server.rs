@@ -71,9 +71,6 @@ pub struct SyscallServer {
     tid: std::sync::atomic::AtomicI32,
     /// Calls served without a VM exit (for `--stats`).
     served: AtomicU64,
-    /// vCPUs inside `KVM_RUN` now: when they take every core, a polling server only
-    /// takes time from them.
-    in_guest: std::sync::atomic::AtomicUsize,
 }
 
 impl SyscallServer {
@@ -118,18 +115,6 @@ impl SyscallServer {
         self.thread.get().is_some()
     }
 
-    /// Counts a vCPU entering the guest until the guard drops; whether a core is left
-    /// for the server meanwhile.
-    pub fn entering_guest(&self) -> (GuestEntry<'_>, bool) {
-        let before = self.in_guest.fetch_add(1, Ordering::AcqRel);
-        let free_core = before + 1 < super::system::online_cpus() as usize;
-        (GuestEntry(self), free_core)
-    }
-
-    fn cores_taken(&self) -> bool {
-        self.in_guest.load(Ordering::Acquire) >= super::system::online_cpus() as usize
-    }
-
     /// Whether the server is polling now.
     pub fn polling(&self) -> bool {
         self.polling.load(Ordering::Acquire)
@@ -168,15 +153,6 @@ impl SyscallServer {
     }
 }
 
-/// A vCPU inside the guest, counted until dropped.
-pub struct GuestEntry<'a>(&'a SyscallServer);
-
-impl Drop for GuestEntry<'_> {
-    fn drop(&mut self) {
-        self.0.in_guest.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 fn serve_forever(kernel: &Arc<Kernel>) {
     let server = &kernel.syscall_server;
     server
@@ -211,12 +187,7 @@ fn serve_forever(kernel: &Arc<Kernel>) {
             continue;
         }
         idle += 1;
-        let window = if server.cores_taken() {
-            std::time::Duration::ZERO
-        } else {
-            IDLE_WINDOW
-        };
-        if !idle.is_multiple_of(ROUNDS_PER_CLOCK_READ) || busy_at.elapsed() < window {
+        if !idle.is_multiple_of(ROUNDS_PER_CLOCK_READ) || busy_at.elapsed() < IDLE_WINDOW {
             std::hint::spin_loop();
             continue;
         }

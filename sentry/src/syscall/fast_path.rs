@@ -100,6 +100,12 @@ pub fn servable(task: &Task, nr: u64, args: &Args) -> bool {
             is_regular_file(task, args.i32(0))
                 || (args.u64(2) <= PIPE_BUF && is_pipe(task, args.i32(0)))
         }
+        // Waking never waits (FUTEX_WAKE, private or not).
+        Sysno::futex => {
+            const FUTEX_WAKE: u32 = 1;
+            const FUTEX_PRIVATE_FLAG: u32 = 128;
+            args.u32(1) & !FUTEX_PRIVATE_FLAG == FUTEX_WAKE
+        }
         Sysno::fcntl => {
             const F_SETLKW: u32 = 7;
             const F_OFD_SETLKW: u32 = 38;
