@@ -26,7 +26,7 @@ use crate::syscall::{fast_path, Args};
 /// How long the server polls without finding work before it parks: several VM exits'
 /// worth, so that a program's calls between two exits (a fault, a call that needs the
 /// vCPU) still find it polling.
-const IDLE_WINDOW: std::time::Duration = std::time::Duration::from_micros(300);
+const IDLE_WINDOW: std::time::Duration = std::time::Duration::from_micros(120);
 /// Empty rounds between two looks at the clock.
 const ROUNDS_PER_CLOCK_READ: u32 = 64;
 
