@@ -321,6 +321,15 @@ pub fn run(
     (task, status)
 }
 
+/// What became of a task's lending to the syscall server during one guest run.
+#[derive(Default)]
+struct Lending {
+    /// What the mailbox says of the syscall the guest exited with (when it did).
+    outcome: Option<vmm::mailbox::Outcome>,
+    /// The server served some of the task's calls.
+    served: bool,
+}
+
 /// Runs the guest until its next exit. When the syscall server can take the task's
 /// calls meanwhile (the stub runs at CPL3, and the server is polling, or is woken
 /// because `wake` says the last exit was a call it could have served), the task is
@@ -332,32 +341,32 @@ fn enter_guest(
     vcpu: &mut Vcpu,
     seat: Option<&syscall_server::Seat>,
     wake: bool,
-) -> (Task, Option<vmm::mailbox::Outcome>, Result<Exit, VcpuError>) {
+) -> (Task, Lending, Result<Exit, VcpuError>) {
     // The vCPU's syscall entry reads its mailbox in this address space: it must exist.
     let Some(mailbox) = task.mm.mailbox(vcpu.id()) else {
         let error = VcpuError::Unexpected("no memory for a syscall mailbox".into());
-        return (task, None, Err(error));
+        return (task, Lending::default(), Err(error));
     };
     let seat =
         seat.filter(|_| vcpu.syscall_return() == Some(vmm::SyscallReturn::LoadUserRegisters));
     let Some(seat) = seat else {
         mailbox.set_enabled(false);
         let exit = vcpu.run();
-        return (task, None, exit);
+        return (task, Lending::default(), exit);
     };
     let server = &kernel.syscall_server;
     let posting = server.polling() || (wake && server.wake());
     mailbox.set_enabled(posting);
     if !posting {
         let exit = vcpu.run();
-        return (task, None, exit);
+        return (task, Lending::default(), exit);
     }
     seat.lend(task, mailbox.clone());
     let exit = vcpu.run();
     // Only this thread takes the task out of its seat.
-    let task = seat.reclaim().expect("a lent task stays in its seat");
+    let (task, served) = seat.reclaim().expect("a lent task stays in its seat");
     let outcome = (exit.as_ref().ok() == Some(&Exit::Syscall)).then(|| mailbox.take_outcome());
-    (task, outcome, exit)
+    (task, Lending { outcome, served }, exit)
 }
 
 fn run_until_exit(
@@ -368,8 +377,9 @@ fn run_until_exit(
 ) -> (Task, Result<ExitStatus, VcpuError>) {
     let mut wake = true;
     loop {
-        let (returned, outcome, exit) = enter_guest(kernel, task, vcpu, seat, wake);
+        let (returned, lending, exit) = enter_guest(kernel, task, vcpu, seat, wake);
         task = returned;
+        let outcome = lending.outcome;
         let exit = match exit {
             Ok(exit) => exit,
             Err(e) => return (task, Err(e)),
@@ -382,12 +392,16 @@ fn run_until_exit(
             let regs = vcpu.regs();
             let args =
                 crate::syscall::Args([regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]);
-            wake = outcome == vmm::mailbox::Outcome::NotServed
+            let missed = outcome == vmm::mailbox::Outcome::NotServed
                 && crate::syscall::fast_path::servable(&task, regs.rax, &args);
-            if wake && posted {
+            if missed && posted {
                 kernel.syscall_server.missed_here();
             }
+            wake = missed;
         }
+        // A task whose calls the server has been serving wants it polling next time
+        // too, even if it parked meanwhile (while this exit was handled).
+        wake |= lending.served;
         if let Some(status) = handle_exit(kernel, &mut task, vcpu, exit, outcome) {
             return (task, Ok(status));
         }

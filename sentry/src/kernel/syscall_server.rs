@@ -34,6 +34,8 @@ const ROUNDS_PER_CLOCK_READ: u32 = 64;
 struct Lent {
     task: Task,
     mailbox: Mailbox,
+    /// The server served a call of the task while it was lent.
+    served: bool,
 }
 
 /// Where one running task sits while its vCPU is in the guest.
@@ -49,12 +51,17 @@ impl Seat {
 
     /// Lends `task` to the server until `reclaim`.
     pub fn lend(&self, task: Task, mailbox: Mailbox) {
-        *self.lock() = Some(Lent { task, mailbox });
+        *self.lock() = Some(Lent {
+            task,
+            mailbox,
+            served: false,
+        });
     }
 
-    /// Takes the lent task back, once the server is done with any call of it.
-    pub fn reclaim(&self) -> Option<Task> {
-        self.lock().take().map(|lent| lent.task)
+    /// Takes the lent task back, once the server is done with any call of it; and
+    /// whether the server served any meanwhile.
+    pub fn reclaim(&self) -> Option<(Task, bool)> {
+        self.lock().take().map(|lent| (lent.task, lent.served))
     }
 }
 
@@ -235,6 +242,7 @@ fn serve_one(kernel: &Arc<Kernel>, lent: &mut Lent, request: Request) {
         lent.mailbox.reject();
         return;
     }
+    lent.served = true;
     kernel.count_syscall(request.nr);
     kernel.syscall_server.served.fetch_add(1, Ordering::Relaxed);
     let task = &lent.task;
