@@ -168,6 +168,11 @@ fn serve_forever(kernel: &Arc<Kernel>) {
     let mut seats: Vec<Arc<Seat>> = Vec::new();
     let mut seen_changes = u64::MAX;
     let mut idle = 0u32;
+    // Parked until the first task is lent: polling meanwhile would only take a core
+    // from the sandbox's setup.
+    while !server.polling.load(Ordering::Acquire) {
+        std::thread::park();
+    }
     let mut busy_at = std::time::Instant::now();
     loop {
         let changes = server.seats_changed.load(Ordering::Acquire);
