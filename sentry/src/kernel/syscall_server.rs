@@ -1,6 +1,5 @@
 //! The syscall server: one sentry thread that serves the syscalls running tasks post
-//! in their address space's mailbox (`vmm::mailbox`), while their vCPUs stay in the
-//! guest. A VM exit costs tens of microseconds on PVM; a call served this way costs
+//! in their vCPU's mailbox (`vmm::mailbox`), while their vCPUs stay in the guest. A VM exit costs tens of microseconds on PVM; a call served this way costs
 //! about one plus its own work.
 //!
 //! A task takes a [`Seat`] for as long as its run loop lives. Before each `KVM_RUN` the
@@ -30,7 +29,7 @@ const IDLE_WINDOW: std::time::Duration = std::time::Duration::from_micros(120);
 /// Empty rounds between two looks at the clock.
 const ROUNDS_PER_CLOCK_READ: u32 = 64;
 
-/// A task lent to the server, with its address space's mailbox.
+/// A task lent to the server, with its vCPU's mailbox.
 struct Lent {
     task: Task,
     mailbox: Mailbox,
@@ -183,8 +182,10 @@ fn serve_forever(kernel: &Arc<Kernel>) {
         let mut busy = false;
         for seat in &seats {
             // A seat being reclaimed is its vCPU thread's now: skip it.
-            let Ok(mut lent) = seat.lent.try_lock() else {
-                continue;
+            let mut lent = match seat.lent.try_lock() {
+                Ok(lent) => lent,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => continue,
             };
             if let Some(lent) = lent.as_mut() {
                 if let Some(request) = lent.mailbox.pending() {
