@@ -44,6 +44,37 @@ const ALWAYS: &[Sysno] = &[
     Sysno::readlinkat,
     Sysno::getcwd,
     Sysno::umask,
+    Sysno::chdir,
+    Sysno::fchdir,
+    Sysno::dup2,
+    Sysno::dup3,
+    Sysno::pipe,
+    Sysno::pipe2,
+    Sysno::fadvise64,
+    // Changes to names and attributes (never a wait; not sync, which may take long).
+    Sysno::mkdir,
+    Sysno::mkdirat,
+    Sysno::rmdir,
+    Sysno::unlink,
+    Sysno::unlinkat,
+    Sysno::rename,
+    Sysno::renameat,
+    Sysno::renameat2,
+    Sysno::link,
+    Sysno::linkat,
+    Sysno::symlink,
+    Sysno::symlinkat,
+    Sysno::truncate,
+    Sysno::ftruncate,
+    Sysno::chmod,
+    Sysno::fchmod,
+    Sysno::fchmodat,
+    Sysno::chown,
+    Sysno::fchown,
+    Sysno::lchown,
+    Sysno::fchownat,
+    Sysno::fsync,
+    Sysno::fdatasync,
     // Identity, limits and the system.
     Sysno::getpid,
     Sysno::getppid,
@@ -90,7 +121,12 @@ pub fn servable(task: &Task, nr: u64, args: &Args) -> bool {
     }
     match sysno {
         // Data of regular files never makes a reader or writer wait.
-        Sysno::pread64 | Sysno::pwrite64 => is_regular_file(task, args.i32(0)),
+        Sysno::pread64
+        | Sysno::pwrite64
+        | Sysno::readv
+        | Sysno::writev
+        | Sysno::preadv
+        | Sysno::pwritev => is_regular_file(task, args.i32(0)),
         // A pipe read that would wait has taken nothing yet, nor has a write of at
         // most PIPE_BUF bytes (it is all or nothing): the server hands such a call
         // back to the vCPU's thread, which waits (`Task::must_not_sleep`).
