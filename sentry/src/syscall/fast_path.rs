@@ -93,8 +93,7 @@ const ALWAYS: &[Sysno] = &[
     Sysno::sysinfo,
     Sysno::getrlimit,
     Sysno::prlimit64,
-    Sysno::getrusage,
-    Sysno::times,
+    // Not getrusage or times: the task's CPU time is brought up to date at exits.
     Sysno::sched_getaffinity,
     Sysno::getcpu,
     Sysno::getrandom,
