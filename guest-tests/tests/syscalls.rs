@@ -97,3 +97,19 @@ fn standard_streams_keep_their_access_modes() {
     assert!(out.contains("read(1): -1 EBADF(9)\n"), "{out}");
     assert!(out.contains("sendfile(1, 2): -1 EBADF(9)\n"), "{out}");
 }
+
+/// `programs/fd_limit.c`: RLIMIT_NOFILE starts as the host's and bounds open, dup2,
+/// F_DUPFD, poll and getdtablesize.
+#[test]
+fn descriptor_limit_is_the_hosts_and_bounds_every_descriptor() {
+    guest_tests::assert_same_with_lines(
+        "fd_limit",
+        &[
+            "getdtablesize: 64",
+            "opens stop after fd 63 with EMFILE(24)",
+            "dup2 to 64: EBADF(9)",
+            "F_DUPFD from 64: EINVAL(22)",
+            "poll of 65 fds: EINVAL(22)",
+        ],
+    );
+}

@@ -323,3 +323,14 @@ pub fn keep_thread_off_cpu(tid: i32, cpu: usize) -> io::Result<()> {
     // SAFETY: `set` is a valid set of `size` bytes.
     check(unsafe { libc::sched_setaffinity(tid, size, &set) } as isize).map(|_| ())
 }
+
+/// This process's RLIMIT_NOFILE: (soft, hard).
+pub fn nofile_limit() -> Option<(u64, u64)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is ours and getrlimit fills exactly one rlimit.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    (rc == 0).then_some((limit.rlim_cur, limit.rlim_max))
+}

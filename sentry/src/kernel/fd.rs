@@ -17,13 +17,24 @@ struct Slot {
 #[derive(Default)]
 pub struct FdTable(Arc<Mutex<Table>>);
 
-#[derive(Default)]
 struct Table {
     slots: Vec<Option<Slot>>,
     /// Descriptors the table has room for without growing (Linux's `max_fds`): at
     /// least 64, grown in steps as higher descriptors are used, never shrunk.
     /// `select` ignores descriptors at or above it.
     capacity: usize,
+    /// No descriptor at or above it can be made: the process's RLIMIT_NOFILE.
+    limit: usize,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            slots: Vec::new(),
+            capacity: 0,
+            limit: default_fd_limit().0,
+        }
+    }
 }
 
 /// The smallest table Linux allocates (NR_OPEN_DEFAULT).
@@ -39,8 +50,19 @@ fn capacity_for(fd: usize) -> usize {
     }
 }
 
-/// Highest descriptor count (RLIMIT_NOFILE's default soft limit).
-pub const FD_LIMIT: usize = 1024;
+/// The most descriptors RLIMIT_NOFILE may ever allow (Linux's default fs.nr_open).
+pub const NR_OPEN: usize = 1 << 20;
+
+/// RLIMIT_NOFILE (soft, hard) the sandbox starts with: the host's, as the program
+/// would have had natively, at most `NR_OPEN`; 1024 if it cannot be read.
+pub fn default_fd_limit() -> (usize, usize) {
+    static LIMIT: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let (soft, hard) = crate::host::nofile_limit().unwrap_or((1024, 1024));
+        let clamp = |v: u64| usize::try_from(v).unwrap_or(NR_OPEN).min(NR_OPEN);
+        (clamp(soft), clamp(hard))
+    })
+}
 
 impl Table {
     /// A table with 0, 1 and 2 bound to the host's standard streams.
@@ -56,6 +78,7 @@ impl Table {
         Table {
             slots,
             capacity: MIN_CAPACITY,
+            limit: default_fd_limit().0,
         }
     }
 
@@ -93,6 +116,7 @@ impl Table {
         Table {
             slots: self.slots.clone(),
             capacity: capacity_for(highest),
+            limit: self.limit,
         }
     }
 
@@ -149,7 +173,7 @@ impl Table {
         min: usize,
         close_on_exec: bool,
     ) -> SysResult<i32> {
-        let free = (min..FD_LIMIT)
+        let free = (min..self.limit)
             .find(|i| self.slots.get(*i).is_none_or(Option::is_none))
             .ok_or(Errno::EMFILE)?;
         self.put(free, file, close_on_exec);
@@ -183,7 +207,7 @@ impl Table {
         let file = self.get(old)?;
         let i = usize::try_from(new)
             .ok()
-            .filter(|i| *i < FD_LIMIT)
+            .filter(|i| *i < self.limit)
             .ok_or(Errno::EBADF)?;
         Ok(self.put(i, file, close_on_exec))
     }
@@ -197,6 +221,16 @@ impl FdTable {
     /// A table with 0, 1 and 2 bound to the host's standard streams.
     pub fn with_host_stdio() -> Self {
         FdTable(Arc::new(Mutex::new(Table::with_host_stdio())))
+    }
+
+    /// One past the highest descriptor that may be made (RLIMIT_NOFILE's soft limit).
+    pub fn limit(&self) -> usize {
+        self.lock().limit
+    }
+
+    /// Applies a new RLIMIT_NOFILE soft limit (open descriptors above it stay open).
+    pub fn set_limit(&self, limit: usize) {
+        self.lock().limit = limit.min(NR_OPEN);
     }
 
     /// Descriptors the table has room for (Linux's `max_fds`).
@@ -299,7 +333,7 @@ mod tests {
         let replaced = t.duplicate_to(0, 9, false).unwrap();
         assert!(Arc::ptr_eq(&replaced.unwrap(), &t.get(2).unwrap()));
         assert_eq!(
-            t.duplicate_to(1, FD_LIMIT as i32, false).err(),
+            t.duplicate_to(1, t.limit() as i32, false).err(),
             Some(Errno::EBADF)
         );
     }

@@ -149,9 +149,10 @@ pub fn default_rlimits() -> [Rlimit; RLIMIT_COUNT] {
         cur: 4096,
         max: 4096,
     }; // RLIMIT_NPROC
+    let (soft, hard) = super::fd::default_fd_limit();
     limits[RLIMIT_NOFILE] = Rlimit {
-        cur: super::fd::FD_LIMIT as u64,
-        max: super::fd::FD_LIMIT as u64,
+        cur: soft as u64,
+        max: hard as u64,
     };
     limits[8] = Rlimit {
         cur: 8 << 20,

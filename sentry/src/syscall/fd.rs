@@ -8,7 +8,6 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::file::{FileKind, OpenFile, O_ACCMODE, O_RDONLY};
 use crate::fs::inode::{FileType, SetAttr};
 use crate::fs::locks::{Kind as LockKind, Lock, LockWait, Owner, LOCKS};
-use crate::kernel::fd::FD_LIMIT;
 use crate::kernel::Ctx;
 
 const O_CLOEXEC: u64 = 0o2000000;
@@ -101,7 +100,7 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         cmd @ (F_DUPFD | F_DUPFD_CLOEXEC) => {
             let f = file(ctx, fd)?;
             let min = usize::try_from(a.i32(2)).map_err(|_| Errno::EINVAL)?;
-            if min >= FD_LIMIT {
+            if min >= ctx.task.fds.limit() {
                 return Err(Errno::EINVAL);
             }
             let r = ctx.task.fds.install(f, min, cmd == F_DUPFD_CLOEXEC);

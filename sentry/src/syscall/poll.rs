@@ -9,7 +9,6 @@ use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::epoll::as_epoll;
 use crate::fs::file::{FileKind, OpenFile};
-use crate::kernel::fd::FD_LIMIT;
 use crate::kernel::wait::{Interrupted, WaitQueue};
 use crate::kernel::Ctx;
 
@@ -153,7 +152,7 @@ fn read_timespec(ctx: &mut Ctx, addr: u64) -> SysResult<Option<Duration>> {
 }
 
 fn do_poll(ctx: &mut Ctx, addr: u64, nfds: u64, timeout: Option<Duration>) -> SysResult<u64> {
-    if nfds > FD_LIMIT as u64 {
+    if nfds > ctx.task.fds.limit() as u64 {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; nfds as usize * 8];
@@ -226,7 +225,9 @@ fn do_select(ctx: &mut Ctx, a: &Args, timeout: Option<Duration>) -> SysResult<u6
         return Err(Errno::EINVAL);
     }
     // As Linux, descriptors beyond the table's current size are not looked at.
-    let nfds = (nfds as usize).min(FD_LIMIT).min(ctx.task.fds.capacity());
+    let nfds = (nfds as usize)
+        .min(ctx.task.fds.limit())
+        .min(ctx.task.fds.capacity());
     let bytes = nfds.div_ceil(64) * 8;
     let mut sets = [Vec::new(), Vec::new(), Vec::new()];
     for (k, set) in sets.iter_mut().enumerate() {

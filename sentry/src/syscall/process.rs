@@ -177,9 +177,13 @@ fn set_rlimit(ctx: &mut Ctx, i: usize, new: Rlimit) -> SysResult<()> {
         return Err(Errno::EINVAL);
     }
     let privileged = ctx.task.creds.euid == 0;
-    // The descriptor table cannot grow past its fixed size, whoever asks.
+    // The descriptor limit never rises above the one the sandbox started with (the
+    // host's), whoever asks: as for a root without CAP_SYS_RESOURCE in a container.
     if new.max > old.max && (!privileged || i == RLIMIT_NOFILE) {
         return Err(Errno::EPERM);
+    }
+    if i == RLIMIT_NOFILE {
+        ctx.task.fds.set_limit(new.cur as usize);
     }
     ctx.task.rlimits[i] = new;
     Ok(())
