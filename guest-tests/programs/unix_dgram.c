@@ -38,6 +38,24 @@ int main(void) {
     n = recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
     printf("from an unbound socket: %zd bytes, name length %u\n", n, flen);
     SHOW("write unconnected", write(c, "x", 1));
+    /* An end of a datagram socketpair may send to a name too (it stays connected). */
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    SHOW("socketpair end sendto a", sendto(sv[0], "pair", 4, 0, (struct sockaddr *)&a_addr, alen));
+    flen = sizeof from;
+    n = recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+    printf("from the socketpair end: %zd bytes (%.*s), name length %u\n", n, (int)(n > 0 ? n : 0), buf, flen);
+    SHOW("socketpair end send to its peer", send(sv[0], "peer", 4, 0));
+    n = recv(sv[1], buf, sizeof buf, MSG_DONTWAIT);
+    printf("the peer got %zd bytes\n", n);
+    SHOW("socketpair end sendto a stream-less name", sendto(sv[0], "x", 1, 0, (struct sockaddr *)&b_addr, offsetof(struct sockaddr_un, sun_path) + 11));
+    flen = sizeof from;
+    n = recvfrom(b, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+    printf("b got %zd bytes\n", n);
+    shutdown(sv[0], SHUT_WR);
+    SHOW("sendto a after SHUT_WR", sendto(sv[0], "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&a_addr, alen));
+    close(sv[0]);
+    close(sv[1]);
     SHOW("connect c to a", connect(c, (struct sockaddr *)&a_addr, alen));
     SHOW("write connected", write(c, "wxyz", 4));
     SHOW("read it", read(a, buf, sizeof buf));

@@ -127,6 +127,9 @@ fn unix_datagram_sockets() {
         &[
             "a got 5: hello from a name of length 13, abstract yes",
             "from an unbound socket: 1 bytes, name length 0",
+            "from the socketpair end: 4 bytes (pair), name length 0",
+            "the peer got 4 bytes",
+            "sendto a after SHUT_WR: -1 errno 32",
             "peer gt-dgram.sock",
             "queued before the receiver was full: 11 (Resource temporarily unavailable)",
             "recv 4 with MSG_TRUNC: 10",

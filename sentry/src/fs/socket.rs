@@ -262,9 +262,6 @@ pub struct Message<'a> {
     /// A retry of the same call (after waiting, or after some bytes went): the checks
     /// Linux makes once per call are not made again.
     pub continuing: bool,
-    /// A datagram addressed to a name: no socket is ever bound to one here, so this is
-    /// what looking the name up gave (ENOENT, ECONNREFUSED, ...).
-    pub unreachable: Option<Errno>,
     /// Open files to pass (SCM_RIGHTS), with the first bytes this send queues.
     pub files: Vec<Arc<OpenFile>>,
 }
@@ -295,6 +292,9 @@ pub struct SocketEnd {
     /// The addresses (`sun_path` bytes, empty when unnamed) of this end and its peer.
     name: Vec<u8>,
     peer_name: Vec<u8>,
+    /// Bytes of this end's messages waiting in named datagram sockets' queues (a
+    /// datagram end may also send to an address: `unix_dgram`).
+    pub sent_by_name: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
@@ -351,6 +351,7 @@ pub fn connected_pair(
             options: Mutex::new(parts.options),
             name: parts.name,
             peer_name: parts.peer_name,
+            sent_by_name: Default::default(),
         })
     };
     let client_end = end(0, client);
@@ -378,6 +379,7 @@ pub fn socket_pair(
             options: Mutex::new(Options::default()),
             name: Vec::new(),
             peer_name: Vec::new(),
+            sent_by_name: Default::default(),
         })
     };
     (end(0), end(1))
@@ -436,6 +438,20 @@ impl SocketEnd {
     /// The longest datagram a send accepts.
     pub fn max_datagram(&self) -> usize {
         self.with(|me, _, _| me.sndbuf.saturating_sub(32))
+    }
+
+    /// What a datagram sent to a name meets on this end before the name is looked up:
+    /// its pending error, or EPIPE once it is shut down for sending.
+    pub fn check_named_send(&self) -> SysResult<()> {
+        self.with(|me, _, _| {
+            if let Some(e) = me.err.take() {
+                return Err(e);
+            }
+            if me.shutdown & SEND_SHUTDOWN != 0 {
+                return Err(Errno::EPIPE);
+            }
+            Ok(())
+        })
     }
 
     pub fn sndbuf(&self) -> usize {
@@ -629,7 +645,7 @@ fn send_message(
             return Err(e.into());
         }
     }
-    if msg.unreachable.is_none() && !me.connected {
+    if !me.connected {
         return Err(Errno::ENOTCONN.into());
     }
     if msg.len > me.sndbuf.saturating_sub(32) {
@@ -646,9 +662,6 @@ fn send_message(
         return Err(Errno::EAGAIN.into());
     }
     let data = msg.data?;
-    if let Some(e) = msg.unreachable {
-        return Err(e.into());
-    }
     if peer.dead {
         if kind == SockType::Seqpacket {
             return Err(Errno::EPIPE.into());
@@ -827,7 +840,6 @@ impl Inode for SocketEnd {
             data: Ok(buf),
             len: buf.len(),
             continuing: false,
-            unreachable: None,
             files: Vec::new(),
         })
         .map_err(|e| e.errno)
@@ -917,7 +929,6 @@ mod tests {
             data: Ok(data),
             len: data.len(),
             continuing: false,
-            unreachable: None,
             files: Vec::new(),
         }
     }

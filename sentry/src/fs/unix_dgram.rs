@@ -180,31 +180,59 @@ impl DgramSocket {
             return Err(Errno::EMSGSIZE);
         }
         let receiver = Self::receiver(to)?;
-        let from = self.name();
+        receiver.deliver(data, self.name(), files, &self.in_flight)
+    }
+
+    /// One send attempt of `data` to `to` from a sender without a name or a queue of
+    /// its own (an end of a datagram socketpair given an address): as `send_to`, with
+    /// the message charged to `charge`.
+    pub fn send_unnamed(
+        to: &Address,
+        data: &[u8],
+        files: Vec<Arc<OpenFile>>,
+        charge: &Arc<AtomicUsize>,
+    ) -> SysResult<usize> {
+        Self::receiver(to)?.deliver(data, Vec::new(), files, charge)
+    }
+
+    /// Queues a message from `from` (a name, or empty), charged to its sender's
+    /// `charge`; EAGAIN while this queue is full or the sender's buffer is.
+    fn deliver(
+        &self,
+        data: &[u8],
+        from: Vec<u8>,
+        files: Vec<Arc<OpenFile>>,
+        charge: &Arc<AtomicUsize>,
+    ) -> SysResult<usize> {
         {
-            let mut theirs = receiver.lock();
+            let mut theirs = self.lock();
             if theirs.shutdown & super::socket::RCV_SHUTDOWN != 0 {
                 return Err(Errno::EPIPE);
             }
-            // As Linux, full once it holds more than the limit; and this sender waits
+            // As Linux, full once it holds more than the limit; and the sender waits
             // while its unread messages fill its send buffer.
-            let charged = self.in_flight.load(Ordering::Relaxed);
-            if theirs.inbox.len() > MAX_DGRAM_QLEN || charged >= WMEM_DEFAULT {
+            if theirs.inbox.len() > MAX_DGRAM_QLEN || charge.load(Ordering::Relaxed) >= WMEM_DEFAULT
+            {
                 return Err(Errno::EAGAIN);
             }
-            self.in_flight.fetch_add(data.len(), Ordering::Relaxed);
+            charge.fetch_add(data.len(), Ordering::Relaxed);
             theirs.inbox.push_back(Datagram {
                 data: data.to_vec(),
                 from,
                 files,
                 _charge: Charge {
-                    sender: self.in_flight.clone(),
+                    sender: charge.clone(),
                     bytes: data.len(),
                 },
             });
         }
-        receiver.queue.notify();
+        self.queue.notify();
         Ok(data.len())
+    }
+
+    /// Whether a message charged to `charge` would find room in this queue now.
+    pub fn has_room_for(&self, charge: &AtomicUsize) -> bool {
+        self.lock().inbox.len() <= MAX_DGRAM_QLEN && charge.load(Ordering::Relaxed) < WMEM_DEFAULT
     }
 
     /// The datagram socket bound at `to`, whose queue a sender waits on for room.

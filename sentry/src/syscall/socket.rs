@@ -442,20 +442,6 @@ fn check_control(ctx: &Ctx, control: &[u8]) -> SysResult<Vec<Arc<OpenFile>>> {
     Ok(files)
 }
 
-/// What sending a datagram to the name `addr` gives: no socket is bound to any name in
-/// the sandbox, so a name that exists refuses (ECONNREFUSED) and one that does not is
-/// the lookup's error. Malformed addresses give EINVAL at once.
-fn unreachable_name(ctx: &Ctx, addr: &[u8]) -> SysResult<Errno> {
-    let name = match parse_unix_name(addr)? {
-        UnixName::Auto => return Err(Errno::EINVAL),
-        name => name,
-    };
-    Ok(match unix_address(ctx, name) {
-        Ok(_) => Errno::ECONNREFUSED,
-        Err(e) => e,
-    })
-}
-
 fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
     if let Sock::Dgram(d) = sock_of(f)? {
         return dgram_send(ctx, f, &d, out);
@@ -475,13 +461,42 @@ fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
             }
             send_stream(ctx, end, &out, &block, files)
         }
-        kind => {
-            // A sequenced-packet socket ignores the name.
-            let unreachable = match (&out.addr, kind) {
-                (Some(addr), SockType::Dgram) => Some(unreachable_name(ctx, addr)?),
-                _ => None,
-            };
-            send_message(ctx, end, &out, &block, unreachable, files)
+        SockType::Dgram if out.addr.is_some() => send_to_name(ctx, end, &out, &block, files),
+        // A sequenced-packet socket ignores the name.
+        _ => send_message(ctx, end, &out, &block, files),
+    }
+}
+
+/// A datagram end of a socketpair sending to a name: the message goes to the datagram
+/// socket bound there, from an unnamed sender, as Linux's unix_dgram_sendmsg does
+/// whether or not the end is connected. Errors come in Linux's order: the name's
+/// form, the size, the buffer, then the lookup.
+fn send_to_name(
+    ctx: &mut Ctx,
+    end: &SocketEnd,
+    out: &Outgoing,
+    block: &Blocking,
+    files: Vec<Arc<OpenFile>>,
+) -> SysResult<u64> {
+    let raw = out.addr.as_deref().unwrap_or_default();
+    let name = match parse_unix_name(raw)? {
+        UnixName::Auto => return Err(Errno::EINVAL),
+        name => name,
+    };
+    if out.total > end.max_datagram() {
+        return Err(Errno::EMSGSIZE);
+    }
+    end.check_named_send()?;
+    let data = gather(&ctx.task.mm, &out.iovs, 0, out.total)?;
+    let to = unix_address(ctx, name)?;
+    let charge = &end.sent_by_name;
+    loop {
+        match DgramSocket::send_unnamed(&to, &data, files.clone(), charge) {
+            Err(Errno::EAGAIN) if block.wait => {
+                let receiver = DgramSocket::receiver_queue(&to).ok_or(Errno::ECONNREFUSED)?;
+                block.sleep(ctx, receiver.queue(), || receiver.has_room_for(charge))?;
+            }
+            r => return r.map(|n| n as u64),
         }
     }
 }
@@ -504,7 +519,6 @@ fn send_stream(
             data: data.as_deref().map_err(|e| *e),
             len: size,
             continuing: sent > 0 || waited,
-            unreachable: None,
             // Passed files go with the first bytes queued.
             files: if sent == 0 { files.clone() } else { Vec::new() },
         });
@@ -538,7 +552,6 @@ fn send_message(
     end: &SocketEnd,
     out: &Outgoing,
     block: &Blocking,
-    unreachable: Option<Errno>,
     files: Vec<Arc<OpenFile>>,
 ) -> SysResult<u64> {
     let mut waited = false;
@@ -553,7 +566,6 @@ fn send_message(
             data: data.as_deref().map_err(|e| *e),
             len: out.total,
             continuing: waited,
-            unreachable,
             files: files.clone(),
         });
         match r {
