@@ -470,7 +470,7 @@ fn do_send(ctx: &mut Ctx, f: &OpenFile, out: Outgoing) -> SysResult<u64> {
 /// A datagram end of a socketpair sending to a name: the message goes to the datagram
 /// socket bound there, from an unnamed sender, as Linux's unix_dgram_sendmsg does
 /// whether or not the end is connected. Errors come in Linux's order: the name's
-/// form, the size, the buffer, then the lookup.
+/// form, the size, the end's pending error or shutdown, the buffer, then the lookup.
 fn send_to_name(
     ctx: &mut Ctx,
     end: &SocketEnd,
