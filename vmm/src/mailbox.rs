@@ -94,8 +94,8 @@ pub enum Outcome {
     NotServed,
     /// The server declined it (it needs the vCPU, or would have to wait): serve it now.
     Declined,
-    /// Already served with this result; `exit_wanted` when the server asked for the vCPU.
-    Served { result: u64, exit_wanted: bool },
+    /// Already served with this result (the vCPU's thread finishes it: RAX, signals).
+    Served { result: u64 },
 }
 
 /// A handle on one address space's mailbox page, usable from any thread.
@@ -173,7 +173,6 @@ impl Mailbox {
         match state {
             DONE | DONE_EXIT => Outcome::Served {
                 result: self.u64_at(offset::RESULT).load(Ordering::Relaxed),
-                exit_wanted: state == DONE_EXIT,
             },
             REJECTED => Outcome::Declined,
             _ => Outcome::NotServed,

@@ -428,7 +428,7 @@ fn handle_exit(
                 vcpu: Some(vcpu),
             };
             match outcome {
-                vmm::mailbox::Outcome::Served { result, .. } => {
+                vmm::mailbox::Outcome::Served { result } => {
                     crate::syscall::finish(&mut ctx, nr, result as i64)
                 }
                 vmm::mailbox::Outcome::NotServed | vmm::mailbox::Outcome::Declined => {

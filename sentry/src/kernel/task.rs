@@ -301,7 +301,7 @@ impl Task {
             pid: self.pid,
             tid,
             creds: self.creds,
-            mm: self.mm.share(),
+            mm: self.mm.clone(),
             fds,
             fs,
             info: self.info.clone(),

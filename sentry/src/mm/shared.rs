@@ -12,7 +12,8 @@ use super::{Access, FaultError, MemoryManager, MmStats};
 use crate::errno::SysResult;
 use crate::kernel::process::MapInfo;
 
-/// A shared address space.
+/// A shared address space (a clone is the same space, for a thread or a vfork child).
+#[derive(Clone)]
 pub struct Mm(Arc<Mutex<MemoryManager>>);
 
 impl Mm {
@@ -107,11 +108,6 @@ impl Mm {
     /// `None` when there is no memory for it.
     pub fn mailbox(&self, vcpu: u64) -> Option<vmm::Mailbox> {
         self.lock().mailbox(vcpu)
-    }
-
-    /// The same address space for another task (a thread, a vfork child).
-    pub fn share(&self) -> Mm {
-        Mm(self.0.clone())
     }
 
     pub fn memory(&self) -> (u64, u64) {

@@ -10,7 +10,6 @@
 use syscalls::Sysno;
 
 use super::Args;
-use crate::fs::file::FileKind;
 use crate::fs::inode::FileType;
 use crate::kernel::task::Task;
 
@@ -161,16 +160,19 @@ pub fn servable(task: &Task, nr: u64, args: &Args) -> bool {
     }
 }
 
+/// Whether `fd` is a file of the sandbox's filesystems whose inode passes `test`.
+fn node_is(task: &Task, fd: i32, test: impl Fn(&dyn crate::fs::inode::Inode) -> bool) -> bool {
+    task.fds
+        .get(fd)
+        .is_ok_and(|file| file.dentry().is_some_and(|d| test(d.inode.as_ref())))
+}
+
 fn is_pipe(task: &Task, fd: i32) -> bool {
-    task.fds.get(fd).is_ok_and(|file| match &file.kind {
-        FileKind::Node(dentry) => dentry.inode.as_any().is::<crate::fs::pipe::PipeEnd>(),
-        FileKind::HostStream { .. } => false,
+    node_is(task, fd, |inode| {
+        inode.as_any().is::<crate::fs::pipe::PipeEnd>()
     })
 }
 
 fn is_regular_file(task: &Task, fd: i32) -> bool {
-    task.fds.get(fd).is_ok_and(|file| match &file.kind {
-        FileKind::Node(dentry) => dentry.inode.file_type() == FileType::Regular,
-        FileKind::HostStream { .. } => false,
-    })
+    node_is(task, fd, |inode| inode.file_type() == FileType::Regular)
 }

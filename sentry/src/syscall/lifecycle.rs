@@ -259,7 +259,7 @@ fn clone_process(ctx: &mut Ctx, args: CloneArgs) -> SysResult<u64> {
     // sleeps meanwhile); others get a copy-on-write copy.
     let child_mm = if vfork {
         drop(space);
-        ctx.task.mm.share()
+        ctx.task.mm.clone()
     } else {
         ctx.task.mm.fork(space)?
     };

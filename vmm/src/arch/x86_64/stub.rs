@@ -190,7 +190,8 @@ pub struct SyscallEntryMarks {
 
 /// The marks of `syscall_page`'s code (the same for every vCPU).
 pub fn syscall_entry_marks() -> SyscallEntryMarks {
-    syscall_entry(0).1
+    static MARKS: std::sync::OnceLock<SyscallEntryMarks> = std::sync::OnceLock::new();
+    *MARKS.get_or_init(|| syscall_entry(0).1)
 }
 
 /// vCPU `vcpu`'s user-accessible syscall entry page: `syscall_entry`, then `int3`.
