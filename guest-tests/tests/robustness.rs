@@ -2,35 +2,27 @@
 //! arguments (seeded, so a failure can be replayed) end with the program's own exit or
 //! signal, never with the sentry's internal-error status or a panic message.
 
-use std::process::Command;
+use guest_tests::{Run, Status};
 
-use guest_tests::{compile, require_kvm, sentry_bin};
-
-/// Runs `program` with seeds `seeds` and checks every run ended normally or by a signal.
+/// Runs `program` with seeds `seeds` and checks every run ended normally or by a signal,
+/// within the harness's time limit (a hang names its seed instead of stalling CI).
 fn survives(name: &str, seeds: std::ops::RangeInclusive<u32>, must_exit_zero: bool) {
-    require_kvm();
-    let program = compile(name);
+    let program = Run::program(name);
     for seed in seeds {
-        let out = Command::new(sentry_bin())
-            .args(["run", "--"])
-            .arg(&program)
-            .arg(seed.to_string())
-            .output()
-            .expect("run the sentry");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let code = out.status.code();
+        let out = program.clone().args([seed.to_string()]).sentry();
+        let stderr = out.stderr_str();
         assert!(
             !stderr.contains("internal error") && !stderr.contains("panicked"),
             "seed {seed}: the sentry failed internally: {stderr}"
         );
-        let expected = if must_exit_zero {
-            matches!(code, Some(0))
-        } else {
-            matches!(code, Some(0) | Some(128..=192))
+        let expected = match out.status {
+            Status::Code(0) => true,
+            Status::Code(128..=192) => !must_exit_zero,
+            _ => false,
         };
         assert!(
             expected,
-            "seed {seed}: unexpected status {:?}: {stderr}",
+            "seed {seed}: unexpected end: {}: {stderr}",
             out.status
         );
     }
@@ -49,19 +41,16 @@ fn random_paths_never_break_the_sentry() {
 
 #[test]
 fn cached_file_pages_make_room_under_memory_pressure() {
-    require_kvm();
-    let program = compile("page_cache_pressure");
+    let run = Run::program("page_cache_pressure");
     let data = guest_tests::scratch_path("pressure.bin");
     let bytes: Vec<u8> = (0..24u32 << 20).map(|i| (i % 251) as u8 | 1).collect();
     std::fs::write(&data, bytes).expect("write the data file");
     // 64 MiB of guest memory: 24 MiB cached, then 40 MiB anonymous.
-    let out = Command::new(sentry_bin())
-        .args(["run", "--memory", "64M", "--"])
-        .arg(&program)
-        .arg(&data)
-        .arg("40")
-        .output()
-        .expect("run the sentry");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok 1\n", "{out:?}");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run
+        .sentry_flag("--memory")
+        .sentry_flag("64M")
+        .args([data.as_os_str(), "40".as_ref()])
+        .sentry();
+    assert_eq!(out.stdout_str(), "ok 1\n", "{out}");
+    assert_eq!(out.status, Status::Code(0), "{out}");
 }
