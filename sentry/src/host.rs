@@ -334,3 +334,58 @@ pub fn nofile_limit() -> Option<(u64, u64)> {
     let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
     (rc == 0).then_some((limit.rlim_cur, limit.rlim_max))
 }
+
+/// Lets the kernel tear the VM down after `sentry` has exited instead of before. The
+/// VM lives as long as our address space (the vCPUs' shared pages are mapped in it),
+/// and freeing it (KVM's shadow page tables, its debugfs files, guest memory) takes
+/// the exiting process most of a millisecond here, all before the parent learns the
+/// exit status. A helper process that shares the address space, but nothing else,
+/// holds it past our exit and is killed by it (`PR_SET_PDEATHSIG`): the teardown
+/// runs in the helper's exit. Call only right before exiting; on any failure the
+/// teardown simply stays where it was.
+pub fn defer_teardown_past_exit() {
+    const STACK_SIZE: usize = 16 * 1024;
+    /// The helper: on its own stack in our memory, so it makes raw syscalls only.
+    extern "C" fn hold_address_space(parent: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: plain syscalls on no memory of ours; `close_range` drops only the
+        // helper's copy of the descriptor table (it holds no pipe of the caller open).
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent as usize as libc::pid_t
+                || libc::syscall(libc::SYS_close_range, 0, libc::c_uint::MAX, 0) != 0
+            {
+                libc::_exit(0);
+            }
+            loop {
+                libc::pause();
+            }
+        }
+    }
+    // SAFETY: a fresh private mapping, never unmapped: the process is about to exit.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            STACK_SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return;
+    }
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the child runs `hold_address_space` on the top of `stack` (stacks grow
+    // down) and touches no memory the caller uses; no exit signal, so nothing is
+    // sent to us if it ends first.
+    unsafe {
+        libc::clone(
+            hold_address_space,
+            stack.cast::<u8>().add(STACK_SIZE).cast(),
+            libc::CLONE_VM,
+            parent as usize as *mut libc::c_void,
+        );
+    }
+}

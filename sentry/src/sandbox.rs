@@ -278,8 +278,10 @@ fn run_program(opts: &RunOptions) -> Result<ExitStatus, RunError> {
     }
     // `sentry` exits right after (other processes die with it, as a pid namespace's
     // do with its init): tearing down the VM, its memory and the page cache piece by
-    // piece would only delay the exit status (milliseconds on PVM).
+    // piece would only delay the exit status (milliseconds on PVM). What the kernel
+    // frees at our exit is left to a helper that outlives us.
     std::mem::forget((task, vcpu, kernel, vm));
+    crate::host::defer_teardown_past_exit();
     Ok(status)
 }
 
