@@ -241,12 +241,14 @@ impl AddressSpace {
         out: &mut Vec<(u64, Translation)>,
     ) {
         let span = 1u64 << (12 + 9 * (level - 1));
-        for index in 0..512u64 {
+        // Only the entries overlapping [start, end): a range is often a few pages.
+        let Some(last_byte) = end.min(USER_VIRT_END).checked_sub(base + 1) else {
+            return;
+        };
+        let first = start.saturating_sub(base) / span;
+        let last = (last_byte / span).min(511);
+        for index in first..=last {
             let lo = base + index * span;
-            let hi = lo + span;
-            if hi <= start || lo >= end || lo >= USER_VIRT_END {
-                continue;
-            }
             let Ok(entry) = self.ram.read_u64(table + index * 8) else {
                 return;
             };
