@@ -95,3 +95,16 @@ fn sigfpe_divide_by_zero() {
 fn signal_handlers_run_and_return() {
     guest_tests::assert_same("signal_handlers", &[]);
 }
+
+#[test]
+fn handlers_use_the_alternate_signal_stack_as_linux() {
+    guest_tests::assert_same_with_lines(
+        "sigaltstack",
+        &[
+            "SA_ONSTACK: on alt 1, uc_stack flags 0 size 65536 sp==alt 1",
+            "SA_ONSTACK: query 0/0 flags 0x1 size 65536 sp==alt 1; change -1/1; nested on alt 1",
+            "after autodisarm handler: 0 flags 0x80000000 size 65536 sp==alt 1 sp==alt2 0 sp null 0",
+            "after rewriting uc_stack: 0 flags 0 size 65536 sp==alt 0 sp==alt2 1 sp null 0",
+        ],
+    );
+}

@@ -95,8 +95,80 @@ pub type Actions = Arc<Mutex<[SigAction; SIGNAL_COUNT]>>;
 pub struct SignalState {
     actions: Actions,
     pub blocked: SigSet,
-    /// sigaltstack: (base, size, SS_AUTODISARM bit).
-    pub alt_stack: Option<(u64, u64, u32)>,
+    pub alt_stack: AltStack,
+}
+
+/// `ss_flags` bits of sigaltstack(2).
+pub const SS_ONSTACK: u32 = 1;
+pub const SS_DISABLE: u32 = 2;
+pub const SS_AUTODISARM: u32 = 1 << 31;
+/// The smallest alternate stack sigaltstack accepts.
+const MINSIGSTKSZ: u64 = 2048;
+
+/// A thread's alternate signal stack, kept as Linux keeps it: the flags are the ones
+/// last given to sigaltstack, verbatim (a handler's `uc_stack` shows them), and a
+/// disabled stack has size 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AltStack {
+    pub sp: u64,
+    pub size: u64,
+    pub flags: u32,
+}
+
+impl AltStack {
+    /// What a new thread starts with (and what SS_AUTODISARM leaves).
+    pub const DISABLED: AltStack = AltStack {
+        sp: 0,
+        size: 0,
+        flags: SS_DISABLE,
+    };
+
+    /// Whether `sp` is on the stack. Never with SS_AUTODISARM: a handler that
+    /// disarmed it may set up another, and a corrupt stack pointer near its end must
+    /// not keep signals off it.
+    pub fn contains(&self, sp: u64) -> bool {
+        self.flags & SS_AUTODISARM == 0 && sp > self.sp && sp - self.sp <= self.size
+    }
+
+    /// The flags sigaltstack reports to a thread whose stack pointer is `sp`.
+    pub fn reported_flags(&self, sp: u64) -> u32 {
+        let state = if self.size == 0 {
+            SS_DISABLE
+        } else if self.contains(sp) {
+            SS_ONSTACK
+        } else {
+            0
+        };
+        state | (self.flags & SS_AUTODISARM)
+    }
+
+    /// Where a handler with SA_ONSTACK starts its frame, if not where `sp` is.
+    pub fn frame_top(&self, sp: u64) -> Option<u64> {
+        (self.reported_flags(sp) & !SS_AUTODISARM == 0).then(|| self.sp.wrapping_add(self.size))
+    }
+
+    /// sigaltstack(2) setting `new` for a thread whose stack pointer is `sp`.
+    pub fn replace(&mut self, new: AltStack, sp: u64) -> SysResult<()> {
+        if self.contains(sp) {
+            return Err(Errno::EPERM);
+        }
+        let mode = new.flags & !SS_AUTODISARM;
+        if mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE {
+            return Err(Errno::EINVAL);
+        }
+        *self = if mode == SS_DISABLE {
+            AltStack {
+                sp: 0,
+                size: 0,
+                flags: new.flags,
+            }
+        } else if new.size < MINSIGSTKSZ {
+            return Err(Errno::ENOMEM);
+        } else {
+            new
+        };
+        Ok(())
+    }
 }
 
 impl Default for SignalState {
@@ -104,7 +176,7 @@ impl Default for SignalState {
         SignalState {
             actions: Arc::new(Mutex::new([SigAction::default(); SIGNAL_COUNT])),
             blocked: 0,
-            alt_stack: None,
+            alt_stack: AltStack::default(),
         }
     }
 }
@@ -308,7 +380,7 @@ impl SignalState {
         SignalState {
             actions: self.actions.clone(),
             blocked: self.blocked,
-            alt_stack: None,
+            alt_stack: AltStack::DISABLED,
         }
     }
 
@@ -343,7 +415,9 @@ impl SignalState {
                 *a = SigAction::default();
             }
         }
-        self.alt_stack = None;
+        // As Linux: the stack is forgotten, its flags are kept.
+        self.alt_stack.sp = 0;
+        self.alt_stack.size = 0;
     }
 
     /// Replaces the action for `signo` (SIGKILL and SIGSTOP cannot be changed).

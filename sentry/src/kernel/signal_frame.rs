@@ -26,8 +26,6 @@ const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
 const UC_FP_XSTATE: u64 = 1;
 const UC_SIGCONTEXT_SS: u64 = 2;
 const UC_STRICT_RESTORE_SS: u64 = 4;
-const SS_ONSTACK: u32 = 1;
-const SS_DISABLE: u32 = 2;
 /// RFLAGS bits a handler's context may change on sigreturn (Linux's FIX_EFLAGS).
 const FIX_EFLAGS: u64 =
     0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x1_0000 | 0x4_0000;
@@ -120,13 +118,10 @@ pub fn enter_handler(
     // sigsuspend's caller gets its own mask back at sigreturn, not the temporary one.
     let old_mask = task.saved_mask.take().unwrap_or(task.signals.blocked);
     let alt = task.signals.alt_stack;
-    let on_alt = alt.is_some_and(|(base, size, _)| regs.rsp > base && regs.rsp <= base + size);
-    let mut sp = regs.rsp.wrapping_sub(RED_ZONE);
-    if action.flags & SA_ONSTACK != 0 && !on_alt {
-        if let Some((base, size, _)) = alt {
-            sp = base + size;
-        }
-    }
+    let sp = match alt.frame_top(regs.rsp) {
+        Some(top) if action.flags & SA_ONSTACK != 0 => top,
+        _ => regs.rsp.wrapping_sub(RED_ZONE),
+    };
     // The XSAVE area (64-byte aligned, with its trailing magic), then the frame, so
     // that the handler starts with rsp + 8 16-byte aligned, like after a call.
     let fpu_size = fpu_size.max(576) as u64;
@@ -152,13 +147,10 @@ pub fn enter_handler(
         UCONTEXT,
         &(UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS).to_le_bytes(),
     );
-    let (ss_sp, ss_flags, ss_size) = match alt {
-        Some((base, size, _)) => (base, if on_alt { SS_ONSTACK } else { 0 }, size),
-        None => (0, SS_DISABLE, 0),
-    };
-    put(&mut f, UCONTEXT + 16, &ss_sp.to_le_bytes());
-    put(&mut f, UCONTEXT + 24, &ss_flags.to_le_bytes());
-    put(&mut f, UCONTEXT + 32, &ss_size.to_le_bytes());
+    // uc_stack: the alternate stack as the thread set it (restored at sigreturn).
+    put(&mut f, UCONTEXT + 16, &alt.sp.to_le_bytes());
+    put(&mut f, UCONTEXT + 24, &alt.flags.to_le_bytes());
+    put(&mut f, UCONTEXT + 32, &alt.size.to_le_bytes());
     let gprs = [
         regs.r8,
         regs.r9,
@@ -214,8 +206,8 @@ pub fn enter_handler(
     if action.flags & SA_RESETHAND != 0 {
         let _ = task.signals.set_action(signo as u64, SigAction::default());
     }
-    if alt.is_some_and(|(_, _, autodisarm)| autodisarm != 0) && action.flags & SA_ONSTACK != 0 {
-        task.signals.alt_stack = None;
+    if alt.flags & signal::SS_AUTODISARM != 0 {
+        task.signals.alt_stack = signal::AltStack::DISABLED;
     }
     let r = vcpu.regs_mut();
     r.rdi = signo as u64;
@@ -273,5 +265,13 @@ pub fn sigreturn(task: &mut Task, vcpu: &mut Vcpu, fpu_size: usize) -> SysResult
     );
     r.rflags = (r.rflags & !FIX_EFLAGS) | (word(17) & FIX_EFLAGS);
     task.signals.set_blocked(mask);
+    // The alternate stack the frame holds, as sigaltstack would set it from the
+    // handler's stack pointer; like Linux, a refusal (still on the stack) is ignored.
+    let saved = signal::AltStack {
+        sp: get(&f, UCONTEXT + 16),
+        flags: get(&f, UCONTEXT + 24) as u32,
+        size: get(&f, UCONTEXT + 32),
+    };
+    let _ = task.signals.alt_stack.replace(saved, frame + 8);
     Ok(())
 }

@@ -4,7 +4,9 @@
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::{bit, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER};
+use crate::kernel::signal::{
+    bit, AltStack, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
+};
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait::Interrupted;
 use crate::kernel::{self, Ctx};
@@ -266,40 +268,25 @@ pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 }
 
 pub fn sys_sigaltstack(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
-    const SS_ONSTACK: u32 = 1;
-    const SS_DISABLE: u32 = 2;
-    const SS_AUTODISARM: u32 = 1 << 31;
-    const MINSIGSTKSZ: u64 = 2048;
     let (new, old) = (a.u64(0), a.u64(1));
+    let sp = ctx.vcpu()?.regs().rsp;
     let current = ctx.task.signals.alt_stack;
     if new != 0 {
         let mut b = [0u8; 24];
         ctx.task.mm.copy_in(new, &mut b)?;
-        let sp = u64::from_le_bytes(b[..8].try_into().unwrap_or_default());
-        let flags = u32::from_le_bytes(b[8..12].try_into().unwrap_or_default());
-        let size = u64::from_le_bytes(b[16..].try_into().unwrap_or_default());
-        if flags & !(SS_DISABLE | SS_AUTODISARM | SS_ONSTACK) != 0 {
-            return Err(Errno::EINVAL);
-        }
-        ctx.task.signals.alt_stack = if flags & SS_DISABLE != 0 {
-            None
-        } else {
-            if size < MINSIGSTKSZ {
-                return Err(Errno::ENOMEM);
-            }
-            Some((sp, size, flags & SS_AUTODISARM))
+        let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+        let wanted = AltStack {
+            sp: word(0),
+            flags: word(8) as u32,
+            size: word(16),
         };
+        ctx.task.signals.alt_stack.replace(wanted, sp)?;
     }
     if old != 0 {
         let mut b = [0u8; 24];
-        match current {
-            Some((sp, size, flags)) => {
-                b[..8].copy_from_slice(&sp.to_le_bytes());
-                b[8..12].copy_from_slice(&flags.to_le_bytes());
-                b[16..].copy_from_slice(&size.to_le_bytes());
-            }
-            None => b[8..12].copy_from_slice(&SS_DISABLE.to_le_bytes()),
-        }
+        b[..8].copy_from_slice(&current.sp.to_le_bytes());
+        b[8..12].copy_from_slice(&current.reported_flags(sp).to_le_bytes());
+        b[16..].copy_from_slice(&current.size.to_le_bytes());
         ctx.task.mm.copy_out(old, &b)?;
     }
     Ok(0)

@@ -327,7 +327,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::mmap,
         memory::sys_mmap,
-        "anonymous mappings only; no file mappings yet",
+        "MAP_HUGETLB gives EINVAL; writes through a shared file mapping reach the file (and read) at msync, munmap or exit, and the mapping does not see later writes to the file",
     ),
     full(Sysno::munmap, memory::sys_munmap),
     partial(
@@ -382,7 +382,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::clone,
         lifecycle::sys_clone,
-        "processes only (threads: CLONE_THREAD/SIGHAND/FILES/FS give EINVAL); CLONE_VM only with CLONE_VFORK, as a copy",
+        "threads and processes; a process sharing files, fs or handlers (without CLONE_THREAD), CLONE_VM without CLONE_VFORK or CLONE_THREAD, CLONE_PIDFD and namespaces give EINVAL; a vfork child runs on a copy",
     ),
     partial(
         Sysno::clone3,
@@ -480,11 +480,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "recorded; no flag changes behaviour",
     ),
     partial(Sysno::getcpu, process::sys_getcpu, "one CPU: always 0"),
-    partial(
-        Sysno::sigaltstack,
-        signal::sys_sigaltstack,
-        "recorded; used when handlers run (not yet)",
-    ),
+    full(Sysno::sigaltstack, signal::sys_sigaltstack),
     full(Sysno::clock_gettime, time::sys_clock_gettime),
     full(Sysno::clock_getres, time::sys_clock_getres),
     full(Sysno::gettimeofday, time::sys_gettimeofday),
@@ -506,11 +502,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
         "blocked signals stay pending until unblocked",
     ),
     partial(Sysno::rt_sigreturn, signal::sys_rt_sigreturn, "restores the frame the sentry built for a handler"),
-    partial(
-        Sysno::kill,
-        signal::sys_kill,
-        "a process running guest code sees the signal at its next syscall or fault",
-    ),
+    full(Sysno::kill, signal::sys_kill),
     full(Sysno::tkill, signal::sys_tkill),
     full(Sysno::tgkill, signal::sys_tgkill),
     full(Sysno::rt_sigsuspend, signal::sys_rt_sigsuspend),
