@@ -1,7 +1,7 @@
 //! Memory management: brk, mmap/munmap/mprotect, mremap, madvise, sparse mappings, and
 //! programs that must die with SIGSEGV (status 139 on both sides).
 
-use guest_tests::assert_same;
+use guest_tests::{assert_same, Run};
 
 fn checked(name: &str) {
     let native = assert_same(name, &[]);
@@ -89,4 +89,18 @@ fn grows_down_mappings_and_stack_grow() {
 fn private_file_mappings_are_private() {
     let native = assert_same("mmap_file", &[]);
     native.assert_checks_pass();
+}
+
+#[test]
+fn shared_file_mappings_share_pages_with_read_write_and_each_other() {
+    let native = Run::program("shared_file_mapping")
+        .in_fixture()
+        .assert_same();
+    native.assert_checks_pass();
+    assert!(
+        native
+            .stdout_str()
+            .contains("the parent's mapping sees the child's store: yes"),
+        "{native}"
+    );
 }

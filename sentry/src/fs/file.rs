@@ -157,7 +157,7 @@ impl OpenFile {
                     return Err(Errno::EISDIR);
                 }
                 let mut offset = lock(&self.offset);
-                let n = d.inode.read_at(buf, *offset)?;
+                let n = read_coherently(&*d.inode, buf, *offset)?;
                 if self.positional() {
                     *offset += n as u64;
                 }
@@ -176,7 +176,7 @@ impl OpenFile {
                 if self.flags() & O_APPEND != 0 && self.positional() {
                     *offset = d.inode.stat()?.size;
                 }
-                let n = d.inode.write_at(buf, *offset)?;
+                let n = write_coherently(&*d.inode, buf, *offset)?;
                 if self.positional() {
                     *offset += n as u64;
                 }
@@ -216,7 +216,7 @@ impl OpenFile {
                 if d.is_dir() {
                     return Err(Errno::EISDIR);
                 }
-                d.inode.read_at(buf, offset)
+                read_coherently(&*d.inode, buf, offset)
             }
         }
     }
@@ -235,7 +235,7 @@ impl OpenFile {
                 } else {
                     offset
                 };
-                d.inode.write_at(buf, at)
+                write_coherently(&*d.inode, buf, at)
             }
         }
     }
@@ -397,6 +397,24 @@ impl Drop for OpenFile {
 }
 
 /// Whether `inode` is a host stream reopened through /proc/self/fd/N.
+/// Reads file data as a mapping would see it: what shared mappings wrote to the
+/// range reaches the file first.
+fn read_coherently(inode: &dyn Inode, buf: &mut [u8], offset: u64) -> SysResult<usize> {
+    if let Some(pages) = inode.shared_pages(false) {
+        pages.write_back(inode, offset, buf.len());
+    }
+    inode.read_at(buf, offset)
+}
+
+/// Writes file data, and into the pages shared mappings of it use.
+fn write_coherently(inode: &dyn Inode, buf: &[u8], offset: u64) -> SysResult<usize> {
+    let n = inode.write_at(buf, offset)?;
+    if let Some(pages) = inode.shared_pages(false) {
+        pages.written(offset, &buf[..n.min(buf.len())]);
+    }
+    Ok(n)
+}
+
 pub fn is_host_stream(inode: &dyn Inode) -> bool {
     inode.as_any().is::<HostStreamInode>()
 }

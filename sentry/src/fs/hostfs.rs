@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::inode::*;
+use super::shared_pages::{SharedPageRegistry, SharedPages};
 use crate::errno::{Errno, SysResult};
 use crate::host;
 
@@ -28,6 +29,7 @@ pub fn host_errno(e: io::Error) -> Errno {
 /// One mounted host directory tree.
 pub struct HostFs {
     writable: bool,
+    shared_pages: SharedPageRegistry,
 }
 
 /// A host file, directory or symlink.
@@ -75,7 +77,10 @@ impl HostFs {
     /// The root inode of host directory `dir`.
     pub fn mount(dir: &std::path::Path, writable: bool) -> io::Result<Arc<HostInode>> {
         let fd = host::open_path(dir)?;
-        let fs = Arc::new(HostFs { writable });
+        let fs = Arc::new(HostFs {
+            writable,
+            shared_pages: SharedPageRegistry::default(),
+        });
         HostInode::from_fd(fs, fd)
     }
 }
@@ -153,6 +158,17 @@ impl HostInode {
 }
 
 impl Inode for HostInode {
+    fn shared_pages(&self, create: bool) -> Option<Arc<SharedPages>> {
+        if self.kind != FileType::Regular {
+            return None;
+        }
+        self.fs.shared_pages.of(self.looked_up.ino, create)
+    }
+
+    fn release_shared_pages(&self) {
+        self.fs.shared_pages.release_unused(self.looked_up.ino);
+    }
+
     fn file_type(&self) -> FileType {
         self.kind
     }

@@ -6,6 +6,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::shared_pages::SharedPages;
 use crate::errno::{Errno, SysResult};
 
 pub type InodeRef = Arc<dyn Inode>;
@@ -249,6 +250,15 @@ pub trait Inode: Send + Sync + Any {
     fn immutable_key(&self) -> Option<(u64, u64)> {
         None
     }
+
+    /// The pages of this file that MAP_SHARED mappings use, if it can have any; made
+    /// on first use if `create` (a mapping faults), else only if some exist.
+    fn shared_pages(&self, _create: bool) -> Option<Arc<SharedPages>> {
+        None
+    }
+
+    /// A shared mapping of this file went away: drops the pages no mapping uses.
+    fn release_shared_pages(&self) {}
 
     /// Whether the inode lives on a read-only mount (opening for write gives EROFS).
     fn read_only(&self) -> bool {

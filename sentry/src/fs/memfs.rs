@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+use super::shared_pages::{SharedPageRegistry, SharedPages};
+
 use super::inode::*;
 use crate::errno::{Errno, SysResult};
 use crate::services::Clock;
@@ -49,6 +51,7 @@ pub struct MemFs {
     /// Nodes shadowing lower files, by the lower identity, so that two lower hard links
     /// stay one file (one link count, one copy-up).
     lower_files: Mutex<HashMap<(u64, u64), Weak<MemNode>>>,
+    shared_pages: SharedPageRegistry,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -110,6 +113,7 @@ impl MemFs {
             limit,
             used: AtomicU64::new(0),
             lower_files: Mutex::new(HashMap::new()),
+            shared_pages: SharedPageRegistry::default(),
         });
         let meta = match &lower {
             Some(_) => None,
@@ -366,6 +370,17 @@ impl MemNode {
 }
 
 impl Inode for MemNode {
+    fn shared_pages(&self, create: bool) -> Option<Arc<SharedPages>> {
+        if self.file_type() != FileType::Regular {
+            return None;
+        }
+        self.fs.shared_pages.of(self.ino, create)
+    }
+
+    fn release_shared_pages(&self) {
+        self.fs.shared_pages.release_unused(self.ino);
+    }
+
     fn file_type(&self) -> FileType {
         let st = self.lock();
         self.kind_locked(&st)

@@ -16,6 +16,7 @@ pub mod mount;
 pub mod path;
 pub mod pipe;
 pub mod procfs;
+pub mod shared_pages;
 pub mod socket;
 pub mod synthetic;
 pub mod sysfs;

@@ -286,6 +286,13 @@ impl MemoryManager {
         let present = self.present_pages(start, end);
         let key = Self::cache_key(vma);
         let cache = key.and(self.cache.clone());
+        // Every shared mapping of the file uses the same frames.
+        let shared_pages = if vma.shared {
+            file.inode.shared_pages(true)
+        } else {
+            None
+        };
+        let ram = self.space.ram().clone();
         if let (Some(key), Some(cache)) = (key, &cache) {
             cache.map_file(key, &*file.inode);
         }
@@ -294,15 +301,16 @@ impl MemoryManager {
             if present.contains(&va) {
                 continue;
             }
-            match (key, &cache) {
-                (Some(key), Some(cache)) => match cache.lookup(key, offset_index(vma, va)) {
-                    Some(frame) => self.map_owned(va, frame, flags)?,
-                    None => missing.push(va),
-                },
-                _ => missing.push(va),
+            let cached = match (key, &cache, &shared_pages) {
+                (Some(key), Some(cache), _) => cache.lookup(key, offset_index(vma, va)),
+                (_, _, Some(pages)) => pages.lookup(&ram, offset_index(vma, va)),
+                _ => None,
+            };
+            match cached {
+                Some(frame) => self.map_owned(va, frame, flags)?,
+                None => missing.push(va),
             }
         }
-        let ram = self.space.ram().clone();
         for run in missing.chunk_by(|a, b| b - a == PAGE_SIZE) {
             let mut frames = Vec::with_capacity(run.len());
             for _ in run {
@@ -316,8 +324,9 @@ impl MemoryManager {
             let _ = file.inode.read_into_frames(&ram, &frames, offset);
             let out_of_frames = frames.len() < run.len();
             for (&va, frame) in run.iter().zip(frames) {
-                let frame = match (key, &cache) {
-                    (Some(key), Some(cache)) => cache.adopt(key, offset_index(vma, va), frame),
+                let frame = match (key, &cache, &shared_pages) {
+                    (Some(key), Some(cache), _) => cache.adopt(key, offset_index(vma, va), frame),
+                    (_, _, Some(pages)) => pages.adopt(&ram, offset_index(vma, va), frame),
                     _ => frame,
                 };
                 self.map_owned(va, frame, flags)?;
@@ -596,9 +605,18 @@ impl MemoryManager {
     /// pages back first.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         self.write_back(start, end);
+        let shared_files: Vec<_> = self
+            .vmas
+            .intersecting(start, end)
+            .filter(|v| v.shared)
+            .filter_map(|v| v.file.as_ref().map(|f| f.inode.clone()))
+            .collect();
         self.vmas.remove_range(start, end);
         self.maps_changed = true;
         self.discard_pages(start, end);
+        for inode in shared_files {
+            inode.release_shared_pages();
+        }
     }
 
     /// Writes the realized pages of shared, writable file mappings in `[start, end)`

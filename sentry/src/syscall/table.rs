@@ -327,7 +327,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::mmap,
         memory::sys_mmap,
-        "MAP_HUGETLB gives EINVAL; writes through a shared file mapping reach the file (and read) at msync, munmap or exit, and the mapping does not see later writes to the file",
+        "MAP_HUGETLB gives EINVAL; pages a mapping already holds stay when the file shrinks (no SIGBUS for them)",
     ),
     full(Sysno::munmap, memory::sys_munmap),
     partial(
@@ -342,7 +342,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::msync,
         memory::sys_msync,
-        "writes shared file pages back; no page cache shared with read/write",
+        "writes shared file pages back to the file (read and write see them at once anyway)",
     ),
     full(Sysno::mprotect, memory::sys_mprotect),
     partial(
