@@ -1,6 +1,7 @@
 //! The sentry's only direct host syscalls: the standard streams it passes through,
-//! the host's random source, host files behind binds, and the host signals it
-//! forwards. Everything else the guest asks for is emulated.
+//! the host's random source, host files behind binds, the host signals it forwards,
+//! and handing the VM's teardown past our exit. Everything else the guest asks for
+//! is emulated.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -378,8 +379,9 @@ pub fn defer_teardown_past_exit() {
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
     // SAFETY: the child runs `hold_address_space` on the top of `stack` (stacks grow
-    // down) and touches no memory the caller uses; no exit signal, so nothing is
-    // sent to us if it ends first.
+    // down) and touches no memory the caller uses but, on a failed call, this
+    // thread's errno, which the exiting caller no longer reads; no exit signal, so
+    // nothing is sent to us if it ends first.
     unsafe {
         libc::clone(
             hold_address_space,
