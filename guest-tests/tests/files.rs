@@ -175,3 +175,17 @@ fn procfs_and_sysfs() {
         ],
     );
 }
+
+#[test]
+fn utime_utimes_futimesat() {
+    fs(
+        "utimes",
+        &[],
+        &[
+            "utimes: ok atime 1300000000.123456000 mtime 1400000000.654321000",
+            "futimesat on the fd, NULL path: ok atime 1500000000.123456000 mtime 1600000000.654321000",
+            "utimes usec 1000000: -1 Invalid argument",
+            "utimensat AT_FDCWD, NULL path: -1 Bad address",
+        ],
+    );
+}

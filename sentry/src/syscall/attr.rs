@@ -163,8 +163,24 @@ pub fn sys_utimensat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         };
         (pick(word(0), word(1))?, pick(word(2), word(3))?)
     };
-    // A NULL path means the descriptor itself (Linux's futimens).
+    set_times(ctx, dirfd, path, flags, atime, mtime)
+}
+
+/// Sets the access and modification times (`None`: left alone) of `path` relative to
+/// `dirfd`, or of the descriptor `dirfd` itself when `path` is NULL (futimens).
+fn set_times(
+    ctx: &mut Ctx,
+    dirfd: i32,
+    path: u64,
+    flags: u64,
+    atime: Option<std::time::Duration>,
+    mtime: Option<std::time::Duration>,
+) -> SysResult<u64> {
     let target = if path == 0 {
+        if dirfd == AT_FDCWD {
+            // Linux reads the (NULL) name.
+            return Err(Errno::EFAULT);
+        }
         let file = ctx.task.fds.get(dirfd)?;
         match file.dentry() {
             Some(d) => Target::Node(d.clone()),
@@ -184,6 +200,60 @@ pub fn sys_utimensat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             ..SetAttr::default()
         },
     )
+}
+
+/// A time in seconds and a fraction of `unit` nanoseconds: EINVAL unless the fraction
+/// is below a second. Times before 1970 are stored as 1970.
+fn time_of(sec: i64, fraction: i64, unit: i64) -> SysResult<std::time::Duration> {
+    if !(0..1_000_000_000 / unit).contains(&fraction) {
+        return Err(Errno::EINVAL);
+    }
+    let nanos = (fraction * unit) as u32;
+    Ok(u64::try_from(sec).map_or(std::time::Duration::ZERO, |s| {
+        std::time::Duration::new(s, nanos)
+    }))
+}
+
+/// utimes(2) and futimesat(2): two `struct timeval`s, or now when `times` is NULL.
+fn set_times_from_timevals(ctx: &mut Ctx, dirfd: i32, path: u64, times: u64) -> SysResult<u64> {
+    let (atime, mtime) = if times == 0 {
+        let now = ctx.kernel.clock.realtime();
+        (now, now)
+    } else {
+        let mut raw = [0u8; 32];
+        ctx.task.mm.copy_in(times, &mut raw)?;
+        let word =
+            |i: usize| i64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        (
+            time_of(word(0), word(1), 1000)?,
+            time_of(word(2), word(3), 1000)?,
+        )
+    };
+    set_times(ctx, dirfd, path, 0, Some(atime), Some(mtime))
+}
+
+pub fn sys_utimes(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    set_times_from_timevals(ctx, AT_FDCWD, a.u64(0), a.u64(1))
+}
+
+pub fn sys_futimesat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    set_times_from_timevals(ctx, a.i32(0), a.u64(1), a.u64(2))
+}
+
+/// utime(2): a `struct utimbuf` of whole seconds, or now when NULL.
+pub fn sys_utime(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (path, times) = (a.u64(0), a.u64(1));
+    let (atime, mtime) = if times == 0 {
+        let now = ctx.kernel.clock.realtime();
+        (now, now)
+    } else {
+        let mut raw = [0u8; 16];
+        ctx.task.mm.copy_in(times, &mut raw)?;
+        let word =
+            |i: usize| i64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        (time_of(word(0), 0, 1)?, time_of(word(1), 0, 1)?)
+    };
+    set_times(ctx, AT_FDCWD, path, 0, Some(atime), Some(mtime))
 }
 
 /// The extended-attribute calls: no filesystem here stores any, so reads find none

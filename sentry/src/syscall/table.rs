@@ -217,7 +217,14 @@ pub static SYSCALLS: &[SyscallDef] = &[
     full(Sysno::chown, attr::sys_chown),
     full(Sysno::lchown, attr::sys_lchown),
     full(Sysno::fchownat, attr::sys_fchownat),
-    full(Sysno::utimensat, attr::sys_utimensat),
+    partial(
+        Sysno::utimensat,
+        attr::sys_utimensat,
+        "times before 1970 are stored as 1970",
+    ),
+    partial(Sysno::utimes, attr::sys_utimes, "as utimensat"),
+    partial(Sysno::futimesat, attr::sys_futimesat, "as utimensat"),
+    partial(Sysno::utime, attr::sys_utime, "as utimensat"),
     partial(
         Sysno::getxattr,
         attr::sys_getxattr,
