@@ -189,3 +189,21 @@ fn utime_utimes_futimesat() {
         ],
     );
 }
+
+#[test]
+fn memfd_create_and_seals() {
+    fs(
+        "memfd",
+        &[],
+        &[
+            "link: /memfd:first (deleted)",
+            "read after map store: via map",
+            "truncate to 5: error Operation not permitted",
+            "write sealed: error Operation not permitted",
+            "shared writable map of a write-sealed file: Operation not permitted",
+            "get seals now: 14",
+            "get seals of a plain file: error Invalid argument",
+            "name of 250 bytes: error Invalid argument",
+        ],
+    );
+}

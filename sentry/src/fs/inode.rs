@@ -123,6 +123,15 @@ pub struct SetAttr {
     pub mtime: Option<Duration>,
 }
 
+/// File seals (fcntl F_ADD_SEALS), as Linux numbers them.
+pub const F_SEAL_SEAL: u32 = 0x1;
+pub const F_SEAL_SHRINK: u32 = 0x2;
+pub const F_SEAL_GROW: u32 = 0x4;
+pub const F_SEAL_WRITE: u32 = 0x8;
+pub const F_SEAL_FUTURE_WRITE: u32 = 0x10;
+pub const F_SEAL_EXEC: u32 = 0x20;
+pub const F_ALL_SEALS: u32 = 0x3f;
+
 /// renameat2 flags.
 pub const RENAME_NOREPLACE: u32 = 1;
 pub const RENAME_EXCHANGE: u32 = 2;
@@ -259,6 +268,17 @@ pub trait Inode: Send + Sync + Any {
 
     /// A shared mapping of this file went away: drops the pages no mapping uses.
     fn release_shared_pages(&self) {}
+
+    /// The file seals (`F_SEAL_*`) of a file that can have them (a memfd).
+    fn seals(&self) -> Option<u32> {
+        None
+    }
+
+    /// Adds file seals: EINVAL for a file that cannot have any, EPERM once F_SEAL_SEAL
+    /// is set.
+    fn add_seals(&self, _seals: u32) -> SysResult<()> {
+        Err(Errno::EINVAL)
+    }
 
     /// Whether the inode lives on a read-only mount (opening for write gives EROFS).
     fn read_only(&self) -> bool {

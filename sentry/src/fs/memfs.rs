@@ -84,6 +84,8 @@ struct State {
     content: Content,
     /// A directory that was removed: nothing can be created in it any more.
     removed: bool,
+    /// File seals (`F_SEAL_*`) of a memfd; `None` for files that cannot have any.
+    seals: Option<u32>,
 }
 
 /// A node of a `MemFs`.
@@ -134,6 +136,7 @@ impl MemFs {
                 meta,
                 content: Content::Dir(BTreeMap::new()),
                 removed: false,
+                seals: None,
             }),
         };
         Ok(Arc::new(root))
@@ -228,8 +231,19 @@ impl MemNode {
                 meta,
                 content,
                 removed: false,
+                seals: None,
             }),
         })
+    }
+
+    /// A regular file in this node's filesystem that no directory holds (a memfd),
+    /// sealable with `seals` already set if `Some`.
+    pub fn new_detached_file(&self, owner: Owner, seals: Option<u32>) -> Arc<MemNode> {
+        let mut meta = self.fs.new_meta(FileType::Regular, owner);
+        meta.nlink = 0;
+        let node = self.new_child(None, Some(meta), Content::File(Vec::new()));
+        node.lock().seals = seals;
+        node
     }
 
     /// The attributes, copied up from the lower inode if needed.
@@ -370,6 +384,27 @@ impl MemNode {
 }
 
 impl Inode for MemNode {
+    fn seals(&self) -> Option<u32> {
+        self.lock().seals
+    }
+
+    fn add_seals(&self, seals: u32) -> SysResult<()> {
+        let mut st = self.lock();
+        let exec_bits = st.meta.is_some_and(|m| m.mode & 0o111 != 0);
+        let current = st.seals.as_mut().ok_or(Errno::EINVAL)?;
+        if *current & F_SEAL_SEAL != 0 {
+            return Err(Errno::EPERM);
+        }
+        // Sealing an executable file against exec seals it against writes too.
+        let implied = if seals & F_SEAL_EXEC != 0 && exec_bits {
+            F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE
+        } else {
+            0
+        };
+        *current |= seals | implied;
+        Ok(())
+    }
+
     fn shared_pages(&self, create: bool) -> Option<Arc<SharedPages>> {
         if self.file_type() != FileType::Regular {
             return None;
@@ -434,7 +469,14 @@ impl Inode for MemNode {
                 _ => {}
             }
             self.copy_up_data(&mut st)?;
+            let seals = st.seals.unwrap_or(0);
             if let Content::File(data) = &mut st.content {
+                let len = data.len() as u64;
+                if (size < len && seals & F_SEAL_SHRINK != 0)
+                    || (size > len && seals & F_SEAL_GROW != 0)
+                {
+                    return Err(Errno::EPERM);
+                }
                 self.fs.resize(data.len() as u64, size)?;
                 let new_len = usize::try_from(size).map_err(|_| Errno::EFBIG)?;
                 data.resize(new_len, 0);
@@ -701,7 +743,13 @@ impl Inode for MemNode {
         if end > MAX_FILE {
             return Err(Errno::EFBIG);
         }
+        let seals = st.seals.unwrap_or(0);
         if let Content::File(data) = &mut st.content {
+            if seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+                || (end > data.len() as u64 && seals & F_SEAL_GROW != 0)
+            {
+                return Err(Errno::EPERM);
+            }
             if end > data.len() as u64 {
                 self.fs.resize(data.len() as u64, end)?;
                 data.resize(end as usize, 0);

@@ -87,6 +87,8 @@ pub struct VfsConfig {
 pub struct Vfs {
     pub mounts: MountTable,
     pub root: Arc<Dentry>,
+    /// The root of the internal tmpfs that holds memfd files (mounted nowhere).
+    pub memfd_fs: Arc<memfs::MemNode>,
 }
 
 /// Anonymous device numbers (major 0) for our filesystems.
@@ -96,6 +98,7 @@ const DEV_DEV: u64 = 0x22;
 const DEV_SHM: u64 = 0x23;
 const DEV_PROC: u64 = 0x24;
 const DEV_SYS: u64 = 0x25;
+const DEV_MEMFD: u64 = 0x26;
 
 impl Vfs {
     /// Builds the mount table.
@@ -123,9 +126,19 @@ impl Vfs {
             0o755,
         )
         .map_err(|e| format!("overlay: {e:?}"))?;
+        let memfd_fs = MemFs::new_root(
+            DEV_MEMFD,
+            config.clock.clone(),
+            config.budget.clone(),
+            config.memory / 2,
+            None,
+            0o1777,
+        )
+        .map_err(|e| format!("memfd tmpfs: {e:?}"))?;
         let mut vfs = Vfs {
             mounts: MountTable::default(),
             root: Dentry::root(overlay.clone()),
+            memfd_fs,
         };
         vfs.mounts.add(Mount {
             covers: None,

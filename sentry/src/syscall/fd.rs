@@ -94,6 +94,8 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const F_DUPFD_CLOEXEC: u32 = 1030;
     const F_SETPIPE_SZ: u32 = 1031;
     const F_GETPIPE_SZ: u32 = 1032;
+    const F_ADD_SEALS: u32 = 1033;
+    const F_GET_SEALS: u32 = 1034;
     const FD_CLOEXEC: u64 = 1;
     let fd = a.i32(0);
     match a.u32(1) {
@@ -134,6 +136,8 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
             record_lock(ctx, fd, a.u32(1), a.u64(2))
         }
+        F_ADD_SEALS => super::memfd::add_seals(&*file(ctx, fd)?, a.u64(2)),
+        F_GET_SEALS => super::memfd::get_seals(&*file(ctx, fd)?),
         _ => {
             file(ctx, fd)?;
             Err(Errno::EINVAL)

@@ -3,7 +3,7 @@
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{O_ACCMODE, O_APPEND, O_RDWR, O_WRONLY};
-use crate::fs::inode::FileType;
+use crate::fs::inode::{FileType, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE};
 use crate::kernel::Ctx;
 use crate::mm::syscalls::MmapRequest;
 use crate::mm::vma::FileBacking;
@@ -37,11 +37,17 @@ fn mapped_file(ctx: &Ctx, req: &MmapRequest) -> SysResult<Option<FileBacking>> {
     if shared && req.prot & PROT_WRITE != 0 && (mode != O_RDWR || file.flags() & O_APPEND != 0) {
         return Err(Errno::EACCES);
     }
+    // A memfd sealed against writes cannot be mapped shared and writable.
+    let write_sealed =
+        dentry.inode.seals().unwrap_or(0) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0;
+    if shared && req.prot & PROT_WRITE != 0 && write_sealed {
+        return Err(Errno::EPERM);
+    }
     Ok(Some(FileBacking {
         inode: dentry.inode.clone(),
         offset: req.offset,
         path: String::from_utf8_lossy(&dentry.path()).into_owned(),
-        may_write: mode == O_RDWR && file.flags() & O_APPEND == 0,
+        may_write: mode == O_RDWR && file.flags() & O_APPEND == 0 && !write_sealed,
     }))
 }
 

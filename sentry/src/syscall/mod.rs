@@ -9,6 +9,7 @@ mod fd;
 mod futex;
 mod io;
 mod lifecycle;
+mod memfd;
 mod memory;
 mod path;
 mod poll;

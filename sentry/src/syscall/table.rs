@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, creds, epoll, fd, futex, io, lifecycle, memory, path, poll, process, signal, socket,
-    stat, time, timer, Handler,
+    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, path, poll, process, signal,
+    socket, stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -78,7 +78,7 @@ pub static SYSCALLS: &[SyscallDef] = &[
     partial(
         Sysno::fcntl,
         fd::sys_fcntl,
-        "DUPFD(_CLOEXEC), GET/SETFD, GET/SETFL, GET/SETPIPE_SZ, record and OFD locks (no deadlock detection)",
+        "DUPFD(_CLOEXEC), GET/SETFD, GET/SETFL, GET/SETPIPE_SZ, ADD/GET_SEALS, record and OFD locks (no deadlock detection)",
     ),
     partial(
         Sysno::ioctl,
@@ -306,6 +306,11 @@ pub static SYSCALLS: &[SyscallDef] = &[
         Sysno::eventfd2,
         epoll::sys_eventfd2,
         "reads and writes of 0 bytes return 0 (Linux: EINVAL); pread reads (Linux: ESPIPE)",
+    ),
+    partial(
+        Sysno::memfd_create,
+        memfd::sys_memfd_create,
+        "MFD_HUGETLB gives EINVAL; F_SEAL_WRITE is granted while writable shared mappings exist (Linux: EBUSY)",
     ),
     partial(Sysno::epoll_create, epoll::sys_epoll_create, EPOLL_FD_NOTE),
     partial(Sysno::epoll_create1, epoll::sys_epoll_create1, EPOLL_FD_NOTE),
