@@ -207,3 +207,21 @@ fn memfd_create_and_seals() {
         ],
     );
 }
+
+#[test]
+fn getdents_readahead_sync_file_range_mlock_ioprio_capget() {
+    fs(
+        "misc_syscalls",
+        &[],
+        &[
+            "getdents took more than one call: yes",
+            "getdents buffer too small: error Invalid argument",
+            "sync_file_range pipe: error Illegal seek",
+            "mlock over a hole: error Cannot allocate memory",
+            "mlockall MCL_ONFAULT alone: error Invalid argument",
+            "ioprio_get after set: 16388",
+            "robust list set: yes len 24",
+            "preferred version: 0x20080522",
+        ],
+    );
+}

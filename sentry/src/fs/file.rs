@@ -28,6 +28,15 @@ pub enum FileKind {
     Node(Arc<Dentry>),
 }
 
+/// The record format getdents writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirentLayout {
+    /// `struct linux_dirent64` (getdents64): the type before the name.
+    Dirent64,
+    /// `struct linux_dirent` (the old getdents): the type in the last byte.
+    Dirent,
+}
+
 /// An open file description.
 pub struct OpenFile {
     pub kind: FileKind,
@@ -303,7 +312,7 @@ impl OpenFile {
     }
 
     /// getdents64(2): serialized `linux_dirent64` records that fit in `max` bytes.
-    pub fn getdents(&self, max: usize) -> SysResult<Vec<u8>> {
+    pub fn getdents(&self, max: usize, layout: DirentLayout) -> SysResult<Vec<u8>> {
         let d = self.dentry().ok_or(Errno::ENOTDIR)?;
         if self.is_path_only() {
             return Err(Errno::EBADF);
@@ -337,19 +346,34 @@ impl OpenFile {
         let mut out = Vec::new();
         let mut index = *pos as usize;
         while let Some(e) = entries.get(index) {
-            let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+            // ino, offset, record length, then the name (and where the type goes).
+            let header = match layout {
+                DirentLayout::Dirent64 => 19,
+                DirentLayout::Dirent => 18,
+            };
+            let reclen = match layout {
+                DirentLayout::Dirent64 => (header + e.name.len() + 1).next_multiple_of(8),
+                DirentLayout::Dirent => (header + e.name.len() + 2).next_multiple_of(8),
+            };
             if out.len() + reclen > max {
                 if out.is_empty() {
                     return Err(Errno::EINVAL);
                 }
                 break;
             }
+            let start = out.len();
             out.extend_from_slice(&e.ino.to_le_bytes());
             out.extend_from_slice(&((index + 1) as u64).to_le_bytes());
             out.extend_from_slice(&(reclen as u16).to_le_bytes());
-            out.push(e.file_type.dirent_type());
+            if layout == DirentLayout::Dirent64 {
+                out.push(e.file_type.dirent_type());
+            }
             out.extend_from_slice(&e.name);
-            out.resize(out.len() + reclen - 19 - e.name.len(), 0);
+            out.resize(start + reclen, 0);
+            if layout == DirentLayout::Dirent {
+                // The old layout keeps the type in the record's last byte.
+                out[start + reclen - 1] = e.file_type.dirent_type();
+            }
             index += 1;
         }
         *pos = index as u64;

@@ -212,6 +212,8 @@ pub struct Task {
     pub would_have_slept: std::cell::Cell<bool>,
     /// Scheduling niceness (-20..19).
     pub nice: i32,
+    /// I/O priority (ioprio_set), class and level as Linux packs them; 0 is "none".
+    pub ioprio: u16,
     /// personality(2) flags.
     pub personality: u32,
 }
@@ -252,6 +254,7 @@ impl Task {
             must_not_sleep: false,
             would_have_slept: Default::default(),
             nice: 0,
+            ioprio: 0,
             personality: 0,
         }
     }
@@ -288,6 +291,7 @@ impl Task {
             must_not_sleep: false,
             would_have_slept: Default::default(),
             nice: self.nice,
+            ioprio: self.ioprio,
             personality: self.personality,
         }
     }
@@ -321,6 +325,7 @@ impl Task {
             must_not_sleep: false,
             would_have_slept: Default::default(),
             nice: self.nice,
+            ioprio: self.ioprio,
             personality: self.personality,
         }
     }

@@ -160,6 +160,14 @@ impl Mm {
         self.lock().mprotect(addr, len, prot_bits)
     }
 
+    pub fn lock_range(&self, addr: u64, len: u64, realize: bool) -> SysResult<()> {
+        self.lock().lock_range(addr, len, realize)
+    }
+
+    pub fn lock_all(&self) {
+        self.lock().lock_all()
+    }
+
     pub fn madvise(&self, addr: u64, len: u64, advice: u64) -> SysResult<()> {
         self.lock().madvise(addr, len, advice)
     }

@@ -191,6 +191,32 @@ impl MemoryManager {
     }
 
     /// madvise(2).
+    /// mlock and munlock: the range, widened to whole pages, must be mapped throughout
+    /// (ENOMEM); locking with `realize` brings its pages in. Nothing is ever paged out
+    /// here, so a realized page stays resident: that is what a lock promises.
+    pub fn lock_range(&mut self, addr: u64, len: u64, realize: bool) -> SysResult<()> {
+        let start = addr & !(PAGE_SIZE - 1);
+        let end = addr
+            .checked_add(len)
+            .and_then(page_align_up)
+            .ok_or(Errno::EINVAL)?;
+        if end == start {
+            return Ok(());
+        }
+        if !self.vmas.covers(start, end) {
+            return Err(Errno::ENOMEM);
+        }
+        if realize {
+            self.populate(start, end);
+        }
+        Ok(())
+    }
+
+    /// mlockall(MCL_CURRENT): brings in every page of every mapping it can.
+    pub fn lock_all(&mut self) {
+        self.populate(0, TASK_SIZE);
+    }
+
     pub fn madvise(&mut self, addr: u64, len: u64, advice: u64) -> SysResult<()> {
         const MADV_DONTNEED: u64 = 4;
         const MADV_FREE: u64 = 8;

@@ -169,3 +169,52 @@ pub fn sys_setfsuid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 pub fn sys_setfsgid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     set_fs(ctx, Family::Group, a.u32(0))
 }
+
+/// capget(2). Capabilities are not a kernel object here: a task with effective uid 0
+/// has them all, others none, as the sandbox's permission checks treat them. Takes
+/// Linux's version handshake: an unknown version gets the preferred one written back
+/// and EINVAL (0 when no data was asked for).
+pub fn sys_capget(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const VERSION_1: u32 = 0x1998_0330;
+    const VERSION_2: u32 = 0x2007_1026;
+    const VERSION_3: u32 = 0x2008_0522;
+    /// CAP_CHOWN .. CAP_CHECKPOINT_RESTORE (40).
+    const ALL_CAPS: u64 = (1 << 41) - 1;
+    let (header, data) = (a.u64(0), a.u64(1));
+    let mut raw = [0u8; 8];
+    ctx.task.mm.copy_in(header, &mut raw)?;
+    let version = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+    let pid = i32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
+    let words = match version {
+        VERSION_1 => 1,
+        VERSION_2 | VERSION_3 => 2,
+        _ => {
+            ctx.task.mm.write_u32(header, VERSION_3)?;
+            return if data == 0 { Ok(0) } else { Err(Errno::EINVAL) };
+        }
+    };
+    if data == 0 {
+        return Ok(0);
+    }
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid != 0 && pid != ctx.task.pid && pid != ctx.task.tid {
+        return Err(Errno::ESRCH);
+    }
+    let caps = if ctx.task.creds.euid == 0 {
+        ALL_CAPS
+    } else {
+        0
+    };
+    let mut out = Vec::with_capacity(12 * words);
+    for word in 0..words {
+        let bits = (caps >> (32 * word)) as u32;
+        // effective, permitted, inheritable
+        for value in [bits, bits, 0] {
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    ctx.task.mm.copy_out(data, &out)?;
+    Ok(0)
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::io::file;
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::fs::file::{FileKind, OpenFile, O_ACCMODE, O_RDONLY};
+use crate::fs::file::{DirentLayout, FileKind, OpenFile, O_ACCMODE, O_RDONLY};
 use crate::fs::inode::{FileType, SetAttr};
 use crate::fs::locks::{Kind as LockKind, Lock, LockWait, Owner, LOCKS};
 use crate::kernel::Ctx;
@@ -382,12 +382,55 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     Ok(0)
 }
 
-pub fn sys_getdents64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+fn getdents(ctx: &mut Ctx, a: &Args, layout: DirentLayout) -> SysResult<u64> {
     let f = file(ctx, a.i32(0))?;
     let max = a.usize(2).min(super::io::CHUNK);
-    let bytes = f.getdents(max)?;
+    let bytes = f.getdents(max, layout)?;
     ctx.task.mm.copy_out(a.u64(1), &bytes)?;
     Ok(bytes.len() as u64)
+}
+
+pub fn sys_getdents64(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    getdents(ctx, a, DirentLayout::Dirent64)
+}
+
+pub fn sys_getdents(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    getdents(ctx, a, DirentLayout::Dirent)
+}
+
+/// readahead(2): a hint for a readable file (EINVAL for anything else); files are
+/// read when asked, so there is nothing to start.
+pub fn sys_readahead(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let f = file(ctx, a.i32(0))?;
+    if f.is_path_only() || f.flags() & O_ACCMODE == crate::fs::file::O_WRONLY {
+        return Err(Errno::EBADF);
+    }
+    match f.dentry() {
+        Some(d) if d.inode.file_type() == FileType::Regular => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// sync_file_range(2): checked as Linux checks it; written data is already where
+/// it goes, as for fsync.
+pub fn sys_sync_file_range(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const VALID_FLAGS: u32 = 0x7;
+    let (fd, offset, nbytes, flags) = (a.i32(0), a.u64(1) as i64, a.u64(2) as i64, a.u32(3));
+    let f = file(ctx, fd)?;
+    if flags & !VALID_FLAGS != 0 || offset < 0 || nbytes < 0 || offset.checked_add(nbytes).is_none()
+    {
+        return Err(Errno::EINVAL);
+    }
+    let seekable = f.dentry().is_some_and(|d| {
+        matches!(
+            d.inode.file_type(),
+            FileType::Regular | FileType::Directory | FileType::BlockDevice | FileType::Symlink
+        )
+    });
+    if !seekable {
+        return Err(Errno::ESPIPE);
+    }
+    Ok(0)
 }
 
 /// fsync, fdatasync, syncfs: everything is already as durable as it will be.

@@ -136,3 +136,69 @@ pub fn sys_mincore(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     }
     Ok(0)
 }
+
+const MLOCK_ONFAULT: u64 = 1;
+
+/// Whether the task may lock `len` more bytes: root (CAP_IPC_LOCK) always, others
+/// within RLIMIT_MEMLOCK (EPERM when it is 0).
+fn may_lock(ctx: &Ctx, len: u64) -> SysResult<()> {
+    const RLIMIT_MEMLOCK: usize = 8;
+    if ctx.task.creds.euid == 0 {
+        return Ok(());
+    }
+    let limit = ctx.task.rlimits[RLIMIT_MEMLOCK].cur;
+    if limit == 0 {
+        return Err(Errno::EPERM);
+    }
+    if len > limit {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(())
+}
+
+fn mlock(ctx: &mut Ctx, addr: u64, len: u64, flags: u64) -> SysResult<u64> {
+    may_lock(ctx, len)?;
+    ctx.task
+        .mm
+        .lock_range(addr, len, flags & MLOCK_ONFAULT == 0)
+        .map(|()| 0)
+}
+
+pub fn sys_mlock(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    mlock(ctx, a.u64(0), a.u64(1), 0)
+}
+
+pub fn sys_mlock2(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    if a.u64(2) & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    mlock(ctx, a.u64(0), a.u64(1), a.u64(2))
+}
+
+pub fn sys_munlock(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    ctx.task
+        .mm
+        .lock_range(a.u64(0), a.u64(1), false)
+        .map(|()| 0)
+}
+
+pub fn sys_mlockall(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const MCL_CURRENT: u64 = 1;
+    const MCL_FUTURE: u64 = 2;
+    const MCL_ONFAULT: u64 = 4;
+    let flags = a.u64(0);
+    if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT
+    {
+        return Err(Errno::EINVAL);
+    }
+    may_lock(ctx, 0)?;
+    // Mappings made later are resident as soon as touched, and stay so.
+    if flags & MCL_CURRENT != 0 && flags & MCL_ONFAULT == 0 {
+        ctx.task.mm.lock_all();
+    }
+    Ok(0)
+}
+
+pub fn sys_munlockall(_: &mut Ctx, _: &Args) -> SysResult<u64> {
+    Ok(0)
+}

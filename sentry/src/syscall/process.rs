@@ -98,6 +98,20 @@ pub fn sys_set_robust_list(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     Ok(0)
 }
 
+/// get_robust_list(2): the list head set_robust_list registered (NULL if none), and
+/// its size. Only the caller's own (or its tid's).
+pub fn sys_get_robust_list(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const ROBUST_LIST_HEAD_SIZE: u64 = 24;
+    let (tid, head_ptr, len_ptr) = (a.i32(0), a.u64(1), a.u64(2));
+    if tid != 0 && tid != ctx.task.tid {
+        return Err(Errno::ESRCH);
+    }
+    let head = ctx.task.robust_list.map_or(0, |(head, _)| head);
+    ctx.task.mm.write_u64(len_ptr, ROBUST_LIST_HEAD_SIZE)?;
+    ctx.task.mm.write_u64(head_ptr, head)?;
+    Ok(0)
+}
+
 /// The name fields of `struct utsname` (65 bytes each).
 const UTS_FIELDS: [&str; 6] = {
     use crate::kernel::system::*;
@@ -438,6 +452,54 @@ pub fn sys_setpriority(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::EACCES);
     }
     ctx.task.nice = nice;
+    Ok(0)
+}
+
+/// ioprio_get/ioprio_set's target: IOPRIO_WHO_PROCESS (a thread), _PGRP or _USER;
+/// only the caller's own can be reached (others: ESRCH, as for getpriority).
+fn check_ioprio_target(ctx: &Ctx, which: i32, who: i32) -> SysResult<()> {
+    const IOPRIO_WHO_PROCESS: i32 = 1;
+    const IOPRIO_WHO_PGRP: i32 = 2;
+    const IOPRIO_WHO_USER: i32 = 3;
+    let me = match which {
+        IOPRIO_WHO_PROCESS => who == 0 || who == ctx.task.tid,
+        IOPRIO_WHO_PGRP => who == 0 || who == ctx.task.pid,
+        IOPRIO_WHO_USER => who == 0 || who as u32 == ctx.task.creds.uid,
+        _ => return Err(Errno::EINVAL),
+    };
+    if me {
+        Ok(())
+    } else {
+        Err(Errno::ESRCH)
+    }
+}
+
+pub fn sys_ioprio_get(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    check_ioprio_target(ctx, a.i32(0), a.i32(1))?;
+    Ok(u64::from(ctx.task.ioprio))
+}
+
+/// ioprio_set(2): recorded, checked as Linux checks it; the sandbox has no block
+/// I/O for it to order.
+pub fn sys_ioprio_set(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const CLASS_NONE: u32 = 0;
+    const CLASS_RT: u32 = 1;
+    const CLASS_BE: u32 = 2;
+    const CLASS_IDLE: u32 = 3;
+    let ioprio = a.u32(2);
+    let (class, level) = ((ioprio >> 13) & 0x7, ioprio & 0x7);
+    let valid = match class {
+        CLASS_RT if ctx.task.creds.euid != 0 => return Err(Errno::EPERM),
+        CLASS_RT | CLASS_BE => true,
+        CLASS_IDLE => true,
+        CLASS_NONE => level == 0,
+        _ => false,
+    };
+    if !valid || ioprio > 0xffff {
+        return Err(Errno::EINVAL);
+    }
+    check_ioprio_target(ctx, a.i32(0), a.i32(1))?;
+    ctx.task.ioprio = ioprio as u16;
     Ok(0)
 }
 

@@ -307,6 +307,42 @@ pub static SYSCALLS: &[SyscallDef] = &[
         epoll::sys_eventfd2,
         "reads and writes of 0 bytes return 0 (Linux: EINVAL); pread reads (Linux: ESPIPE)",
     ),
+    full(Sysno::getdents, fd::sys_getdents),
+    full(Sysno::readahead, fd::sys_readahead),
+    full(Sysno::sync_file_range, fd::sys_sync_file_range),
+    partial(
+        Sysno::mlock,
+        memory::sys_mlock,
+        "without CAP_IPC_LOCK (uid 0), RLIMIT_MEMLOCK bounds each call, not the total",
+    ),
+    partial(Sysno::mlock2, memory::sys_mlock2, "as mlock"),
+    full(Sysno::munlock, memory::sys_munlock),
+    partial(
+        Sysno::mlockall,
+        memory::sys_mlockall,
+        "MCL_FUTURE needs nothing: nothing is paged out",
+    ),
+    full(Sysno::munlockall, memory::sys_munlockall),
+    partial(
+        Sysno::ioprio_get,
+        process::sys_ioprio_get,
+        "the calling thread, its process group or its user only (others: ESRCH)",
+    ),
+    partial(
+        Sysno::ioprio_set,
+        process::sys_ioprio_set,
+        "as ioprio_get; recorded (no block I/O to order)",
+    ),
+    partial(
+        Sysno::get_robust_list,
+        process::sys_get_robust_list,
+        "the calling thread's only (others: ESRCH)",
+    ),
+    partial(
+        Sysno::capget,
+        creds::sys_capget,
+        "uid 0 has every capability, others none; other processes: ESRCH",
+    ),
     partial(
         Sysno::memfd_create,
         memfd::sys_memfd_create,
