@@ -13,9 +13,10 @@
 //! without any moment where it is unwritable (an mprotect toggle would make another
 //! vCPU's access to it fail). Freeing punches a hole, which zeroes it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::file_frames::FileSpace;
+use crate::slots::MemorySlots;
 
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
@@ -74,6 +75,8 @@ pub enum MemoryError {
     Backing(std::io::Error),
     #[error("guest physical address {0:#x} is outside guest memory")]
     OutOfRange(u64),
+    #[error("cannot register guest memory with KVM: {0}")]
+    Slot(kvm_ioctls::Error),
 }
 
 struct FrameAllocator {
@@ -112,6 +115,8 @@ pub struct GuestRam {
     frames: Mutex<FrameAllocator>,
     /// Read-only host files mapped above RAM, once the VM has registered them.
     files: std::sync::OnceLock<FileSpace>,
+    /// The VM's memory slots, extended before a frame on new ground is handed out.
+    slots: std::sync::OnceLock<std::sync::Weak<MemorySlots>>,
 }
 
 impl GuestRam {
@@ -150,6 +155,7 @@ impl GuestRam {
                 extra_owners: std::collections::HashMap::new(),
             }),
             files: std::sync::OnceLock::new(),
+            slots: std::sync::OnceLock::new(),
         })
     }
 
@@ -224,21 +230,40 @@ impl GuestRam {
 
     /// A zero-filled frame.
     pub fn alloc(&self) -> Result<Frame, MemoryError> {
-        let mut a = self.allocator();
-        if a.unreserved() == 0 {
-            return Err(MemoryError::OutOfFrames);
-        }
-        let frame = if let Some(frame) = a.free.pop() {
+        let frame = {
+            let mut a = self.allocator();
+            if a.unreserved() == 0 {
+                return Err(MemoryError::OutOfFrames);
+            }
+            let frame = if let Some(frame) = a.free.pop() {
+                frame
+            } else if a.next_unused < a.end {
+                let frame = Frame(a.next_unused);
+                a.next_unused += PAGE_SIZE;
+                frame
+            } else {
+                return Err(MemoryError::OutOfFrames);
+            };
+            a.in_use += 1;
             frame
-        } else if a.next_unused < a.end {
-            let frame = Frame(a.next_unused);
-            a.next_unused += PAGE_SIZE;
-            frame
-        } else {
-            return Err(MemoryError::OutOfFrames);
         };
-        a.in_use += 1;
+        // A frame is reachable as soon as a page table names it, from any vCPU of the
+        // address space, including ones already inside KVM_RUN: its memory slot must
+        // exist before the caller can map it (else the guest's access is an MMIO exit).
+        if let Some(slots) = self.slots.get().and_then(std::sync::Weak::upgrade) {
+            if let Err(e) = slots.cover(frame.addr() + PAGE_SIZE) {
+                let mut a = self.allocator();
+                a.free.push(frame);
+                a.in_use -= 1;
+                return Err(MemoryError::Slot(e));
+            }
+        }
         Ok(frame)
+    }
+
+    /// Has `alloc` register memory slots as it reaches new ground.
+    pub(crate) fn attach_slots(&self, slots: &Arc<MemorySlots>) {
+        let _ = self.slots.set(Arc::downgrade(slots));
     }
 
     /// A zero-filled frame for a page table.

@@ -1,10 +1,12 @@
 //! KVM memory slots registered as guest memory fills up, not all at start: the cost
 //! of registering a slot grows with its size (tens of microseconds per 100 MiB here),
 //! and most sandboxes touch a small part of `--memory`. A frame is always registered
-//! before the guest can reach it: `Vcpu::run` calls `ensure` before entering.
+//! before the guest can reach it: the frame allocator extends the slots before it
+//! hands out a frame beyond them (`GuestRam::alloc`), since a vCPU already running in
+//! the address space can touch the frame the moment a page table names it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kvm_bindings::kvm_userspace_memory_region;
 use kvm_ioctls::VmFd;
@@ -22,6 +24,8 @@ pub struct MemorySlots {
     ram: Arc<GuestRam>,
     /// Guest physical bytes registered so far.
     registered: AtomicU64,
+    /// Held while registering: threads allocating at once register each slot once.
+    registering: Mutex<()>,
 }
 
 impl MemorySlots {
@@ -30,12 +34,21 @@ impl MemorySlots {
             vm,
             ram,
             registered: AtomicU64::new(0),
+            registering: Mutex::new(()),
         }
     }
 
     /// Registers slots up to the highest frame handed out so far.
     pub fn ensure(&self) -> Result<(), kvm_ioctls::Error> {
-        let needed = self.ram.high_water();
+        self.cover(self.ram.high_water())
+    }
+
+    /// Registers slots until guest physical `[0, needed)` is covered.
+    pub(crate) fn cover(&self, needed: u64) -> Result<(), kvm_ioctls::Error> {
+        if self.registered.load(Ordering::Acquire) >= needed.max(1) {
+            return Ok(());
+        }
+        let _registering = self.registering.lock().unwrap_or_else(|e| e.into_inner());
         let mut done = self.registered.load(Ordering::Acquire);
         while done < needed.max(1) && done < self.ram.size() {
             let size = done.max(FIRST_SLOT_SIZE).min(self.ram.size() - done);

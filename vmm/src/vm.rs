@@ -131,6 +131,7 @@ impl Vm {
         let fd = Arc::new(fd);
         let ram = Arc::new(GuestRam::new(memory_size, FRAME_POOL_START)?);
         let slots = Arc::new(MemorySlots::new(fd.clone(), ram.clone()));
+        ram.attach_slots(&slots);
         ioctl("KVM_SET_USER_MEMORY_REGION", slots.ensure())?;
         let mut cpuid = ioctl(
             "KVM_GET_SUPPORTED_CPUID",

@@ -182,8 +182,10 @@ pub fn spawn(kernel: &Arc<Kernel>, task: Task, mut vcpu: Vcpu) -> std::io::Resul
             process::set_current_pid(task.pid);
             let (task, status) = run(&kernel, task, &mut vcpu);
             let status = status.unwrap_or_else(|e| {
+                // The whole process goes, as if SIGKILLed: its other threads could
+                // wait forever for this one.
                 log::error!("task {}: the vCPU failed: {e}", task.tid);
-                ExitStatus::Killed(SIGKILL)
+                task.group.exit_all(ExitStatus::Killed(SIGKILL), task.tid)
             });
             exit_task(&kernel, task, status);
             kernel.cpus.release(vcpu);
