@@ -65,3 +65,21 @@ fn epoll_instance_is_pollable() {
     );
     native.assert_checks_pass();
 }
+
+#[test]
+fn timerfd_read_poll_epoll() {
+    let native = guest_tests::assert_same_with_lines(
+        "timerfd",
+        &[
+            "link: anon_inode:[timerfd]",
+            "ticks 1 after at least 45 ms: yes",
+            "several expirations: yes",
+            "read again at once: error Resource temporarily unavailable",
+            "epoll data: 7",
+            "old interval 20 ms",
+            "nsec too big: error Invalid argument",
+            "settime on an epoll descriptor: error Invalid argument",
+        ],
+    );
+    native.assert_checks_pass();
+}

@@ -20,6 +20,7 @@ pub mod shared_pages;
 pub mod socket;
 pub mod synthetic;
 pub mod sysfs;
+pub mod timerfd;
 pub mod unix;
 pub mod unix_dgram;
 

@@ -20,8 +20,13 @@ pub struct TimerSignal {
     pub timer_id: Option<i32>,
 }
 
+/// What a timer calls when it fires, instead of or besides sending a signal (a
+/// timerfd wakes its readers).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
 struct Timer {
     signal: Option<TimerSignal>,
+    wake: Option<Waker>,
     deadline: Option<Instant>,
     interval: Duration,
     /// Expirations missed while the previous signal was still pending.
@@ -53,6 +58,15 @@ impl Timers {
 
     /// A new, disarmed timer; `signal` None is SIGEV_NONE (it only counts time).
     pub fn create(self: &Arc<Self>, signal: Option<TimerSignal>) -> u64 {
+        self.create_timer(signal, None)
+    }
+
+    /// A new, disarmed timer that calls `wake` whenever it fires.
+    pub fn create_waker(self: &Arc<Self>, wake: Waker) -> u64 {
+        self.create_timer(None, Some(wake))
+    }
+
+    fn create_timer(self: &Arc<Self>, signal: Option<TimerSignal>, wake: Option<Waker>) -> u64 {
         let mut st = self.lock();
         st.next_id += 1;
         let id = st.next_id;
@@ -60,6 +74,7 @@ impl Timers {
             id,
             Timer {
                 signal,
+                wake,
                 deadline: None,
                 interval: Duration::ZERO,
                 overrun: 0,
@@ -142,6 +157,7 @@ fn run(timers: Weak<Timers>) {
         let mut st = timers.lock();
         let now = Instant::now();
         let mut fired = Vec::new();
+        let mut wakes = Vec::new();
         while let Some(&(deadline, id)) = st.queue.first() {
             if deadline > now {
                 break;
@@ -153,23 +169,29 @@ fn run(timers: Weak<Timers>) {
             timer.deadline = None;
             if !timer.interval.is_zero() {
                 // Missed periods count as overruns; the next deadline stays on the grid.
-                let mut next = deadline + timer.interval;
-                while next <= now {
-                    next += timer.interval;
-                    timer.overrun = timer.overrun.saturating_add(1);
-                }
+                let interval_ns = timer.interval.as_nanos();
+                let missed = (now - deadline).as_nanos() / interval_ns;
+                timer.overrun = timer
+                    .overrun
+                    .saturating_add(i32::try_from(missed).unwrap_or(i32::MAX));
+                let ahead = u64::try_from((missed + 1) * interval_ns)
+                    .map_or(MAX_TIMEOUT, Duration::from_nanos);
+                let next = deadline + ahead;
                 timer.deadline = Some(next);
                 st.queue.insert((next, id));
             }
             if let Some(signal) = st.timers.get(&id).and_then(|t| t.signal.clone()) {
                 fired.push((id, signal));
             }
+            if let Some(wake) = st.timers.get(&id).and_then(|t| t.wake.clone()) {
+                wakes.push(wake);
+            }
         }
         let wait = st
             .queue
             .first()
             .map(|(d, _)| d.saturating_duration_since(now));
-        if fired.is_empty() {
+        if fired.is_empty() && wakes.is_empty() {
             // Poisoning cannot corrupt the timer table: ignore it, as elsewhere.
             match wait {
                 Some(w) => drop(timers.changed.wait_timeout(st, w)),
@@ -178,6 +200,9 @@ fn run(timers: Weak<Timers>) {
             continue;
         }
         drop(st);
+        for wake in wakes {
+            wake();
+        }
         for (id, signal) in fired {
             let Some(group) = signal.target.upgrade() else {
                 timers.delete(id);

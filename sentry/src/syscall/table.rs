@@ -343,6 +343,13 @@ pub static SYSCALLS: &[SyscallDef] = &[
         creds::sys_capget,
         "uid 0 has every capability, others none; other processes: ESRCH",
     ),
+    full(Sysno::timerfd_create, timer::sys_timerfd_create),
+    partial(
+        Sysno::timerfd_settime,
+        timer::sys_timerfd_settime,
+        "TFD_TIMER_CANCEL_ON_SET never cancels: the sandbox's clock is never set",
+    ),
+    full(Sysno::timerfd_gettime, timer::sys_timerfd_gettime),
     partial(
         Sysno::memfd_create,
         memfd::sys_memfd_create,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
+use crate::fs::timerfd::TimerFd;
 use crate::kernel::signal::SI_KERNEL;
 use crate::kernel::timers::TimerSignal;
 use crate::kernel::Ctx;
@@ -247,5 +248,79 @@ pub fn sys_timer_delete(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (id, _) = posix_timer(ctx, a.i32(0))?;
     ctx.task.group.timers().posix.remove(&a.i32(0));
     ctx.kernel.timers.delete(id);
+    Ok(0)
+}
+
+/// Runs `f` on the timerfd behind `fd`: EBADF for no descriptor, EINVAL for another
+/// kind of file.
+fn with_timerfd<R>(ctx: &Ctx, fd: i32, f: impl FnOnce(&TimerFd) -> R) -> SysResult<R> {
+    let file = ctx.task.fds.get(fd)?;
+    let timer = file
+        .dentry()
+        .and_then(|d| d.inode.as_any().downcast_ref::<TimerFd>())
+        .ok_or(Errno::EINVAL)?;
+    Ok(f(timer))
+}
+
+pub fn sys_timerfd_create(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const CLOCK_REALTIME_ALARM: i32 = 8;
+    const CLOCK_BOOTTIME_ALARM: i32 = 9;
+    const TFD_CLOEXEC: u32 = 0o2_000_000;
+    const TFD_NONBLOCK: u32 = 0o4000;
+    let (clock_id, flags) = (a.i32(0), a.u32(1));
+    match clock_id {
+        clock::CLOCK_REALTIME | clock::CLOCK_MONOTONIC | clock::CLOCK_BOOTTIME => {}
+        CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM if ctx.task.creds.euid == 0 => {}
+        CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => return Err(Errno::EPERM),
+        _ => return Err(Errno::EINVAL),
+    }
+    if flags & !(TFD_CLOEXEC | TFD_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // The alarm clocks would also wake a suspended machine: here they are the others.
+    let base_clock = match clock_id {
+        CLOCK_REALTIME_ALARM => clock::CLOCK_REALTIME,
+        CLOCK_BOOTTIME_ALARM => clock::CLOCK_BOOTTIME,
+        id => id,
+    };
+    let inode = TimerFd::new(&ctx.kernel.timers, base_clock);
+    let dentry = crate::fs::eventfd::anon_dentry(inode, "timerfd");
+    let file = crate::fs::file::OpenFile::new(
+        crate::fs::file::FileKind::Node(dentry),
+        crate::fs::file::O_RDWR | (flags & TFD_NONBLOCK),
+    );
+    let fd = ctx.task.fds.install(file, 0, flags & TFD_CLOEXEC != 0)?;
+    ctx.task.publish_files();
+    Ok(fd as u64)
+}
+
+pub fn sys_timerfd_settime(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const TFD_TIMER_ABSTIME: u32 = 1;
+    const TFD_TIMER_CANCEL_ON_SET: u32 = 2;
+    let (fd, flags, new, old) = (a.i32(0), a.u32(1), a.u64(2), a.u64(3));
+    let (interval, mut value) = read_pair(ctx, new, 1, 1_000_000_000)?;
+    if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let clock_id = with_timerfd(ctx, fd, |timer| timer.clock())?;
+    if flags & TFD_TIMER_ABSTIME != 0 && !value.is_zero() {
+        let now = ctx.kernel.clock.now(clock_id, ctx.task.cpu_time)?;
+        // A time already past fires at once.
+        value = value.saturating_sub(now).max(Duration::from_nanos(1));
+    }
+    let (left, old_interval) = with_timerfd(ctx, fd, |timer| timer.set(value, interval))?;
+    if old != 0 {
+        ctx.task
+            .mm
+            .copy_out(old, &pair_bytes(old_interval, left, false))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_timerfd_gettime(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    let (left, interval) = with_timerfd(ctx, a.i32(0), |timer| timer.get())?;
+    ctx.task
+        .mm
+        .copy_out(a.u64(1), &pair_bytes(interval, left, false))?;
     Ok(0)
 }
