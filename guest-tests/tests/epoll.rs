@@ -83,3 +83,19 @@ fn timerfd_read_poll_epoll() {
     );
     native.assert_checks_pass();
 }
+
+#[test]
+fn signalfd_reads_blocked_signals() {
+    guest_tests::assert_same_with_lines(
+        "signalfd",
+        &[
+            "link: anon_inode:[signalfd]",
+            "read several: 384",
+            "  signo 34 code -1 pid==me 1 uid==me 1 int 43",
+            "  signo 17 code 1 pid==child 1 status 7",
+            "read an unwatched signal: error Resource temporarily unavailable",
+            "SIGUSR2 still pending: yes",
+            "not a signalfd: error Invalid argument",
+        ],
+    );
+}

@@ -17,6 +17,7 @@ pub mod path;
 pub mod pipe;
 pub mod procfs;
 pub mod shared_pages;
+pub mod signalfd;
 pub mod socket;
 pub mod synthetic;
 pub mod sysfs;

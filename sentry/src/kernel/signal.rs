@@ -1,9 +1,9 @@
 //! Signal dispositions, the blocked mask, and the inbox other tasks post signals to.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use super::wait::Waiter;
+use super::wait::{WaitQueue, Waiter};
 use crate::errno::{Errno, SysResult};
 
 pub const SIGILL: i32 = 4;
@@ -219,6 +219,8 @@ pub struct SignalInbox {
     pub waiter: Arc<Waiter>,
     /// Interrupts the owner's vCPU while it runs guest code.
     kicker: Mutex<Option<vmm::Kicker>>,
+    /// Queues notified whenever a signal is posted (signalfds reading this inbox).
+    watchers: Mutex<Vec<Weak<WaitQueue>>>,
 }
 
 impl Default for SignalInbox {
@@ -233,6 +235,7 @@ impl Default for SignalInbox {
             ignored: AtomicU64::new(bit(17) | bit(23) | bit(28)),
             waiter: Arc::new(Waiter::default()),
             kicker: Mutex::new(None),
+            watchers: Mutex::new(Vec::new()),
         }
     }
 }
@@ -240,6 +243,25 @@ impl Default for SignalInbox {
 impl SignalInbox {
     fn lock(&self) -> MutexGuard<'_, InboxState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Has `queue` notified at every post to this inbox (while it lives).
+    pub fn watch(&self, queue: &Arc<WaitQueue>) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget the signalfds that are gone, so the list stays as long as the live ones.
+        watchers.retain(|w| w.strong_count() > 0);
+        watchers.push(Arc::downgrade(queue));
+    }
+
+    fn notify_watchers(&self) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        watchers.retain(|w| match w.upgrade() {
+            Some(queue) => {
+                queue.notify();
+                true
+            }
+            None => false,
+        });
     }
 
     /// Makes `signo` pending: a standard signal already pending is not queued twice;
@@ -262,6 +284,7 @@ impl SignalInbox {
             st.pending |= bit(signo);
             self.pending.store(st.pending, Ordering::Release);
         }
+        self.notify_watchers();
         if self.ignored.load(Ordering::Acquire) & bit(signo) == 0 {
             self.waiter.wake();
             if let Some(kicker) = &*self.kicker.lock().unwrap_or_else(|e| e.into_inner()) {

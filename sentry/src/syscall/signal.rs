@@ -2,8 +2,13 @@
 //! waiting (sigsuspend, pause, sigtimedwait), pending sets, the alternate stack and
 //! rt_sigreturn.
 
+use std::sync::Arc;
+
 use super::Args;
 use crate::errno::{Errno, SysResult};
+use crate::fs::eventfd::anon_dentry;
+use crate::fs::file::{FileKind, OpenFile, O_RDWR};
+use crate::fs::signalfd::SignalFd;
 use crate::kernel::signal::{
     bit, AltStack, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
 };
@@ -302,4 +307,41 @@ pub fn sys_rt_sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult<u64> {
     }
     ctx.task.keep_registers = true;
     Ok(0)
+}
+
+/// signalfd4(2): a descriptor that reads the blocked signals of `mask`, or a new mask
+/// for an existing one.
+pub fn sys_signalfd4(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const SFD_CLOEXEC: u32 = 0o2_000_000;
+    const SFD_NONBLOCK: u32 = 0o4000;
+    let (fd, flags) = (a.i32(0), a.u32(3));
+    let mask = read_sigset(ctx, a.u64(1), a.u64(2))?;
+    if flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if fd != -1 {
+        let file = ctx.task.fds.get(fd)?;
+        let signalfd = file
+            .dentry()
+            .and_then(|d| d.inode.as_any().downcast_ref::<SignalFd>())
+            .ok_or(Errno::EINVAL)?;
+        signalfd.set_mask(mask);
+        return Ok(fd as u64);
+    }
+    let inode = Arc::new(SignalFd::new(
+        mask,
+        ctx.task.inbox.clone(),
+        ctx.task.group.inbox.clone(),
+    ));
+    let file = OpenFile::new(
+        FileKind::Node(anon_dentry(inode, "signalfd")),
+        O_RDWR | (flags & SFD_NONBLOCK),
+    );
+    let fd = ctx.task.fds.install(file, 0, flags & SFD_CLOEXEC != 0)?;
+    ctx.task.publish_files();
+    Ok(fd as u64)
+}
+
+pub fn sys_signalfd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    sys_signalfd4(ctx, &Args([a.u64(0), a.u64(1), a.u64(2), 0, 0, 0]))
 }

@@ -343,6 +343,16 @@ pub static SYSCALLS: &[SyscallDef] = &[
         creds::sys_capget,
         "uid 0 has every capability, others none; other processes: ESRCH",
     ),
+    partial(
+        Sysno::signalfd,
+        signal::sys_signalfd,
+        "reads the signals of the thread that made it and of its process (Linux: of the reader)",
+    ),
+    partial(
+        Sysno::signalfd4,
+        signal::sys_signalfd4,
+        "reads the signals of the thread that made it and of its process (Linux: of the reader)",
+    ),
     full(Sysno::timerfd_create, timer::sys_timerfd_create),
     partial(
         Sysno::timerfd_settime,
