@@ -273,3 +273,20 @@ fn proc_misc() {
         ],
     );
 }
+
+#[test]
+fn pidfd_open_poll_signal_waitid() {
+    guest_tests::assert_same_with_lines(
+        "pidfd",
+        &[
+            "link: anon_inode:[pidfd]",
+            "poll while it runs: 0",
+            "revents POLLIN: yes",
+            "signal a zombie: 0",
+            "  pid==child 1 code 2 status 15",
+            "signal after reaping: error No such process",
+            "no such process: error No such process",
+            "waitid on a non-pidfd: error Bad file descriptor",
+        ],
+    );
+}

@@ -14,6 +14,7 @@ pub mod locks;
 pub mod memfs;
 pub mod mount;
 pub mod path;
+pub mod pidfd;
 pub mod pipe;
 pub mod procfs;
 pub mod shared_pages;

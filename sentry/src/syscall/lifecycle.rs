@@ -592,6 +592,7 @@ pub fn sys_waitid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     const P_ALL: u32 = 0;
     const P_PID: u32 = 1;
     const P_PGID: u32 = 2;
+    const P_PIDFD: u32 = 3;
     let (idtype, id, infop, options, rusage) = (a.u32(0), a.i32(1), a.u64(2), a.u64(3), a.u64(4));
     if options & !(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)
         != 0
@@ -604,6 +605,7 @@ pub fn sys_waitid(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         P_PID if id > 0 => WaitFor::Pid(id),
         P_PGID if id > 0 => WaitFor::Group(id),
         P_PGID if id == 0 => WaitFor::Group(ctx.kernel.tree.pgid(ctx.task.pid)?),
+        P_PIDFD => WaitFor::Pid(super::signal::pidfd_target(ctx, id)?.0),
         _ => return Err(Errno::EINVAL),
     };
     let wants = WaitWants {

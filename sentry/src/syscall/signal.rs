@@ -8,6 +8,7 @@ use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::eventfd::anon_dentry;
 use crate::fs::file::{FileKind, OpenFile, O_RDWR};
+use crate::fs::pidfd::PidFd;
 use crate::fs::signalfd::SignalFd;
 use crate::kernel::signal::{
     bit, AltStack, Posted, SigAction, SigSet, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
@@ -344,4 +345,86 @@ pub fn sys_signalfd4(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 
 pub fn sys_signalfd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     sys_signalfd4(ctx, &Args([a.u64(0), a.u64(1), a.u64(2), 0, 0, 0]))
+}
+
+/// The process behind pidfd `fd` (EBADF for anything else), if it still exists:
+/// its pid and thread group.
+pub fn pidfd_target(ctx: &Ctx, fd: i32) -> SysResult<(i32, Arc<ThreadGroup>)> {
+    let file = ctx.task.fds.get(fd)?;
+    let pidfd = file
+        .dentry()
+        .and_then(|d| d.inode.as_any().downcast_ref::<PidFd>())
+        .ok_or(Errno::EBADF)?;
+    Ok((pidfd.pid, pidfd.group.clone()))
+}
+
+/// pidfd_open(2). The descriptor is always close-on-exec.
+pub fn sys_pidfd_open(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const PIDFD_NONBLOCK: u32 = 0o4000;
+    let (pid, flags) = (a.i32(0), a.u32(1));
+    if pid <= 0 || flags & !PIDFD_NONBLOCK != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (pid, group) = ctx
+        .kernel
+        .tree
+        .kill_targets(ctx.task.pid, pid)?
+        .into_iter()
+        .next()
+        .ok_or(Errno::ESRCH)?;
+    let inode = Arc::new(PidFd { pid, group });
+    let file = OpenFile::new(
+        FileKind::Node(anon_dentry(inode, "pidfd")),
+        O_RDWR | (flags & PIDFD_NONBLOCK),
+    );
+    let fd = ctx.task.fds.install(file, 0, true)?;
+    ctx.task.publish_files();
+    Ok(fd as u64)
+}
+
+/// pidfd_send_signal(2): as kill(2) (a NULL `info`), to the process the pidfd names
+/// (ESRCH once it is reaped), its thread or its process group.
+pub fn sys_pidfd_send_signal(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
+    const PIDFD_SIGNAL_THREAD: u32 = 1;
+    const PIDFD_SIGNAL_THREAD_GROUP: u32 = 2;
+    const PIDFD_SIGNAL_PROCESS_GROUP: u32 = 4;
+    let (fd, signo, info, flags) = (a.i32(0), a.i32(1), a.u64(2), a.u32(3));
+    let known = PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP;
+    if flags & !known != 0 || flags.count_ones() > 1 {
+        return Err(Errno::EINVAL);
+    }
+    let (pid, group) = pidfd_target(ctx, fd)?;
+    check_signal(signo)?;
+    if info != 0 {
+        // A caller-made siginfo (its si_code must say it is not the kernel's).
+        log::warn!("pidfd_send_signal with a siginfo is not implemented");
+        return Err(Errno::EINVAL);
+    }
+    let alive = ctx
+        .kernel
+        .tree
+        .kill_targets(ctx.task.pid, pid)
+        .is_ok_and(|t| t.iter().any(|(_, g)| Arc::ptr_eq(g, &group)));
+    if !alive {
+        return Err(Errno::ESRCH);
+    }
+    if flags & PIDFD_SIGNAL_PROCESS_GROUP != 0 {
+        let pgid = ctx.kernel.tree.pgid(pid)?;
+        return sys_kill(ctx, &Args([(-pgid) as u64, signo as u64, 0, 0, 0, 0]));
+    }
+    if signo != 0 {
+        let posted = Posted {
+            code: SI_USER,
+            sender: Some((ctx.task.pid, ctx.task.creds.uid)),
+            status: 0,
+            value: None,
+        };
+        match group.thread(pid) {
+            Some(leader) if flags & PIDFD_SIGNAL_THREAD != 0 => {
+                leader.post(signo, posted);
+            }
+            _ => deliver_to(ctx, pid, &group, signo, posted),
+        }
+    }
+    Ok(0)
 }

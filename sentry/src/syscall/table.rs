@@ -353,6 +353,12 @@ pub static SYSCALLS: &[SyscallDef] = &[
         signal::sys_signalfd4,
         "reads the signals of the thread that made it and of its process (Linux: of the reader)",
     ),
+    full(Sysno::pidfd_open, signal::sys_pidfd_open),
+    partial(
+        Sysno::pidfd_send_signal,
+        signal::sys_pidfd_send_signal,
+        "a caller-made siginfo gives EINVAL",
+    ),
     full(Sysno::timerfd_create, timer::sys_timerfd_create),
     partial(
         Sysno::timerfd_settime,
