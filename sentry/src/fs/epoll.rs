@@ -13,7 +13,6 @@
 //! An interest holds its open file weakly: once the file is closed everywhere, the
 //! interest is gone (dropped the next time the instance looks), as in Linux.
 
-use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
@@ -21,9 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Waker};
 
-use super::eventfd::{anon_inode_stat, EventFd};
+use super::eventfd::anonymous_inode_basics;
+use super::eventfd::EventFd;
 use super::file::{FileKind, OpenFile};
-use super::inode::{poll_bits, FileType, Inode, InodeRef, Stat};
+use super::inode::{poll_bits, FileType, Inode, InodeRef};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::wait::{WaitQueue, Waiter};
 
@@ -564,22 +564,7 @@ impl Epoll {
 }
 
 impl Inode for Epoll {
-    /// Anonymous inodes have no file type; see `EventFd::file_type`.
-    fn file_type(&self) -> FileType {
-        FileType::CharDevice
-    }
-
-    fn stat(&self) -> SysResult<Stat> {
-        Ok(anon_inode_stat())
-    }
-
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    fn stream(&self) -> bool {
-        true
-    }
+    anonymous_inode_basics!();
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.queue)
@@ -587,10 +572,6 @@ impl Inode for Epoll {
 
     fn poll_mask(&self) -> Option<u16> {
         Some(self.mask_at(0) as u16)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -3,10 +3,9 @@
 //! EFD_SEMAPHORE) and blocks while it is 0. As with pipes, an operation that would
 //! block returns EAGAIN and the wait queue says when to retry.
 
-use std::any::Any;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::inode::{poll_bits, FileType, Inode, Stat};
+use super::inode::{poll_bits, Inode, Stat};
 use super::path::Dentry;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::wait::WaitQueue;
@@ -27,6 +26,35 @@ pub fn anon_inode_stat() -> Stat {
         ..Stat::default()
     }
 }
+
+/// The `Inode` methods every anonymous inode (eventfd, epoll, timerfd, signalfd,
+/// pidfd) shares: no file type of its own (a character device is the closest kind: no
+/// offsets, lseek succeeds and stays at 0, mmap gives ENODEV), the one anonymous
+/// inode's attributes, data as a stream.
+macro_rules! anonymous_inode_basics {
+    () => {
+        fn file_type(&self) -> $crate::fs::inode::FileType {
+            $crate::fs::inode::FileType::CharDevice
+        }
+
+        fn stat(&self) -> $crate::errno::SysResult<$crate::fs::inode::Stat> {
+            Ok($crate::fs::eventfd::anon_inode_stat())
+        }
+
+        fn seekable(&self) -> bool {
+            false
+        }
+
+        fn stream(&self) -> bool {
+            true
+        }
+
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    };
+}
+pub(crate) use anonymous_inode_basics;
 
 /// A nameless dentry for an anonymous inode; /proc/self/fd shows `anon_inode:[kind]`.
 pub fn anon_dentry(inode: Arc<dyn Inode>, kind: &str) -> Arc<Dentry> {
@@ -88,15 +116,7 @@ impl EventFd {
 }
 
 impl Inode for EventFd {
-    /// Anonymous inodes have no file type; a character device is the closest kind
-    /// (no offsets, lseek succeeds and stays at 0, mmap gives ENODEV, as for eventfd).
-    fn file_type(&self) -> FileType {
-        FileType::CharDevice
-    }
-
-    fn stat(&self) -> SysResult<Stat> {
-        Ok(anon_inode_stat())
-    }
+    anonymous_inode_basics!();
 
     fn read_at(&self, buf: &mut [u8], _offset: u64) -> SysResult<usize> {
         // An empty read is how the I/O layer checks the descriptor before the buffer.
@@ -143,14 +163,6 @@ impl Inode for EventFd {
         Ok(8)
     }
 
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    fn stream(&self) -> bool {
-        true
-    }
-
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.queue)
     }
@@ -168,10 +180,6 @@ impl Inode for EventFd {
             mask |= poll_bits::POLLOUT;
         }
         Some(mask)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

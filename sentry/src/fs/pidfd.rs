@@ -2,11 +2,10 @@
 //! thread of the process has exited, signals it without a pid race
 //! (pidfd_send_signal), and names it to waitid (P_PIDFD). Reads give EINVAL.
 
-use std::any::Any;
 use std::sync::Arc;
 
-use super::eventfd::anon_inode_stat;
-use super::inode::{poll_bits, FileType, Inode, Stat};
+use super::eventfd::anonymous_inode_basics;
+use super::inode::{poll_bits, Inode};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait::WaitQueue;
@@ -25,14 +24,7 @@ impl PidFd {
 }
 
 impl Inode for PidFd {
-    /// Anonymous inodes have no file type; see `EventFd::file_type`.
-    fn file_type(&self) -> FileType {
-        FileType::CharDevice
-    }
-
-    fn stat(&self) -> SysResult<Stat> {
-        Ok(anon_inode_stat())
-    }
+    anonymous_inode_basics!();
 
     fn read_at(&self, buf: &mut [u8], _offset: u64) -> SysResult<usize> {
         if buf.is_empty() {
@@ -43,14 +35,6 @@ impl Inode for PidFd {
 
     fn write_at(&self, _buf: &[u8], _offset: u64) -> SysResult<usize> {
         Err(Errno::EINVAL)
-    }
-
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    fn stream(&self) -> bool {
-        true
     }
 
     /// Notified as the process's threads leave.
@@ -64,9 +48,5 @@ impl Inode for PidFd {
         } else {
             0
         })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -4,12 +4,11 @@
 //! process's, lowest number first. The descriptor reads the signals of the thread
 //! that created it and of its process (Linux: of whoever reads).
 
-use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::eventfd::anon_inode_stat;
-use super::inode::{poll_bits, FileType, Inode, Stat};
+use super::eventfd::anonymous_inode_basics;
+use super::inode::{poll_bits, Inode};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::signal::{bit, Posted, SigSet, SignalInbox, SIGKILL, SIGSTOP};
 use crate::kernel::wait::WaitQueue;
@@ -99,14 +98,7 @@ fn siginfo(signo: i32, posted: &Posted) -> [u8; SIGINFO_SIZE] {
 }
 
 impl Inode for SignalFd {
-    /// Anonymous inodes have no file type; see `EventFd::file_type`.
-    fn file_type(&self) -> FileType {
-        FileType::CharDevice
-    }
-
-    fn stat(&self) -> SysResult<Stat> {
-        Ok(anon_inode_stat())
-    }
+    anonymous_inode_basics!();
 
     fn read_at(&self, buf: &mut [u8], _offset: u64) -> SysResult<usize> {
         // An empty read is how the I/O layer checks the descriptor before the buffer.
@@ -136,14 +128,6 @@ impl Inode for SignalFd {
         Err(Errno::EINVAL)
     }
 
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    fn stream(&self) -> bool {
-        true
-    }
-
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.queue)
     }
@@ -154,9 +138,5 @@ impl Inode for SignalFd {
         } else {
             0
         })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -3,12 +3,11 @@
 //! readable then. The sandbox's timer service wakes its readers at each expiration;
 //! the count itself is worked out from the deadline and interval when asked.
 
-use std::any::Any;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use super::eventfd::anon_inode_stat;
-use super::inode::{poll_bits, FileType, Inode, Stat};
+use super::eventfd::anonymous_inode_basics;
+use super::inode::{poll_bits, Inode};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::timers::Timers;
 use crate::kernel::wait::WaitQueue;
@@ -126,14 +125,7 @@ impl Drop for TimerFd {
 }
 
 impl Inode for TimerFd {
-    /// Anonymous inodes have no file type; see `EventFd::file_type`.
-    fn file_type(&self) -> FileType {
-        FileType::CharDevice
-    }
-
-    fn stat(&self) -> SysResult<Stat> {
-        Ok(anon_inode_stat())
-    }
+    anonymous_inode_basics!();
 
     fn read_at(&self, buf: &mut [u8], _offset: u64) -> SysResult<usize> {
         // An empty read is how the I/O layer checks the descriptor before the buffer.
@@ -157,14 +149,6 @@ impl Inode for TimerFd {
         Err(Errno::EINVAL)
     }
 
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    fn stream(&self) -> bool {
-        true
-    }
-
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.queue)
     }
@@ -173,10 +157,6 @@ impl Inode for TimerFd {
         let mut st = self.lock();
         st.settle(Instant::now());
         Some(if st.ticks > 0 { poll_bits::POLLIN } else { 0 })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
