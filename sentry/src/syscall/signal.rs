@@ -78,6 +78,16 @@ fn check_signal(signo: i32) -> SysResult<()> {
     }
 }
 
+/// What kill(2) and its kin record of the sender (SI_USER, its pid and uid).
+fn sent_by_user(ctx: &Ctx) -> Posted {
+    Posted {
+        code: SI_USER,
+        sender: Some((ctx.task.pid, ctx.task.creds.uid)),
+        status: 0,
+        value: None,
+    }
+}
+
 pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (pid, signo) = (a.i32(0), a.i32(1));
     check_signal(signo)?;
@@ -89,12 +99,7 @@ pub fn sys_kill(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::ESRCH);
     }
     if signo != 0 {
-        let posted = Posted {
-            code: SI_USER,
-            sender: Some((ctx.task.pid, ctx.task.creds.uid)),
-            status: 0,
-            value: None,
-        };
+        let posted = sent_by_user(ctx);
         for (pid, group) in targets {
             deliver_to(ctx, pid, &group, signo, posted);
         }
@@ -413,12 +418,7 @@ pub fn sys_pidfd_send_signal(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return sys_kill(ctx, &Args([(-pgid) as u64, signo as u64, 0, 0, 0, 0]));
     }
     if signo != 0 {
-        let posted = Posted {
-            code: SI_USER,
-            sender: Some((ctx.task.pid, ctx.task.creds.uid)),
-            status: 0,
-            value: None,
-        };
+        let posted = sent_by_user(ctx);
         match group.thread(pid) {
             Some(leader) if flags & PIDFD_SIGNAL_THREAD != 0 => {
                 leader.post(signo, posted);
