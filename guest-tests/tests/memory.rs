@@ -111,3 +111,21 @@ fn memory_mapped_without_an_exit_is_registered_with_kvm() {
     // a VM exit: a frame past a memory-slot boundary must be registered by then.
     guest_tests::assert_same_with_lines("mmap_touch", &["75 MiB mapped and written: yes"]);
 }
+
+#[test]
+fn sysv_shared_memory_segments() {
+    let native = guest_tests::assert_same_with_lines(
+        "sysv_shm",
+        &[
+            "second attachment sees the first: yes",
+            "the child saw nattch 4",
+            "the parent sees the child's store: yes",
+            "after the child: size 10000 mode 600 nattch 2 cpid==me 1 uid==me 1 key==0 1",
+            "removed, still attached: size 10000 mode 1640 nattch 1 cpid==me 1 uid==me 1 key==0 1",
+            "gone: stat error Invalid argument",
+            "IPC_EXCL again: error File exists",
+            "key after IPC_RMID: error No such file or directory",
+        ],
+    );
+    native.assert_checks_pass();
+}

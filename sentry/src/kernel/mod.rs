@@ -11,6 +11,7 @@ pub mod signal;
 pub mod signal_frame;
 pub mod syscall_server;
 pub mod system;
+pub mod sysv_shm;
 pub mod task;
 pub mod thread_group;
 pub mod timers;
@@ -72,6 +73,8 @@ pub struct Kernel {
     forked: std::sync::atomic::AtomicBool,
     /// Tasks waiting on futexes.
     pub futexes: futex::Futexes,
+    /// System V shared memory segments.
+    pub shm: sysv_shm::ShmTable,
     /// Serves syscalls from the guests' mailboxes without VM exits.
     pub syscall_server: syscall_server::SyscallServer,
 }
@@ -110,6 +113,7 @@ impl Kernel {
             timers: Arc::default(),
             forked: Default::default(),
             futexes: Default::default(),
+            shm: Default::default(),
             syscall_server: Default::default(),
         }
     }

@@ -559,6 +559,13 @@ impl MemoryManager {
         self.find_free(0, len)
     }
 
+    /// The file a mapping starting exactly at `addr` (at file offset 0) maps (shmdt).
+    pub fn file_mapping_at(&self, addr: u64) -> Option<crate::fs::inode::InodeRef> {
+        let vma = self.vmas.find(addr)?;
+        let file = vma.file.as_ref()?;
+        (vma.start == addr && file.offset == 0).then(|| file.inode.clone())
+    }
+
     /// Names the program's mappings in /proc/[pid]/maps.
     pub fn set_exe_label(&mut self, label: String) {
         self.exe_label = label;

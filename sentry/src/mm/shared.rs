@@ -160,6 +160,10 @@ impl Mm {
         self.lock().mprotect(addr, len, prot_bits)
     }
 
+    pub fn file_mapping_at(&self, addr: u64) -> Option<crate::fs::inode::InodeRef> {
+        self.lock().file_mapping_at(addr)
+    }
+
     pub fn lock_range(&self, addr: u64, len: u64, realize: bool) -> SysResult<()> {
         self.lock().lock_range(addr, len, realize)
     }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, path, poll, process, signal,
+    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, path, poll, process, shm, signal,
     socket, stat, time, timer, Handler,
 };
 
@@ -352,6 +352,26 @@ pub static SYSCALLS: &[SyscallDef] = &[
         Sysno::signalfd4,
         signal::sys_signalfd4,
         "reads the signals of the thread that made it and of its process (Linux: of the reader)",
+    ),
+    partial(
+        Sysno::shmget,
+        shm::sys_shmget,
+        "SHM_HUGETLB gives EINVAL; ids are table slots (no sequence numbers)",
+    ),
+    partial(
+        Sysno::shmat,
+        shm::sys_shmat,
+        "shm_nattch counts mappings: one split by a partial munmap counts twice",
+    ),
+    partial(
+        Sysno::shmdt,
+        shm::sys_shmdt,
+        "shm_lpid is not updated when a process exits attached",
+    ),
+    partial(
+        Sysno::shmctl,
+        shm::sys_shmctl,
+        "SHM_LOCK only marks the mode (nothing is paged out); no /proc/sysvipc/shm",
     ),
     full(Sysno::pidfd_open, signal::sys_pidfd_open),
     partial(
