@@ -420,7 +420,6 @@ impl Drop for OpenFile {
     }
 }
 
-/// Whether `inode` is a host stream reopened through /proc/self/fd/N.
 /// Reads file data as a mapping would see it: what shared mappings wrote to the
 /// range reaches the file first.
 fn read_coherently(inode: &dyn Inode, buf: &mut [u8], offset: u64) -> SysResult<usize> {
@@ -439,6 +438,7 @@ fn write_coherently(inode: &dyn Inode, buf: &[u8], offset: u64) -> SysResult<usi
     Ok(n)
 }
 
+/// Whether `inode` is a host stream reopened through /proc/self/fd/N.
 pub fn is_host_stream(inode: &dyn Inode) -> bool {
     inode.as_any().is::<HostStreamInode>()
 }

@@ -5,9 +5,9 @@
 //!
 //! A filesystem keeps a `SharedPageRegistry` by inode number, since two lookups of
 //! one host file give two inode objects. (A host that reuses the number of a deleted
-//! file that is still mapped would let a new file find its pages: a known gap.) The registry owns one reference to each
-//! frame, each mapping another; frames no mapping uses are dropped when a mapping
-//! goes away, after the mapping wrote them back.
+//! file that is still mapped would let a new file find its pages: a known gap.) The
+//! registry owns one reference to each frame, each mapping another; frames no mapping
+//! uses are dropped when a mapping goes away, after the mapping wrote them back.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
