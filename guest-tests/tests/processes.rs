@@ -290,3 +290,20 @@ fn pidfd_open_poll_signal_waitid() {
         ],
     );
 }
+
+#[test]
+fn sysv_semaphore_sets() {
+    guest_tests::assert_same_with_lines(
+        "sysv_sem",
+        &[
+            "after: 0 4 3",
+            "unchanged: 0 4 3",
+            "blocking semop until the child adds: 0",
+            "semtimedop timeout: error Resource temporarily unavailable",
+            "GETNCNT 0 with a waiter: 1",
+            "waiting while the set is removed: error Identifier removed",
+            "semop on a missing semaphore: error File too large",
+            "semop past SEMVMX: error Numerical result out of range",
+        ],
+    );
+}

@@ -11,6 +11,7 @@ pub mod signal;
 pub mod signal_frame;
 pub mod syscall_server;
 pub mod system;
+pub mod sysv_sem;
 pub mod sysv_shm;
 pub mod task;
 pub mod thread_group;
@@ -75,6 +76,8 @@ pub struct Kernel {
     pub futexes: futex::Futexes,
     /// System V shared memory segments.
     pub shm: sysv_shm::ShmTable,
+    /// System V semaphore sets.
+    pub sem: sysv_sem::SemTable,
     /// Serves syscalls from the guests' mailboxes without VM exits.
     pub syscall_server: syscall_server::SyscallServer,
 }
@@ -114,6 +117,7 @@ impl Kernel {
             forked: Default::default(),
             futexes: Default::default(),
             shm: Default::default(),
+            sem: Default::default(),
             syscall_server: Default::default(),
         }
     }

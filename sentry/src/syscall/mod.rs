@@ -14,6 +14,7 @@ mod memory;
 mod path;
 mod poll;
 mod process;
+mod sem;
 mod shm;
 mod signal;
 mod socket;

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, path, poll, process, shm, signal,
-    socket, stat, time, timer, Handler,
+    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, path, poll, process, sem, shm,
+    signal, socket, stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -373,6 +373,18 @@ pub static SYSCALLS: &[SyscallDef] = &[
         shm::sys_shmctl,
         "SHM_LOCK only marks the mode (nothing is paged out); no /proc/sysvipc/shm",
     ),
+    partial(
+        Sysno::semget,
+        sem::sys_semget,
+        "ids are table slots (no sequence numbers)",
+    ),
+    partial(
+        Sysno::semop,
+        sem::sys_semop,
+        "SEM_UNDO is accepted but nothing is undone at exit",
+    ),
+    partial(Sysno::semtimedop, sem::sys_semtimedop, "as semop"),
+    partial(Sysno::semctl, sem::sys_semctl, "no /proc/sysvipc/sem"),
     full(Sysno::pidfd_open, signal::sys_pidfd_open),
     partial(
         Sysno::pidfd_send_signal,
