@@ -31,8 +31,8 @@ int main(int argc, char **argv) {
                   SYS_accept, SYS_accept4, SYS_connect,
                   /* A FIFO made here blocks a later open of its name, on Linux too. */
                   SYS_mknod, SYS_mknodat,
-                  /* These wait for a semaphore that nothing will ever post. */
-                  SYS_semop, SYS_semtimedop};
+                  /* These wait for a semaphore or message that nothing will ever post. */
+                  SYS_semop, SYS_semtimedop, SYS_msgsnd, SYS_msgrcv};
     for (int i = 0; i < 20000; i++) {
         long nr = rnd() % 460, bad = 0;
         for (unsigned k = 0; k < sizeof skip / sizeof skip[0]; k++) if (skip[k] == nr) bad = 1;

@@ -307,3 +307,19 @@ fn sysv_semaphore_sets() {
         ],
     );
 }
+
+#[test]
+fn sysv_message_queues() {
+    guest_tests::assert_same_with_lines(
+        "sysv_msg",
+        &[
+            "type -4: lowest type up to 4: 4 bytes, type 1, 'one'",
+            "MSG_EXCEPT 1: 4 bytes, type 6, 'six'",
+            "too small without MSG_NOERROR: error Argument list too long",
+            "blocking receive: 15 bytes, type 7, 'from the child'",
+            "send 60 more, IPC_NOWAIT: error Resource temporarily unavailable",
+            "waiting while the queue is removed: error Identifier removed",
+            "type 0 send: error Invalid argument",
+        ],
+    );
+}

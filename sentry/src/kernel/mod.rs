@@ -11,6 +11,8 @@ pub mod signal;
 pub mod signal_frame;
 pub mod syscall_server;
 pub mod system;
+pub mod sysv_ipc;
+pub mod sysv_msg;
 pub mod sysv_sem;
 pub mod sysv_shm;
 pub mod task;
@@ -78,6 +80,8 @@ pub struct Kernel {
     pub shm: sysv_shm::ShmTable,
     /// System V semaphore sets.
     pub sem: sysv_sem::SemTable,
+    /// System V message queues.
+    pub msg: sysv_msg::MsgTable,
     /// Serves syscalls from the guests' mailboxes without VM exits.
     pub syscall_server: syscall_server::SyscallServer,
 }
@@ -118,6 +122,7 @@ impl Kernel {
             futexes: Default::default(),
             shm: Default::default(),
             sem: Default::default(),
+            msg: Default::default(),
             syscall_server: Default::default(),
         }
     }

@@ -11,6 +11,7 @@ mod io;
 mod lifecycle;
 mod memfd;
 mod memory;
+mod msg;
 mod path;
 mod poll;
 mod process;

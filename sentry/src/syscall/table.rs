@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 use super::{
-    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, path, poll, process, sem, shm,
-    signal, socket, stat, time, timer, Handler,
+    attr, creds, epoll, fd, futex, io, lifecycle, memfd, memory, msg, path, poll, process, sem,
+    shm, signal, socket, stat, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -373,6 +373,14 @@ pub static SYSCALLS: &[SyscallDef] = &[
         shm::sys_shmctl,
         "SHM_LOCK only marks the mode (nothing is paged out); no /proc/sysvipc/shm",
     ),
+    partial(
+        Sysno::msgget,
+        msg::sys_msgget,
+        "ids are table slots (no sequence numbers)",
+    ),
+    full(Sysno::msgsnd, msg::sys_msgsnd),
+    partial(Sysno::msgrcv, msg::sys_msgrcv, "MSG_COPY gives EINVAL"),
+    partial(Sysno::msgctl, msg::sys_msgctl, "no /proc/sysvipc/msg"),
     partial(
         Sysno::semget,
         sem::sys_semget,
