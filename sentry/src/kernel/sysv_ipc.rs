@@ -80,3 +80,26 @@ impl IpcPerm {
         b
     }
 }
+
+/// What an xxxget call makes of `key`: the id of the existing object (`found`: its id,
+/// permissions, and whether it is large enough for the request) if the caller may
+/// use it, `None` when a new object is to be made, or the error Linux gives.
+pub fn existing(
+    key: i32,
+    flags: u32,
+    found: Option<(i32, IpcPerm, bool)>,
+    creds: &Credentials,
+) -> crate::errno::SysResult<Option<i32>> {
+    use crate::errno::Errno;
+    if key == IPC_PRIVATE {
+        return Ok(None);
+    }
+    match found {
+        Some(_) if flags & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL => Err(Errno::EEXIST),
+        Some((_, _, false)) => Err(Errno::EINVAL),
+        Some((_, perm, true)) if !perm.permits(creds, false) => Err(Errno::EACCES),
+        Some((id, _, true)) => Ok(Some(id)),
+        None if flags & IPC_CREAT == 0 => Err(Errno::ENOENT),
+        None => Ok(None),
+    }
+}

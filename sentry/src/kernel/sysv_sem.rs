@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::sysv_ipc::IpcPerm;
 use crate::kernel::wait::WaitQueue;
 
 /// Largest semaphore value (SEMVMX).
@@ -27,13 +28,7 @@ pub struct Sem {
 
 /// A set's values and attributes.
 pub struct SemState {
-    /// IPC_PRIVATE (0) once removed.
-    pub key: i32,
-    pub uid: u32,
-    pub gid: u32,
-    pub cuid: u32,
-    pub cgid: u32,
-    pub mode: u32,
+    pub perm: IpcPerm,
     pub otime: u64,
     pub ctime: u64,
     pub sems: Vec<Sem>,
@@ -133,12 +128,14 @@ mod tests {
 
     fn set(values: &[u16]) -> SemState {
         SemState {
-            key: 0,
-            uid: 0,
-            gid: 0,
-            cuid: 0,
-            cgid: 0,
-            mode: 0o600,
+            perm: IpcPerm {
+                key: 0,
+                uid: 0,
+                gid: 0,
+                cuid: 0,
+                cgid: 0,
+                mode: 0o600,
+            },
             otime: 0,
             ctime: 0,
             sems: values

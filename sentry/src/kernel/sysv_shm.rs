@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::sysv_ipc::IpcPerm;
 use crate::fs::inode::InodeRef;
 use crate::fs::memfs::MemNode;
 
@@ -19,16 +20,11 @@ pub const SHMMNI: usize = 4096;
 
 /// One segment.
 pub struct Segment {
-    /// IPC_PRIVATE (0) once removed.
-    pub key: i32,
+    /// The key is IPC_PRIVATE (0) once removed; the mode holds SHM_DEST and
+    /// SHM_LOCKED besides the permission bits.
+    pub perm: IpcPerm,
     pub node: Arc<MemNode>,
     pub size: u64,
-    pub uid: u32,
-    pub gid: u32,
-    pub cuid: u32,
-    pub cgid: u32,
-    /// Permission bits, SHM_DEST and SHM_LOCKED.
-    pub mode: u32,
     pub cpid: i32,
     pub lpid: i32,
     pub atime: u64,
@@ -58,7 +54,7 @@ impl ShmTable {
     /// The segments, with removed ones nobody holds any more dropped first.
     pub fn lock(&self) -> MutexGuard<'_, BTreeMap<i32, Segment>> {
         let mut segments = self.segments.lock().unwrap_or_else(|e| e.into_inner());
-        segments.retain(|_, s| s.mode & SHM_DEST == 0 || s.attachments() > 0);
+        segments.retain(|_, s| s.perm.mode & SHM_DEST == 0 || s.attachments() > 0);
         segments
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::sysv_ipc::{IpcPerm, IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
+use crate::kernel::sysv_ipc::{existing, IpcPerm, IPC_PRIVATE};
 use crate::kernel::sysv_msg::{Message, MsgQueue, MsgTable, QueueState, MSGMAX, MSGMNB, MSGMNI};
 use crate::kernel::wait::Interrupted;
 use crate::kernel::Ctx;
@@ -46,19 +46,12 @@ fn wait_on<T>(
 pub fn sys_msgget(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (key, flags) = (a.i32(0), a.u32(1));
     let mut queues = ctx.kernel.msg.lock();
-    if key != IPC_PRIVATE {
-        if let Some((&id, q)) = queues.iter().find(|(_, q)| q.lock().perm.key == key) {
-            if flags & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL {
-                return Err(Errno::EEXIST);
-            }
-            if !q.lock().perm.permits(&ctx.task.creds, false) {
-                return Err(Errno::EACCES);
-            }
-            return Ok(id as u64);
-        }
-        if flags & IPC_CREAT == 0 {
-            return Err(Errno::ENOENT);
-        }
+    let found = queues.iter().find_map(|(&id, q)| {
+        let st = q.lock();
+        (st.perm.key == key).then(|| (id, st.perm, true))
+    });
+    if let Some(id) = existing(key, flags, found, &ctx.task.creds)? {
+        return Ok(id as u64);
     }
     let id = MsgTable::free_id(&queues).ok_or(Errno::ENOSPC)?;
     queues.insert(

@@ -5,38 +5,14 @@ use std::time::Instant;
 
 use super::Args;
 use crate::errno::{Errno, SysResult};
+use crate::kernel::sysv_ipc::{existing, IpcPerm};
 use crate::kernel::sysv_sem::{
     Attempt, Sem, SemSet, SemState, SemTable, SEMMNI, SEMMSL, SEMOPM, SEMVMX,
 };
 use crate::kernel::wait::Interrupted;
 use crate::kernel::Ctx;
 
-const IPC_PRIVATE: i32 = 0;
-const IPC_CREAT: u32 = 0o1000;
-const IPC_EXCL: u32 = 0o2000;
 const IPC_NOWAIT: i16 = 0o4000;
-
-/// Whether the caller may read (and alter) set `s`: root always, else the owner,
-/// group or other permission bits that apply.
-fn permitted(ctx: &Ctx, s: &SemState, alter: bool) -> bool {
-    let c = &ctx.task.creds;
-    if c.euid == 0 {
-        return true;
-    }
-    let bits = if c.euid == s.uid || c.euid == s.cuid {
-        s.mode >> 6
-    } else if c.egid == s.gid || c.egid == s.cgid {
-        s.mode >> 3
-    } else {
-        s.mode
-    };
-    bits & 0o4 != 0 && (!alter || bits & 0o2 != 0)
-}
-
-fn owns(ctx: &Ctx, s: &SemState) -> bool {
-    let c = &ctx.task.creds;
-    c.euid == 0 || c.euid == s.uid || c.euid == s.cuid
-}
 
 fn now(ctx: &Ctx) -> u64 {
     ctx.kernel.clock.realtime().as_secs()
@@ -52,38 +28,21 @@ pub fn sys_semget(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::EINVAL);
     }
     let mut sets = ctx.kernel.sem.lock();
-    if key != IPC_PRIVATE {
-        if let Some((&id, set)) = sets.iter().find(|(_, s)| s.lock().key == key) {
-            let s = set.lock();
-            if flags & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL {
-                return Err(Errno::EEXIST);
-            }
-            if nsems as usize > s.sems.len() {
-                return Err(Errno::EINVAL);
-            }
-            if !permitted(ctx, &s, false) {
-                return Err(Errno::EACCES);
-            }
-            return Ok(id as u64);
-        }
-        if flags & IPC_CREAT == 0 {
-            return Err(Errno::ENOENT);
-        }
+    let found = sets.iter().find_map(|(&id, set)| {
+        let s = set.lock();
+        (s.perm.key == key).then(|| (id, s.perm, nsems as usize <= s.sems.len()))
+    });
+    if let Some(id) = existing(key, flags, found, &ctx.task.creds)? {
+        return Ok(id as u64);
     }
     if nsems == 0 {
         return Err(Errno::EINVAL);
     }
     let id = SemTable::free_id(&sets).ok_or(Errno::ENOSPC)?;
-    let (uid, gid) = (ctx.task.creds.euid, ctx.task.creds.egid);
     sets.insert(
         id,
         SemSet::new(SemState {
-            key,
-            uid,
-            gid,
-            cuid: uid,
-            cgid: gid,
-            mode: flags & 0o777,
+            perm: IpcPerm::new(key, &ctx.task.creds, flags),
             otime: 0,
             ctime: now(ctx),
             sems: vec![Sem::default(); nsems as usize],
@@ -137,7 +96,7 @@ fn semtimedop(
             return Err(Errno::EFBIG);
         }
         let alter = ops.iter().any(|&(_, op, _)| op != 0);
-        if !permitted(ctx, &s, alter) {
+        if !s.perm.permits(&ctx.task.creds, alter) {
             return Err(Errno::EACCES);
         }
     }
@@ -206,12 +165,7 @@ fn semtimedop(
 fn semid_ds(s: &SemState) -> [u8; 104] {
     let mut b = [0u8; 104];
     let mut put = |at: usize, bytes: &[u8]| b[at..at + bytes.len()].copy_from_slice(bytes);
-    put(0, &s.key.to_le_bytes());
-    put(4, &s.uid.to_le_bytes());
-    put(8, &s.gid.to_le_bytes());
-    put(12, &s.cuid.to_le_bytes());
-    put(16, &s.cgid.to_le_bytes());
-    put(20, &s.mode.to_le_bytes());
+    put(0, &s.perm.to_bytes());
     put(48, &s.otime.to_le_bytes());
     put(64, &s.ctime.to_le_bytes());
     put(80, &(s.sems.len() as u64).to_le_bytes());
@@ -274,7 +228,7 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let time = now(ctx);
     match cmd {
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
-            if cmd != SEM_STAT_ANY && !permitted(ctx, &s, false) {
+            if cmd != SEM_STAT_ANY && !s.perm.permits(&ctx.task.creds, false) {
                 return Err(Errno::EACCES);
             }
             let b = semid_ds(&s);
@@ -286,18 +240,16 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             let mut b = [0u8; 24];
             drop(s);
             ctx.task.mm.copy_in(arg, &mut b)?;
-            let word = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
             let mut s = set.lock();
-            if !owns(ctx, &s) {
+            if !s.perm.owned_by(&ctx.task.creds) {
                 return Err(Errno::EPERM);
             }
-            (s.uid, s.gid) = (word(4), word(8));
-            s.mode = (s.mode & !0o777) | (word(20) & 0o777);
+            s.perm.set_from(&b);
             s.ctime = time;
             Ok(0)
         }
         IPC_RMID => {
-            if !owns(ctx, &s) {
+            if !s.perm.owned_by(&ctx.task.creds) {
                 return Err(Errno::EPERM);
             }
             s.removed = true;
@@ -308,7 +260,7 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         GETVAL | GETPID | GETNCNT | GETZCNT => {
             let i = sem(&s)?;
-            if !permitted(ctx, &s, false) {
+            if !s.perm.permits(&ctx.task.creds, false) {
                 return Err(Errno::EACCES);
             }
             let w = s.sems[i];
@@ -320,7 +272,7 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             })
         }
         GETALL => {
-            if !permitted(ctx, &s, false) {
+            if !s.perm.permits(&ctx.task.creds, false) {
                 return Err(Errno::EACCES);
             }
             let bytes: Vec<u8> = s.sems.iter().flat_map(|w| w.value.to_le_bytes()).collect();
@@ -334,7 +286,7 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             if !(0..=i32::from(SEMVMX)).contains(&value) {
                 return Err(Errno::ERANGE);
             }
-            if !permitted(ctx, &s, true) {
+            if !s.perm.permits(&ctx.task.creds, true) {
                 return Err(Errno::EACCES);
             }
             s.sems[i].value = value as u16;
@@ -357,7 +309,7 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
                 return Err(Errno::ERANGE);
             }
             let mut s = set.lock();
-            if !permitted(ctx, &s, true) {
+            if !s.perm.permits(&ctx.task.creds, true) {
                 return Err(Errno::EACCES);
             }
             let pid = ctx.task.pid;

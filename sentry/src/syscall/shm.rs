@@ -3,14 +3,12 @@
 use super::Args;
 use crate::errno::{Errno, SysResult};
 use crate::fs::inode::{Inode, InodeRef, Owner, SetAttr};
+use crate::kernel::sysv_ipc::{existing, IpcPerm, IPC_PRIVATE};
 use crate::kernel::sysv_shm::{Segment, ShmTable, SHMMNI, SHM_DEST, SHM_LOCKED};
 use crate::kernel::Ctx;
 use crate::mm::syscalls::MmapRequest;
 use crate::mm::vma::FileBacking;
 
-const IPC_PRIVATE: i32 = 0;
-const IPC_CREAT: u32 = 0o1000;
-const IPC_EXCL: u32 = 0o2000;
 const SHM_HUGETLB: u32 = 0o4000;
 const SHM_RDONLY: u32 = 0o10000;
 const SHM_RND: u32 = 0o20000;
@@ -19,29 +17,6 @@ const SHM_EXEC: u32 = 0o100000;
 /// Largest segment (Linux's default SHMMAX and SHMALL).
 const SHMMAX: u64 = u64::MAX - (1 << 24);
 const PAGE: u64 = vmm::PAGE_SIZE;
-
-/// Whether the caller may access `s` for reading (and writing): root always, else
-/// the owner, group or other permission bits that apply.
-fn permitted(ctx: &Ctx, s: &Segment, write: bool) -> bool {
-    let c = &ctx.task.creds;
-    if c.euid == 0 {
-        return true;
-    }
-    let bits = if c.euid == s.uid || c.euid == s.cuid {
-        s.mode >> 6
-    } else if c.egid == s.gid || c.egid == s.cgid {
-        s.mode >> 3
-    } else {
-        s.mode
-    };
-    bits & 0o4 != 0 && (!write || bits & 0o2 != 0)
-}
-
-/// Owner, creator or root: may change or remove a segment.
-fn owns(ctx: &Ctx, s: &Segment) -> bool {
-    let c = &ctx.task.creds;
-    c.euid == 0 || c.euid == s.uid || c.euid == s.cuid
-}
 
 fn now(ctx: &Ctx) -> u64 {
     ctx.kernel.clock.realtime().as_secs()
@@ -53,33 +28,23 @@ pub fn sys_shmget(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         return Err(Errno::EINVAL);
     }
     let mut segments = ctx.kernel.shm.lock();
-    if key != IPC_PRIVATE {
-        if let Some((&id, s)) = segments.iter().find(|(_, s)| s.key == key) {
-            if flags & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL {
-                return Err(Errno::EEXIST);
-            }
-            if size > s.size {
-                return Err(Errno::EINVAL);
-            }
-            if !permitted(ctx, s, false) {
-                return Err(Errno::EACCES);
-            }
-            return Ok(id as u64);
-        }
-        if flags & IPC_CREAT == 0 {
-            return Err(Errno::ENOENT);
-        }
+    let found = segments
+        .iter()
+        .find(|(_, s)| s.perm.key == key)
+        .map(|(&id, s)| (id, s.perm, size <= s.size));
+    if let Some(id) = existing(key, flags, found, &ctx.task.creds)? {
+        return Ok(id as u64);
     }
     if size == 0 || size > SHMMAX {
         return Err(Errno::EINVAL);
     }
     let id = ShmTable::free_id(&segments).ok_or(Errno::ENOSPC)?;
-    let (uid, gid) = (ctx.task.creds.euid, ctx.task.creds.egid);
+    let perm = IpcPerm::new(key, &ctx.task.creds, flags);
     let node = ctx.kernel.vfs.memfd_fs.new_detached_file(
         Owner {
-            uid,
-            gid,
-            perm: flags & 0o777,
+            uid: perm.uid,
+            gid: perm.gid,
+            perm: perm.mode,
         },
         None,
     );
@@ -92,14 +57,9 @@ pub fn sys_shmget(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     segments.insert(
         id,
         Segment {
-            key,
+            perm,
             node,
             size,
-            uid,
-            gid,
-            cuid: uid,
-            cgid: gid,
-            mode: flags & 0o777,
             cpid: ctx.task.pid,
             lpid: 0,
             atime: 0,
@@ -130,10 +90,10 @@ pub fn sys_shmat(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     let (node, size, key): (InodeRef, u64, i32) = {
         let segments = ctx.kernel.shm.lock();
         let s = segments.get(&id).ok_or(Errno::EINVAL)?;
-        if !permitted(ctx, s, !read_only) {
+        if !s.perm.permits(&ctx.task.creds, !read_only) {
             return Err(Errno::EACCES);
         }
-        (s.node.clone(), s.size, s.key)
+        (s.node.clone(), s.size, s.perm.key)
     };
     let mut prot = PROT_READ;
     if !read_only {
@@ -201,12 +161,7 @@ pub fn sys_shmdt(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 fn shmid_ds(s: &Segment) -> [u8; 112] {
     let mut b = [0u8; 112];
     let mut put = |at: usize, bytes: &[u8]| b[at..at + bytes.len()].copy_from_slice(bytes);
-    put(0, &s.key.to_le_bytes());
-    put(4, &s.uid.to_le_bytes());
-    put(8, &s.gid.to_le_bytes());
-    put(12, &s.cuid.to_le_bytes());
-    put(16, &s.cgid.to_le_bytes());
-    put(20, &s.mode.to_le_bytes());
+    put(0, &s.perm.to_bytes());
     put(48, &s.size.to_le_bytes());
     put(56, &s.atime.to_le_bytes());
     put(64, &s.dtime.to_le_bytes());
@@ -257,7 +212,7 @@ pub fn sys_shmctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         IPC_STAT | SHM_STAT | SHM_STAT_ANY => {
             let s = segments.get(&id).ok_or(Errno::EINVAL)?;
-            if cmd != SHM_STAT_ANY && !permitted(ctx, s, false) {
+            if cmd != SHM_STAT_ANY && !s.perm.permits(&ctx.task.creds, false) {
                 return Err(Errno::EACCES);
             }
             let b = shmid_ds(s);
@@ -268,24 +223,22 @@ pub fn sys_shmctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         IPC_SET => {
             let mut b = [0u8; 24];
             ctx.task.mm.copy_in(buf, &mut b)?;
-            let word = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
             let time = now(ctx);
             let s = segments.get_mut(&id).ok_or(Errno::EINVAL)?;
-            if !owns(ctx, s) {
+            if !s.perm.owned_by(&ctx.task.creds) {
                 return Err(Errno::EPERM);
             }
-            (s.uid, s.gid) = (word(4), word(8));
-            s.mode = (s.mode & !0o777) | (word(20) & 0o777);
+            s.perm.set_from(&b);
             s.ctime = time;
             Ok(0)
         }
         IPC_RMID => {
             let s = segments.get_mut(&id).ok_or(Errno::EINVAL)?;
-            if !owns(ctx, s) {
+            if !s.perm.owned_by(&ctx.task.creds) {
                 return Err(Errno::EPERM);
             }
-            s.mode |= SHM_DEST;
-            s.key = IPC_PRIVATE;
+            s.perm.mode |= SHM_DEST;
+            s.perm.key = IPC_PRIVATE;
             // Dropped now if nothing is attached, else when the last detaches.
             let detached = s.attachments() == 0;
             if detached {
@@ -295,14 +248,14 @@ pub fn sys_shmctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         SHM_LOCK | SHM_UNLOCK => {
             let s = segments.get_mut(&id).ok_or(Errno::EINVAL)?;
-            if !owns(ctx, s) {
+            if !s.perm.owned_by(&ctx.task.creds) {
                 return Err(Errno::EPERM);
             }
             // Nothing is paged out: locking only shows in the mode.
             if cmd == SHM_LOCK {
-                s.mode |= SHM_LOCKED;
+                s.perm.mode |= SHM_LOCKED;
             } else {
-                s.mode &= !SHM_LOCKED;
+                s.perm.mode &= !SHM_LOCKED;
             }
             Ok(0)
         }
