@@ -142,6 +142,12 @@ impl OpenFile {
         }
     }
 
+    /// The file's inode as the concrete kind `T` (a pipe end, a socket, a timerfd...),
+    /// if it is one.
+    pub fn inode_as<T: 'static>(&self) -> Option<&T> {
+        self.dentry()?.inode.as_any().downcast_ref::<T>()
+    }
+
     pub fn stat(&self) -> SysResult<Stat> {
         match &self.kind {
             FileKind::HostStream { host_fd, .. } => host_stat(*host_fd),

@@ -54,6 +54,15 @@ impl IpcPerm {
         creds.euid == 0 || creds.euid == self.uid || creds.euid == self.cuid
     }
 
+    /// EPERM unless `creds` own the object (IPC_SET, IPC_RMID, SHM_LOCK).
+    pub fn check_owner(&self, creds: &Credentials) -> crate::errno::SysResult<()> {
+        if self.owned_by(creds) {
+            Ok(())
+        } else {
+            Err(crate::errno::Errno::EPERM)
+        }
+    }
+
     /// IPC_SET: new owner and permission bits from a user `ipc64_perm`.
     pub fn set_from(&mut self, raw: &[u8; 24]) {
         let word = |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);

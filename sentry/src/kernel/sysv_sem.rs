@@ -70,6 +70,22 @@ pub enum Attempt {
 }
 
 impl SemState {
+    /// A task starts (`waiting`) or stops waiting for semaphore `sem` to be zero or to
+    /// grow: what GETZCNT and GETNCNT count.
+    pub fn count_waiter(&mut self, sem: usize, zero: bool, waiting: bool) {
+        let w = &mut self.sems[sem];
+        let count = if zero {
+            &mut w.waiting_zero
+        } else {
+            &mut w.waiting_increase
+        };
+        *count = if waiting {
+            count.saturating_add(1)
+        } else {
+            count.saturating_sub(1)
+        };
+    }
+
     /// Applies every `(sem, op)` in order, or none of them.
     pub fn apply(&mut self, ops: &[(usize, i16)], pid: i32) -> Attempt {
         let mut values: Vec<u16> = self.sems.iter().map(|s| s.value).collect();

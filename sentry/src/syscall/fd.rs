@@ -124,8 +124,7 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         cmd @ (F_SETPIPE_SZ | F_GETPIPE_SZ) => {
             let f = file(ctx, fd)?;
             let end = f
-                .dentry()
-                .and_then(|d| d.inode.as_any().downcast_ref::<crate::fs::pipe::PipeEnd>())
+                .inode_as::<crate::fs::pipe::PipeEnd>()
                 .ok_or(Errno::EBADF)?;
             if cmd == F_GETPIPE_SZ {
                 Ok(end.capacity() as u64)

@@ -90,9 +90,7 @@ enum Direction {
 /// A socket's SO_RCVTIMEO or SO_SNDTIMEO: how long read and write wait on it (None:
 /// forever, and for any other file).
 fn socket_timeout(f: &OpenFile, direction: Direction) -> Option<Duration> {
-    let end = f
-        .dentry()
-        .and_then(|d| d.inode.as_any().downcast_ref::<SocketEnd>())?;
+    let end = f.inode_as::<SocketEnd>()?;
     let options = end.options();
     match direction {
         Direction::Receive => options.rcvtimeo,
@@ -295,8 +293,7 @@ pub fn sys_read(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 /// sockets (not datagram or seqpacket ones).
 fn with_sigpipe(ctx: &mut Ctx, f: &OpenFile, r: SysResult<u64>) -> SysResult<u64> {
     let message_socket = f
-        .dentry()
-        .and_then(|d| d.inode.as_any().downcast_ref::<SocketEnd>())
+        .inode_as::<SocketEnd>()
         .is_some_and(|s| s.kind() != SockType::Stream);
     if r == Err(Errno::EPIPE) && !message_socket {
         const SIGPIPE: i32 = 13;

@@ -214,9 +214,7 @@ pub fn sys_msgctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             perm.copy_from_slice(&raw[..24]);
             let time = now(ctx);
             let mut st = q.lock();
-            if !st.perm.owned_by(&creds) {
-                return Err(Errno::EPERM);
-            }
+            st.perm.check_owner(&creds)?;
             if qbytes > MSGMNB as u64 && creds.euid != 0 {
                 return Err(Errno::EPERM);
             }
@@ -229,9 +227,7 @@ pub fn sys_msgctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         IPC_RMID => {
             let mut st = q.lock();
-            if !st.perm.owned_by(&creds) {
-                return Err(Errno::EPERM);
-            }
+            st.perm.check_owner(&creds)?;
             st.removed = true;
             st.perm.key = IPC_PRIVATE;
             drop(st);

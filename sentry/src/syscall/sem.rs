@@ -108,12 +108,7 @@ fn semtimedop(
     let mut attempt = || -> Option<SysResult<u64>> {
         let mut s = set.lock();
         if let Some((sem, zero)) = counted.take() {
-            let w = &mut s.sems[sem];
-            if zero {
-                w.waiting_zero -= 1;
-            } else {
-                w.waiting_increase -= 1;
-            }
+            s.count_waiter(sem, zero, false);
         }
         if s.removed {
             return Some(Err(Errno::EIDRM));
@@ -130,12 +125,7 @@ fn semtimedop(
                 Some(Err(Errno::EAGAIN))
             }
             Attempt::Blocked { sem, zero, .. } => {
-                let w = &mut s.sems[sem];
-                if zero {
-                    w.waiting_zero += 1;
-                } else {
-                    w.waiting_increase += 1;
-                }
+                s.count_waiter(sem, zero, true);
                 counted = Some((sem, zero));
                 None
             }
@@ -146,13 +136,7 @@ fn semtimedop(
         .task
         .block_on(&[&set.queue], deadline, true, &mut attempt);
     if let Some((sem, zero)) = counted {
-        let mut s = set.lock();
-        let w = &mut s.sems[sem];
-        if zero {
-            w.waiting_zero -= 1;
-        } else {
-            w.waiting_increase -= 1;
-        }
+        set.lock().count_waiter(sem, zero, false);
     }
     match outcome {
         Ok(result) => result,
@@ -241,17 +225,13 @@ pub fn sys_semctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             drop(s);
             ctx.task.mm.copy_in(arg, &mut b)?;
             let mut s = set.lock();
-            if !s.perm.owned_by(&ctx.task.creds) {
-                return Err(Errno::EPERM);
-            }
+            s.perm.check_owner(&ctx.task.creds)?;
             s.perm.set_from(&b);
             s.ctime = time;
             Ok(0)
         }
         IPC_RMID => {
-            if !s.perm.owned_by(&ctx.task.creds) {
-                return Err(Errno::EPERM);
-            }
+            s.perm.check_owner(&ctx.task.creds)?;
             s.removed = true;
             drop(s);
             ctx.kernel.sem.lock().remove(&id);

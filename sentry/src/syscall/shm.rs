@@ -225,18 +225,14 @@ pub fn sys_shmctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
             ctx.task.mm.copy_in(buf, &mut b)?;
             let time = now(ctx);
             let s = segments.get_mut(&id).ok_or(Errno::EINVAL)?;
-            if !s.perm.owned_by(&ctx.task.creds) {
-                return Err(Errno::EPERM);
-            }
+            s.perm.check_owner(&ctx.task.creds)?;
             s.perm.set_from(&b);
             s.ctime = time;
             Ok(0)
         }
         IPC_RMID => {
             let s = segments.get_mut(&id).ok_or(Errno::EINVAL)?;
-            if !s.perm.owned_by(&ctx.task.creds) {
-                return Err(Errno::EPERM);
-            }
+            s.perm.check_owner(&ctx.task.creds)?;
             s.perm.mode |= SHM_DEST;
             s.perm.key = IPC_PRIVATE;
             // Dropped now if nothing is attached, else when the last detaches.
@@ -248,9 +244,7 @@ pub fn sys_shmctl(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
         }
         SHM_LOCK | SHM_UNLOCK => {
             let s = segments.get_mut(&id).ok_or(Errno::EINVAL)?;
-            if !s.perm.owned_by(&ctx.task.creds) {
-                return Err(Errno::EPERM);
-            }
+            s.perm.check_owner(&ctx.task.creds)?;
             // Nothing is paged out: locking only shows in the mode.
             if cmd == SHM_LOCK {
                 s.perm.mode |= SHM_LOCKED;

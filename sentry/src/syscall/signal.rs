@@ -327,10 +327,7 @@ pub fn sys_signalfd4(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
     }
     if fd != -1 {
         let file = ctx.task.fds.get(fd)?;
-        let signalfd = file
-            .dentry()
-            .and_then(|d| d.inode.as_any().downcast_ref::<SignalFd>())
-            .ok_or(Errno::EINVAL)?;
+        let signalfd = file.inode_as::<SignalFd>().ok_or(Errno::EINVAL)?;
         signalfd.set_mask(mask);
         return Ok(fd as u64);
     }
@@ -356,10 +353,7 @@ pub fn sys_signalfd(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 /// its pid and thread group.
 pub fn pidfd_target(ctx: &Ctx, fd: i32) -> SysResult<(i32, Arc<ThreadGroup>)> {
     let file = ctx.task.fds.get(fd)?;
-    let pidfd = file
-        .dentry()
-        .and_then(|d| d.inode.as_any().downcast_ref::<PidFd>())
-        .ok_or(Errno::EBADF)?;
+    let pidfd = file.inode_as::<PidFd>().ok_or(Errno::EBADF)?;
     Ok((pidfd.pid, pidfd.group.clone()))
 }
 

@@ -255,10 +255,7 @@ pub fn sys_timer_delete(ctx: &mut Ctx, a: &Args) -> SysResult<u64> {
 /// kind of file.
 fn with_timerfd<R>(ctx: &Ctx, fd: i32, f: impl FnOnce(&TimerFd) -> R) -> SysResult<R> {
     let file = ctx.task.fds.get(fd)?;
-    let timer = file
-        .dentry()
-        .and_then(|d| d.inode.as_any().downcast_ref::<TimerFd>())
-        .ok_or(Errno::EINVAL)?;
+    let timer = file.inode_as::<TimerFd>().ok_or(Errno::EINVAL)?;
     Ok(f(timer))
 }
 
